@@ -1,0 +1,86 @@
+# neurond — build, test, run and benchmark. `make help` lists the targets.
+#
+# Plain `make` builds everything into build/. `make test` and `make run`
+# first run `make deps`, which installs missing Debian packages with apt-get.
+
+CC       ?= gcc
+BUILD    ?= build
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null || echo -I/usr/include/x86_64-linux-gnu/openblas-pthread)
+BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -pthread -Icore $(BLAS_CFLAGS) -MMD -MP
+LDLIBS   := $(BLAS_LIBS) -lm -pthread
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# Debian packages each step needs; `make deps` installs the missing ones.
+DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev
+DEPS_BENCH := dataset-fashion-mnist python3-torch
+
+CORE_SRC  := $(wildcard core/*.c)
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC  := $(wildcard tests/core/*.c)
+TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps deps-bench test test-asan bench run clean help
+
+all: $(BUILD)/libnn.a $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/test-core
+
+help:
+	@echo "make            build everything into $(BUILD)/"
+	@echo "make test       install deps, build, run the unit tests"
+	@echo "make test-asan  the same tests under AddressSanitizer + UBSan"
+	@echo "make run        install deps, build, run the seed demo"
+	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
+	@echo "make deps       install missing Debian packages (root)"
+
+deps:
+	@sh tools/install-deps.sh $(DEPS_BUILD)
+
+deps-bench:
+	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_BENCH)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libnn.a: $(CORE_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/nn-demo: $(BUILD)/examples/seed_demo.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/test-core: $(TEST_OBJ) $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
+
+# The sanitizer build lives in its own tree so the two never mix objects.
+$(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcriterion $(LDLIBS)
+
+test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/test-core
+	$(BUILD)/test-core --jobs 2
+
+test-asan: deps
+	@$(MAKE) --no-print-directory $(BUILD)/asan/test-core
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(BUILD)/asan/test-core --jobs 2
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/nn-demo
+	$(BUILD)/nn-demo
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench-train
+	sh bench/run-bench.sh $(BUILD)/bench-train
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)

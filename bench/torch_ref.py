@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""PyTorch reference for `make bench`: the same MLP, data, batch and optimizer
+as build/bench-train, so the two rates can be compared in one run.
+
+usage: torch_ref.py --layers 256,128 --batch 128 --epochs N --threads T
+                    --optimizer sgd|adam --lr X --momentum M --seed S [--limit N]
+Prints, last, `RESULT samples_per_s=<n> test_acc=<x>`. Data is read from the
+Debian package dataset-fashion-mnist and kept in memory as float32 tensors
+scaled to [0,1]; batches come from a seeded permutation each epoch (no
+DataLoader, so PyTorch pays no input-pipeline cost we do not pay).
+"""
+import argparse, gzip, struct, time
+import torch
+
+SRC = "/usr/share/datasets/fashion-mnist"
+
+
+def read_idx(path):
+    with gzip.open(path) as f:
+        data = f.read()
+    dims = data[3]
+    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
+    return shape, data[4 + 4 * dims:]
+
+
+def load(kind, limit):
+    (n, r, c), px = read_idx(f"{SRC}/{kind}-images-idx3-ubyte.gz")
+    (_,), lb = read_idx(f"{SRC}/{kind}-labels-idx1-ubyte.gz")
+    x = torch.frombuffer(bytearray(px), dtype=torch.uint8).view(n, r * c)
+    y = torch.frombuffer(bytearray(lb), dtype=torch.uint8).long()
+    if limit:
+        x, y = x[:limit], y[:limit]
+    return x.float() / 255.0, y
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--layers", default="256,128")
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--optimizer", default="sgd")
+    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--limit", type=int, default=0)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    xtr, ytr = load("train", a.limit)
+    xte, yte = load("t10k", a.limit)
+    sizes = [xtr.shape[1]] + [int(u) for u in a.layers.split(",") if u] + [10]
+    mods = []
+    for i in range(len(sizes) - 1):
+        mods.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            mods.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*mods)
+    if a.optimizer == "adam":
+        opt = torch.optim.Adam(net.parameters(), lr=a.lr)
+    else:
+        opt = torch.optim.SGD(net.parameters(), lr=a.lr, momentum=a.momentum)
+    lossf = torch.nn.CrossEntropyLoss()
+    n = xtr.shape[0]
+    seen, train_s = 0, 0.0
+    for _ in range(a.epochs):
+        perm = torch.randperm(n)
+        t0 = time.perf_counter()
+        for s in range(0, n, a.batch):
+            idx = perm[s:s + a.batch]
+            xb, yb = xtr.index_select(0, idx), ytr.index_select(0, idx)
+            opt.zero_grad(set_to_none=True)
+            loss = lossf(net(xb), yb)
+            loss.backward()
+            opt.step()
+        train_s += time.perf_counter() - t0
+        seen += n
+    with torch.no_grad():
+        acc = (net(xte).argmax(1) == yte).float().mean().item()
+    print(f"RESULT samples_per_s={seen / train_s:.0f} test_acc={acc:.4f}")
+
+
+main()

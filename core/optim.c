@@ -1,0 +1,148 @@
+/* optim.c — SGD (momentum, Nesterov) and Adam over ranges of parameters. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_optim.h"
+
+nn_optim_config nn_optim_defaults(void)
+{
+    return (nn_optim_config){.kind = NN_OPT_SGD,
+                             .learning_rate = 0.01f,
+                             .momentum = 0.0f,
+                             .nesterov = false,
+                             .beta1 = 0.9f,
+                             .beta2 = 0.999f,
+                             .epsilon = 1e-8f};
+}
+
+nn_status nn_optim_parse(const char *name, nn_opt_kind *out, const char *field,
+                         nn_error *err)
+{
+    if (name && strcmp(name, "sgd") == 0)
+        *out = NN_OPT_SGD;
+    else if (name && strcmp(name, "adam") == 0)
+        *out = NN_OPT_ADAM;
+    else
+        return nn_fail(err, NN_ERR_INVALID, field,
+                       "unknown optimizer '%s' (expected sgd or adam)",
+                       name ? name : "");
+    return NN_OK;
+}
+
+const char *nn_optim_name(nn_opt_kind kind)
+{
+    return kind == NN_OPT_ADAM ? "adam" : kind == NN_OPT_SGD ? "sgd" : "?";
+}
+
+static nn_status bad(nn_error *err, const char *prefix, const char *name,
+                     const char *why)
+{
+    char field[64];
+    snprintf(field, sizeof field, "%s/%s", prefix, name);
+    return nn_fail(err, NN_ERR_INVALID, field, "%s %s", name, why);
+}
+
+nn_status nn_optim_check(const nn_optim_config *c, const char *prefix,
+                         nn_error *err)
+{
+    if (c->kind != NN_OPT_SGD && c->kind != NN_OPT_ADAM)
+        return bad(err, prefix, "name", "is not a known optimizer");
+    if (!(isfinite(c->learning_rate) && c->learning_rate > 0.0f))
+        return bad(err, prefix, "learning_rate", "must be a number > 0");
+    if (c->kind == NN_OPT_SGD) {
+        if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
+            return bad(err, prefix, "momentum", "must be in [0, 1)");
+        if (c->nesterov && c->momentum == 0.0f)
+            return bad(err, prefix, "nesterov", "needs momentum > 0");
+        return NN_OK;
+    }
+    if (!(c->beta1 >= 0.0f && c->beta1 < 1.0f))
+        return bad(err, prefix, "beta1", "must be in [0, 1)");
+    if (!(c->beta2 >= 0.0f && c->beta2 < 1.0f))
+        return bad(err, prefix, "beta2", "must be in [0, 1)");
+    if (!(isfinite(c->epsilon) && c->epsilon > 0.0f))
+        return bad(err, prefix, "epsilon", "must be a number > 0");
+    return NN_OK;
+}
+
+nn_status nn_optimizer_init(nn_optimizer *opt, const nn_optim_config *cfg,
+                            size_t n, nn_error *err)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->cfg = *cfg;
+    opt->n = n;
+    bool adam = cfg->kind == NN_OPT_ADAM;
+    if (adam || cfg->momentum > 0.0f) {
+        opt->m = calloc(n, sizeof *opt->m);
+        if (!opt->m)
+            return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    }
+    if (adam) {
+        opt->v = calloc(n, sizeof *opt->v);
+        if (!opt->v) {
+            nn_optimizer_release(opt);
+            return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+        }
+    }
+    return NN_OK;
+}
+
+void nn_optimizer_release(nn_optimizer *opt)
+{
+    free(opt->m);
+    free(opt->v);
+    opt->m = opt->v = NULL;
+}
+
+void nn_optimizer_begin_step(nn_optimizer *opt)
+{
+    opt->t++;
+}
+
+static void sgd_apply(const nn_optim_config *c, float *w, float *m,
+                      const float *g, size_t begin, size_t end)
+{
+    float lr = c->learning_rate, mu = c->momentum;
+    if (!m) {
+        for (size_t i = begin; i < end; i++)
+            w[i] -= lr * g[i];
+    } else if (c->nesterov) {
+        for (size_t i = begin; i < end; i++) {
+            m[i] = mu * m[i] + g[i];
+            w[i] -= lr * (g[i] + mu * m[i]);
+        }
+    } else {
+        for (size_t i = begin; i < end; i++) {
+            m[i] = mu * m[i] + g[i];
+            w[i] -= lr * m[i];
+        }
+    }
+}
+
+static void adam_apply(const nn_optim_config *c, uint64_t t, float *w,
+                       float *m, float *v, const float *g, size_t begin,
+                       size_t end)
+{
+    float b1 = c->beta1, b2 = c->beta2;
+    /* Bias corrections folded into the step size, as in Kingma & Ba §2. */
+    double c1 = 1.0 - pow(b1, (double)t), c2 = 1.0 - pow(b2, (double)t);
+    float step = (float)(c->learning_rate * sqrt(c2) / c1);
+    float eps = (float)(c->epsilon * sqrt(c2));
+    for (size_t i = begin; i < end; i++) {
+        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        w[i] -= step * m[i] / (sqrtf(v[i]) + eps);
+    }
+}
+
+void nn_optimizer_apply(nn_optimizer *opt, float *params, const float *grads,
+                        size_t begin, size_t end)
+{
+    if (opt->cfg.kind == NN_OPT_ADAM)
+        adam_apply(&opt->cfg, opt->t, params, opt->m, opt->v, grads, begin,
+                   end);
+    else
+        sgd_apply(&opt->cfg, params, opt->m, grads, begin, end);
+}

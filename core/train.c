@@ -1,0 +1,276 @@
+/* train.c — the trainer's set-up: configuration and data checks, the
+ * validation split, input normalisation and per-thread buffers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nn_blas.h"
+#include "nn_limits.h"
+#include "trainer_internal.h"
+
+nn_train_config nn_train_defaults(void)
+{
+    return (nn_train_config){.epochs = 100,
+                             .batch_size = 32,
+                             .optim = nn_optim_defaults(),
+                             .normalize = NN_NORM_STANDARD,
+                             .validation_split = 0.0f,
+                             .shuffle = true,
+                             .seed = 1,
+                             .patience = 0,
+                             .min_delta = 0.0f,
+                             .threads = 0};
+}
+
+static nn_status check_config(const nn_network *net, const nn_train_config *c,
+                              nn_error *err)
+{
+    if (c->epochs == 0)
+        return nn_fail(err, NN_ERR_INVALID, "/epochs", "epochs must be ≥ 1");
+    if (c->batch_size == 0)
+        return nn_fail(err, NN_ERR_INVALID, "/batch_size",
+                       "batch_size must be ≥ 1");
+    if (c->batch_size > NN_MAX_BATCH)
+        return nn_fail(err, NN_ERR_TOO_LARGE, "/batch_size",
+                       "batch_size must be ≤ %u", NN_MAX_BATCH);
+    if (!(c->validation_split >= 0.0f && c->validation_split < 1.0f))
+        return nn_fail(err, NN_ERR_INVALID, "/validation_split",
+                       "validation_split must be in [0, 1)");
+    if (!(isfinite(c->min_delta) && c->min_delta >= 0.0f))
+        return nn_fail(err, NN_ERR_INVALID, "/early_stopping/min_delta",
+                       "min_delta must be a number ≥ 0");
+    if (c->threads > NN_MAX_THREADS)
+        return nn_fail(err, NN_ERR_INVALID, "/threads",
+                       "threads must be ≤ %d", NN_MAX_THREADS);
+    if ((unsigned)c->normalize > NN_NORM_MINMAX)
+        return nn_fail(err, NN_ERR_INVALID, "/normalize",
+                       "unknown normalization");
+    if (net->type == NN_MODEL_PERCEPTRON)
+        return NN_OK; /* the rule has no optimizer */
+    return nn_optim_check(&c->optim, "/optimizer", err);
+}
+
+static nn_status check_data(const nn_network *net, const nn_data *d,
+                            nn_error *err)
+{
+    if (!d || d->rows == 0 || !d->X || !d->Y)
+        return nn_fail(err, NN_ERR_INVALID, "/dataset", "the data set is empty");
+    if (d->in_dim != net->inputs)
+        return nn_fail(err, NN_ERR_INVALID, "/dataset",
+                       "the data set has %zu inputs, the model %zu",
+                       d->in_dim, net->inputs);
+    if (d->out_dim != nn_network_outputs(net))
+        return nn_fail(err, NN_ERR_INVALID, "/dataset",
+                       "the data set has %zu outputs, the model %zu",
+                       d->out_dim, nn_network_outputs(net));
+    size_t nx, ny;
+    if (!nn_size_mul(d->rows, d->in_dim, &nx) ||
+        !nn_size_mul(d->rows, d->out_dim, &ny) || nx > NN_MAX_ELEMENTS ||
+        ny > NN_MAX_ELEMENTS)
+        return nn_fail(err, NN_ERR_TOO_LARGE, "/dataset",
+                       "the data set is too large");
+    for (size_t i = 0; i < nx; i++)
+        if (!isfinite(d->X[i]))
+            return nn_fail(err, NN_ERR_INVALID, "/dataset",
+                           "input row %zu column %zu is not a finite number",
+                           i / d->in_dim, i % d->in_dim);
+    for (size_t i = 0; i < ny; i++)
+        if (!isfinite(d->Y[i]))
+            return nn_fail(err, NN_ERR_INVALID, "/dataset",
+                           "target row %zu column %zu is not a finite number",
+                           i / d->out_dim, i % d->out_dim);
+    return NN_OK;
+}
+
+/* Splits rows into training and validation sets by a permutation drawn
+ * from its own RNG (seed-derived), so a resumed run recomputes it exactly;
+ * each set keeps the rows' original order. */
+static nn_status make_split(nn_trainer *tr, nn_error *err)
+{
+    size_t rows = tr->data.rows;
+    size_t n_val = (size_t)((double)rows * tr->cfg.validation_split);
+    if (n_val >= rows)
+        n_val = rows - 1;
+    tr->n_val = n_val;
+    tr->n_train = rows - n_val;
+    tr->train_idx = malloc(rows * sizeof *tr->train_idx);
+    tr->order = malloc(rows * sizeof *tr->order);
+    unsigned char *is_val = calloc(rows, 1);
+    if (!tr->train_idx || !tr->order || !is_val) {
+        free(is_val);
+        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    }
+    nn_rng split;
+    nn_rng_seed(&split, tr->cfg.seed ^ 0x5eed5117ull);
+    for (size_t i = 0; i < rows; i++)
+        tr->order[i] = i;
+    nn_rng_shuffle(&split, tr->order, rows);
+    for (size_t i = 0; i < n_val; i++)
+        is_val[tr->order[i]] = 1;
+    tr->val_idx = tr->train_idx + tr->n_train;
+    size_t t = 0, v = 0;
+    for (size_t i = 0; i < rows; i++) {
+        if (is_val[i])
+            tr->val_idx[v++] = i;
+        else
+            tr->train_idx[t++] = i;
+    }
+    free(is_val);
+    return NN_OK;
+}
+
+/* Fits shift and scale on the training rows (in double), so that
+ * (x − shift)·scale has mean 0 and std 1 (standard) or spans [0, 1]
+ * (minmax); a constant feature gets scale 1. */
+static nn_status fit_norm(nn_trainer *tr, nn_error *err)
+{
+    nn_norm_kind kind = tr->cfg.normalize;
+    size_t in = tr->data.in_dim;
+    if (kind == NN_NORM_NONE)
+        return nn_network_set_norm(tr->net, NN_NORM_NONE, NULL, NULL, err);
+    double *acc = calloc(2 * in, sizeof *acc);
+    float *shift = malloc(2 * in * sizeof *shift);
+    if (!acc || !shift) {
+        free(acc);
+        free(shift);
+        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    }
+    float *scale = shift + in;
+    const float *first = tr->data.X + tr->train_idx[0] * in;
+    for (size_t j = 0; j < in; j++) /* minmax starts from the first row */
+        acc[j] = acc[in + j] = kind == NN_NORM_MINMAX ? first[j] : 0.0;
+    for (size_t n = 0; n < tr->n_train; n++) {
+        const float *x = tr->data.X + tr->train_idx[n] * in;
+        for (size_t j = 0; j < in; j++) {
+            if (kind == NN_NORM_MINMAX) {
+                acc[j] = x[j] < acc[j] ? x[j] : acc[j];
+                acc[in + j] = x[j] > acc[in + j] ? x[j] : acc[in + j];
+            } else {
+                acc[j] += x[j];
+                acc[in + j] += (double)x[j] * x[j];
+            }
+        }
+    }
+    for (size_t j = 0; j < in; j++) {
+        double lo = acc[j], spread = acc[in + j] - acc[j];
+        if (kind == NN_NORM_STANDARD) {
+            lo = acc[j] / (double)tr->n_train;
+            double var = acc[in + j] / (double)tr->n_train - lo * lo;
+            spread = var > 0 ? sqrt(var) : 0;
+        }
+        shift[j] = (float)lo;
+        scale[j] = spread > 1e-12 ? (float)(1.0 / spread) : 1.0f;
+    }
+    free(acc);
+    nn_status st = nn_network_set_norm(tr->net, kind, shift, scale, err);
+    free(shift);
+    return st;
+}
+
+/* Threads that pay off: each must get ≥ ~4 MFLOP of work per mini-batch
+ * (a few tens of µs), or the synchronisation costs more than it saves. */
+static unsigned choose_threads(const nn_network *net,
+                               const nn_train_config *c)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned want = c->threads ? c->threads : (unsigned)(cores > 0 ? cores : 1);
+    if (net->type == NN_MODEL_PERCEPTRON)
+        return 1;
+    double flops_per_row = 0;
+    size_t in = net->inputs;
+    for (size_t k = 0; k < net->n_layers; k++) {
+        flops_per_row += 6.0 * (double)in * (double)net->layers[k].units;
+        in = net->layers[k].units;
+    }
+    double pays = flops_per_row * (double)c->batch_size / 4e6;
+    unsigned t = pays < 1 ? 1 : pays > want ? want : (unsigned)pays;
+    if (t > c->batch_size)
+        t = (unsigned)c->batch_size;
+    return t ? t : 1;
+}
+
+static nn_status make_workers(nn_trainer *tr, nn_error *err)
+{
+    size_t in = tr->net->inputs, outs = nn_network_outputs(tr->net);
+    tr->shard_rows = (tr->cfg.batch_size + tr->threads - 1) / tr->threads;
+    tr->workers = calloc(tr->threads, sizeof *tr->workers);
+    if (!tr->workers)
+        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    for (unsigned t = 0; t < tr->threads; t++) {
+        nn_worker *w = &tr->workers[t];
+        w->tr = tr;
+        w->id = t;
+        nn_status st = nn_workspace_create(&w->ws, tr->net, tr->shard_rows,
+                                           true, err);
+        if (st != NN_OK)
+            return st;
+        w->xb = aligned_alloc(64, ((tr->shard_rows * in + 15) & ~(size_t)15) * sizeof(float));
+        w->yb = malloc(tr->shard_rows * outs * sizeof(float));
+        w->grads = aligned_alloc(64, ((tr->net->n_params + 15) & ~(size_t)15) * sizeof(float));
+        if (!w->xb || !w->yb || !w->grads)
+            return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    }
+    return NN_OK;
+}
+
+nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
+                            const nn_data *data, const nn_train_config *cfg,
+                            nn_error *err)
+{
+    nn_status st = check_config(net, cfg, err);
+    if (st == NN_OK)
+        st = check_data(net, data, err);
+    if (st != NN_OK)
+        return st;
+    nn_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    tr->net = net;
+    tr->data = *data;
+    tr->cfg = *cfg;
+    tr->best = INFINITY;
+    tr->threads = choose_threads(net, cfg);
+    nn_rng_seed(&tr->rng, cfg->seed);
+    st = make_split(tr, err);
+    if (st == NN_OK)
+        st = fit_norm(tr, err);
+    if (st == NN_OK && net->type != NN_MODEL_PERCEPTRON)
+        st = nn_optimizer_init(&tr->opt, &cfg->optim, net->n_params, err);
+    if (st == NN_OK)
+        st = make_workers(tr, err);
+    if (st != NN_OK) {
+        nn_trainer_free(tr);
+        return st;
+    }
+    *out = tr;
+    return NN_OK;
+}
+
+void nn_trainer_free(nn_trainer *tr)
+{
+    if (!tr)
+        return;
+    for (unsigned t = 0; tr->workers && t < tr->threads; t++) {
+        nn_workspace_free(tr->workers[t].ws);
+        free(tr->workers[t].xb);
+        free(tr->workers[t].yb);
+        free(tr->workers[t].grads);
+    }
+    free(tr->workers);
+    nn_optimizer_release(&tr->opt);
+    free(tr->train_idx);
+    free(tr->order);
+    free(tr);
+}
+
+unsigned nn_trainer_threads(const nn_trainer *tr)
+{
+    return tr->threads;
+}
+
+size_t nn_trainer_epoch(const nn_trainer *tr)
+{
+    return tr->epoch;
+}

@@ -1,0 +1,356 @@
+/* train_run.c — the training loop: data-parallel mini-batch steps over the
+ * trainer's threads, validation, early stopping, divergence, callbacks, and
+ * the perceptron's epochs. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn_blas.h"
+#include "nn_perceptron.h"
+#include "trainer_internal.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sync_threads(nn_trainer *tr)
+{
+    if (tr->threads > 1)
+        pthread_barrier_wait(&tr->barrier);
+}
+
+/* Copies rows[0..n) of the data set into the worker's batch buffers,
+ * normalising inputs on the way. */
+static void gather(const nn_trainer *tr, nn_worker *w, const size_t *rows,
+                   size_t n)
+{
+    const nn_network *net = tr->net;
+    size_t in = net->inputs, outs = tr->data.out_dim;
+    const nn_norm *norm = &net->norm;
+    for (size_t r = 0; r < n; r++) {
+        const float *x = tr->data.X + rows[r] * in;
+        float *dst = w->xb + r * in;
+        if (norm->kind == NN_NORM_NONE)
+            memcpy(dst, x, in * sizeof *dst);
+        else
+            for (size_t j = 0; j < in; j++)
+                dst[j] = (x[j] - norm->shift[j]) * norm->scale[j];
+        memcpy(w->yb + r * outs, tr->data.Y + rows[r] * outs,
+               outs * sizeof *w->yb);
+    }
+}
+
+static size_t count_correct(const nn_network *net, const float *o,
+                            const float *y, size_t rows)
+{
+    size_t outs = nn_network_outputs(net), correct = 0;
+    for (size_t r = 0; r < rows; r++)
+        correct += nn_output_class(net, o + r * outs) ==
+                   nn_target_class(net, y + r * outs);
+    return correct;
+}
+
+/* Phase 1 of a step: this worker's share of batch[0..B) forward and
+ * backward, its gradient (of the batch mean) into w->grads. */
+static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
+                           size_t B)
+{
+    size_t lo = B * w->id / tr->threads, hi = B * (w->id + 1) / tr->threads;
+    w->rows = hi - lo;
+    w->loss = 0.0;
+    w->correct = 0;
+    if (w->rows == 0) { /* a last batch smaller than the thread count */
+        memset(w->grads, 0, tr->net->n_params * sizeof *w->grads);
+        return;
+    }
+    gather(tr, w, batch + lo, w->rows);
+    const float *o = nn_forward(tr->net, w->ws, w->xb, w->rows);
+    if (tr->data.classification)
+        w->correct = count_correct(tr->net, o, w->yb, w->rows);
+    w->loss = nn_backward(tr->net, w->ws, w->xb, w->yb, w->rows,
+                          1.0f / (float)B, w->grads, false);
+}
+
+/* Phase 2: sums every worker's gradient into worker 0's block over this
+ * worker's range of parameters, in worker order, and applies the optimizer
+ * there. Ranges are 16-float aligned and disjoint. */
+static void shard_update(nn_trainer *tr, nn_worker *w)
+{
+    size_t P = tr->net->n_params, T = tr->threads;
+    size_t lo = (P * w->id / T) & ~(size_t)15;
+    size_t hi = w->id + 1 == T ? P : (P * (w->id + 1) / T) & ~(size_t)15;
+    float *g = tr->workers[0].grads;
+    for (size_t t = 1; t < T; t++) {
+        const float *gt = tr->workers[t].grads;
+        for (size_t i = lo; i < hi; i++)
+            g[i] += gt[i];
+    }
+    nn_optimizer_apply(&tr->opt, tr->net->params, g, lo, hi);
+}
+
+/* One epoch over tr->order, run by every worker in lock-step; worker 0
+ * keeps the totals in tr->epoch_loss and tr->epoch_correct. */
+static void epoch_task(nn_trainer *tr, nn_worker *w)
+{
+    size_t B = tr->cfg.batch_size, n = tr->n_train, batch = 0;
+    for (size_t start = 0; start < n; start += B, batch++) {
+        size_t b = n - start < B ? n - start : B;
+        if (w->id == 0)
+            nn_optimizer_begin_step(&tr->opt);
+        shard_backprop(tr, w, tr->order + start, b);
+        sync_threads(tr);
+        double sum = 0.0;
+        size_t right = 0;
+        for (unsigned t = 0; t < tr->threads; t++) {
+            sum += tr->workers[t].loss;
+            right += tr->workers[t].correct;
+        }
+        if (!isfinite(sum)) { /* every worker sees the same sum and stops */
+            if (w->id == 0) {
+                tr->diverged = true;
+                tr->diverged_batch = batch + 1;
+            }
+            return;
+        }
+        shard_update(tr, w);
+        sync_threads(tr);
+        if (w->id == 0) {
+            tr->epoch_loss += sum;
+            tr->epoch_correct += right;
+        }
+    }
+}
+
+/* Forward passes over this worker's share of rows[0..n); its loss and
+ * correct count are left in w->loss and w->correct. */
+static void eval_task(nn_trainer *tr, nn_worker *w, const size_t *rows,
+                      size_t n)
+{
+    size_t lo = n * w->id / tr->threads, hi = n * (w->id + 1) / tr->threads;
+    w->loss = 0.0;
+    w->correct = 0;
+    for (size_t s = lo; s < hi; s += tr->shard_rows) {
+        size_t k = hi - s < tr->shard_rows ? hi - s : tr->shard_rows;
+        gather(tr, w, rows + s, k);
+        const float *o = nn_forward(tr->net, w->ws, w->xb, k);
+        w->loss += nn_forward_loss(tr->net, w->ws, w->yb, k);
+        w->correct += count_correct(tr->net, o, w->yb, k);
+    }
+}
+
+static void run_task(nn_trainer *tr, nn_worker *w)
+{
+    if (tr->task == TASK_EPOCH)
+        epoch_task(tr, w);
+    else if (tr->task == TASK_EVAL)
+        eval_task(tr, w, tr->val_idx, tr->n_val);
+}
+
+/* Waits until the pool is complete (true) or abandoned (false). */
+static bool pass_gate(nn_trainer *tr)
+{
+    pthread_mutex_lock(&tr->gate_lock);
+    while (tr->gate == 0)
+        pthread_cond_wait(&tr->gate_cond, &tr->gate_lock);
+    bool go = tr->gate > 0;
+    pthread_mutex_unlock(&tr->gate_lock);
+    return go;
+}
+
+static void open_gate(nn_trainer *tr, int value)
+{
+    pthread_mutex_lock(&tr->gate_lock);
+    tr->gate = value;
+    pthread_cond_broadcast(&tr->gate_cond);
+    pthread_mutex_unlock(&tr->gate_lock);
+}
+
+static void *worker_main(void *arg)
+{
+    nn_worker *w = arg;
+    nn_trainer *tr = w->tr;
+    if (!pass_gate(tr))
+        return NULL;
+    for (;;) {
+        pthread_barrier_wait(&tr->barrier); /* a task is posted */
+        if (tr->task == TASK_QUIT)
+            return NULL;
+        run_task(tr, w);
+        pthread_barrier_wait(&tr->barrier); /* every worker is done */
+    }
+}
+
+/* Runs `task` on every worker, the calling thread being worker 0. */
+static void post(nn_trainer *tr, nn_task task)
+{
+    tr->task = task;
+    sync_threads(tr);
+    if (task == TASK_QUIT)
+        return;
+    run_task(tr, &tr->workers[0]);
+    sync_threads(tr);
+}
+
+/* Starts workers 1..threads−1. If one cannot start, those that did are
+ * released through the gate and joined, and nothing is left running. */
+static nn_status start_pool(nn_trainer *tr, nn_error *err)
+{
+    if (tr->threads < 2)
+        return NN_OK;
+    if (pthread_barrier_init(&tr->barrier, NULL, tr->threads) != 0)
+        return nn_fail(err, NN_ERR_THREAD, NULL, "cannot make a barrier");
+    pthread_mutex_init(&tr->gate_lock, NULL);
+    pthread_cond_init(&tr->gate_cond, NULL);
+    tr->gate = 0;
+    unsigned started = 1;
+    while (started < tr->threads &&
+           pthread_create(&tr->workers[started].thread, NULL, worker_main,
+                          &tr->workers[started]) == 0)
+        started++;
+    open_gate(tr, started == tr->threads ? 1 : -1);
+    if (started == tr->threads) {
+        tr->pool_started = true;
+        return NN_OK;
+    }
+    for (unsigned t = 1; t < started; t++)
+        pthread_join(tr->workers[t].thread, NULL);
+    pthread_barrier_destroy(&tr->barrier);
+    pthread_mutex_destroy(&tr->gate_lock);
+    pthread_cond_destroy(&tr->gate_cond);
+    return nn_fail(err, NN_ERR_THREAD, NULL,
+                   "cannot start training thread %u of %u", started + 1,
+                   tr->threads);
+}
+
+static void stop_pool(nn_trainer *tr)
+{
+    if (!tr->pool_started)
+        return;
+    post(tr, TASK_QUIT);
+    for (unsigned t = 1; t < tr->threads; t++)
+        pthread_join(tr->workers[t].thread, NULL);
+    pthread_barrier_destroy(&tr->barrier);
+    pthread_mutex_destroy(&tr->gate_lock);
+    pthread_cond_destroy(&tr->gate_cond);
+    tr->pool_started = false;
+}
+
+/* Validation loss and accuracy after an epoch; NAN when there is none. */
+static void validate(nn_trainer *tr, nn_epoch_stats *st)
+{
+    st->val_loss = st->val_accuracy = NAN;
+    if (tr->n_val == 0)
+        return;
+    post(tr, TASK_EVAL);
+    double loss = 0.0;
+    size_t correct = 0;
+    for (unsigned t = 0; t < tr->threads; t++) {
+        loss += tr->workers[t].loss;
+        correct += tr->workers[t].correct;
+    }
+    st->val_loss = loss / (double)tr->n_val;
+    if (tr->data.classification)
+        st->val_accuracy = (double)correct / (double)tr->n_val;
+}
+
+/* This epoch's visiting order: the split's order, shuffled when asked.
+ * Restarting from the fixed order makes the RNG the only state to save. */
+static void prepare_order(nn_trainer *tr)
+{
+    memcpy(tr->order, tr->train_idx, tr->n_train * sizeof *tr->order);
+    if (tr->cfg.shuffle)
+        nn_rng_shuffle(&tr->rng, tr->order, tr->n_train);
+}
+
+static nn_status gradient_epoch(nn_trainer *tr, nn_epoch_stats *st,
+                                nn_error *err)
+{
+    tr->epoch_loss = 0.0;
+    tr->epoch_correct = 0;
+    post(tr, TASK_EPOCH);
+    if (tr->diverged)
+        return nn_fail(err, NN_ERR_DIVERGED, NULL,
+                       "training diverged: the loss became NaN or infinite "
+                       "in epoch %zu, batch %zu; try a smaller "
+                       "learning_rate",
+                       tr->epoch + 1, tr->diverged_batch);
+    st->loss = tr->epoch_loss / (double)tr->n_train;
+    st->accuracy = tr->data.classification
+                       ? (double)tr->epoch_correct / (double)tr->n_train
+                       : NAN;
+    validate(tr, st);
+    return NN_OK;
+}
+
+/* One pass of Rosenblatt's rule in the epoch's order, gathered (and
+ * normalised) a chunk at a time; then accuracy over the training rows. */
+static nn_status perceptron_epoch(nn_trainer *tr, nn_epoch_stats *st)
+{
+    nn_worker *w = &tr->workers[0];
+    size_t mistakes = 0;
+    for (size_t s = 0; s < tr->n_train; s += tr->shard_rows) {
+        size_t k = tr->n_train - s < tr->shard_rows ? tr->n_train - s
+                                                    : tr->shard_rows;
+        gather(tr, w, tr->order + s, k);
+        mistakes += nn_perceptron_epoch(tr->net, w->xb, w->yb, k, NULL);
+    }
+    st->mistakes = mistakes;
+    st->loss = (double)mistakes;
+    eval_task(tr, w, tr->train_idx, tr->n_train);
+    st->accuracy = (double)w->correct / (double)tr->n_train;
+    validate(tr, st);
+    return NN_OK;
+}
+
+/* Early stopping on the validation loss (the training loss without a
+ * validation set); true when patience has run out. */
+static bool should_stop_early(nn_trainer *tr, const nn_epoch_stats *st)
+{
+    if (tr->cfg.patience == 0)
+        return false;
+    double monitored = tr->n_val ? st->val_loss : st->loss;
+    if (monitored < tr->best - tr->cfg.min_delta) {
+        tr->best = monitored;
+        tr->stale = 0;
+        return false;
+    }
+    return ++tr->stale >= tr->cfg.patience;
+}
+
+nn_status nn_trainer_run(nn_trainer *tr, nn_epoch_fn cb, void *user,
+                         nn_train_result *result, nn_error *err)
+{
+    nn_train_result res = {0};
+    bool perceptron = tr->net->type == NN_MODEL_PERCEPTRON;
+    nn_blas_set_threads(1); /* the trainer owns the threads */
+    tr->diverged = false;
+    nn_status st = start_pool(tr, err);
+    while (st == NN_OK && tr->epoch < tr->cfg.epochs) {
+        nn_epoch_stats es = {.epoch = tr->epoch + 1};
+        double t0 = now_ms();
+        prepare_order(tr);
+        st = perceptron ? perceptron_epoch(tr, &es)
+                        : gradient_epoch(tr, &es, err);
+        if (st != NN_OK)
+            break;
+        tr->epoch++;
+        es.elapsed_ms = now_ms() - t0;
+        res.epochs_done++;
+        res.last = es;
+        res.converged = perceptron && es.mistakes == 0;
+        res.early_stopped = !perceptron && should_stop_early(tr, &es);
+        if (cb && !cb(&es, user))
+            st = nn_fail(err, NN_ERR_STOPPED, NULL,
+                         "training was stopped after epoch %zu", tr->epoch);
+        if (res.converged || res.early_stopped)
+            break;
+    }
+    stop_pool(tr);
+    if (result)
+        *result = res;
+    return st;
+}
