@@ -3,10 +3,12 @@
 as build/bench-train, so the two rates can be compared in one run.
 
 usage: torch_ref.py --layers 256,128 --batch 128 --epochs N --threads T
-                    --optimizer sgd|adam --lr X --momentum M --seed S [--limit N]
+                    --optimizer sgd|adam --lr X --momentum M --lr-decay D
+                    --seed S [--limit N]
 Prints, last, `RESULT samples_per_s=<n> test_acc=<x>`. Data is read from the
 Debian package dataset-fashion-mnist and kept in memory as float32 tensors
-scaled to [0,1]; batches come from a seeded permutation each epoch (no
+scaled to [0,1] then standardised per pixel on the training set (as
+bench-train does by default); batches come from a seeded permutation each epoch (no
 DataLoader, so PyTorch pays no input-pipeline cost we do not pay).
 """
 import argparse, gzip, struct, time
@@ -42,6 +44,7 @@ def main():
     p.add_argument("--optimizer", default="sgd")
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--momentum", type=float, default=0.9)
+    p.add_argument("--lr-decay", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--limit", type=int, default=0)
     a = p.parse_args()
@@ -49,6 +52,10 @@ def main():
     torch.manual_seed(a.seed)
     xtr, ytr = load("train", a.limit)
     xte, yte = load("t10k", a.limit)
+    # The same standard normalisation bench-train fits on the training set.
+    mean, std = xtr.mean(0), xtr.std(0, unbiased=False)
+    scale = torch.where(std > 1e-12, 1.0 / std, torch.ones_like(std))
+    xtr, xte = (xtr - mean) * scale, (xte - mean) * scale
     sizes = [xtr.shape[1]] + [int(u) for u in a.layers.split(",") if u] + [10]
     mods = []
     for i in range(len(sizes) - 1):
@@ -60,6 +67,7 @@ def main():
         opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     else:
         opt = torch.optim.SGD(net.parameters(), lr=a.lr, momentum=a.momentum)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=a.lr_decay)
     lossf = torch.nn.CrossEntropyLoss()
     n = xtr.shape[0]
     seen, train_s = 0, 0.0
@@ -75,6 +83,7 @@ def main():
             opt.step()
         train_s += time.perf_counter() - t0
         seen += n
+        sched.step()
     with torch.no_grad():
         acc = (net(xte).argmax(1) == yte).float().mean().item()
     print(f"RESULT samples_per_s={seen / train_s:.0f} test_acc={acc:.4f}")

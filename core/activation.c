@@ -168,8 +168,11 @@ void nn_activation_backward(const nn_activation *act, float *dz,
     switch (act->kind) {
     case NN_ACT_SOFTMAX: softmax_backward(dz, dy, y, rows, cols); return;
     case NN_ACT_RELU:
-        for (size_t i = 0; i < n; i++)
-            dz[i] = z[i] > 0.0f ? dy[i] : 0.0f;
+        /* The unconditional load lets the compiler vectorise the select. */
+        for (size_t i = 0; i < n; i++) {
+            float g = dy[i];
+            dz[i] = z[i] > 0.0f ? g : 0.0f;
+        }
         return;
     case NN_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)

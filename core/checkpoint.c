@@ -62,6 +62,8 @@ static nn_status restore_network(nn_trainer *tr, nn_rbuf *r, nn_error *err)
     const unsigned char *p = nn_rbuf_bytes(r, n);
     if (!p)
         return bad_ckpt(err, "truncated");
+    if (r->pos != r->len) /* refuse before the network is touched */
+        return bad_ckpt(err, "trailing bytes");
     nn_network *saved = NULL;
     nn_status st = nn_model_load(&saved, p, n, err);
     if (st != NN_OK)
@@ -69,10 +71,11 @@ static nn_status restore_network(nn_trainer *tr, nn_rbuf *r, nn_error *err)
     nn_network *net = tr->net;
     bool same = saved->type == net->type && saved->inputs == net->inputs &&
                 saved->n_layers == net->n_layers &&
-                saved->n_params == net->n_params;
+                saved->n_params == net->n_params && saved->loss == net->loss;
     for (size_t k = 0; same && k < net->n_layers; k++)
         same = saved->layers[k].units == net->layers[k].units &&
-               saved->layers[k].act.kind == net->layers[k].act.kind;
+               saved->layers[k].act.kind == net->layers[k].act.kind &&
+               saved->layers[k].act.param == net->layers[k].act.param;
     if (!same) {
         nn_network_free(saved);
         return bad_ckpt(err, "the network's shape differs");

@@ -1,4 +1,5 @@
 /* model_io.c — the binary model format (see nn_model_io.h). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "bytes.h"
@@ -84,9 +85,12 @@ static nn_status read_definition(nn_rbuf *r, nn_network **out, nn_error *err)
     nn_status st = nn_network_create(out, (nn_model_type)type, (size_t)inputs,
                                      layers, n_layers, (nn_loss_kind)loss,
                                      err);
-    if (st != NN_OK)
-        return nn_fail(err, NN_ERR_FORMAT, NULL, "not a valid model: %s",
-                       err ? err->message : "bad definition");
+    if (st != NN_OK) {
+        /* Quote the reason from a copy: err->message is also the output. */
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err ? err->message : "bad definition");
+        return nn_fail(err, NN_ERR_FORMAT, NULL, "not a valid model: %s", why);
+    }
     return NN_OK;
 }
 

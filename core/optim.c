@@ -14,7 +14,8 @@ nn_optim_config nn_optim_defaults(void)
                              .nesterov = false,
                              .beta1 = 0.9f,
                              .beta2 = 0.999f,
-                             .epsilon = 1e-8f};
+                             .epsilon = 1e-8f,
+                             .lr_decay = 1.0f};
 }
 
 nn_status nn_optim_parse(const char *name, nn_opt_kind *out, const char *field,
@@ -51,6 +52,8 @@ nn_status nn_optim_check(const nn_optim_config *c, const char *prefix,
         return bad(err, prefix, "name", "is not a known optimizer");
     if (!(isfinite(c->learning_rate) && c->learning_rate > 0.0f))
         return bad(err, prefix, "learning_rate", "must be a number > 0");
+    if (!(c->lr_decay > 0.0f && c->lr_decay <= 1.0f))
+        return bad(err, prefix, "lr_decay", "must be in (0, 1]");
     if (c->kind == NN_OPT_SGD) {
         if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
             return bad(err, prefix, "momentum", "must be in [0, 1)");
@@ -94,6 +97,13 @@ void nn_optimizer_release(nn_optimizer *opt)
     free(opt->m);
     free(opt->v);
     opt->m = opt->v = NULL;
+}
+
+float nn_optim_epoch_lr(const nn_optim_config *cfg, size_t epoch)
+{
+    if (epoch <= 1 || cfg->lr_decay == 1.0f)
+        return cfg->learning_rate;
+    return (float)(cfg->learning_rate * pow(cfg->lr_decay, (double)(epoch - 1)));
 }
 
 void nn_optimizer_begin_step(nn_optimizer *opt)

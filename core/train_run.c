@@ -20,7 +20,7 @@ static double now_ms(void)
 static void sync_threads(nn_trainer *tr)
 {
     if (tr->threads > 1)
-        pthread_barrier_wait(&tr->barrier);
+        nn_barrier_wait(&tr->barrier);
 }
 
 /* Copies rows[0..n) of the data set into the worker's batch buffers,
@@ -34,6 +34,11 @@ static void gather(const nn_trainer *tr, nn_worker *w, const size_t *rows,
     for (size_t r = 0; r < n; r++) {
         const float *x = tr->data.X + rows[r] * in;
         float *dst = w->xb + r * in;
+        if (r + 1 < n) { /* rows are scattered: fetch the next one early */
+            const char *next = (const char *)(tr->data.X + rows[r + 1] * in);
+            for (size_t off = 0; off < in * sizeof(float); off += 64)
+                __builtin_prefetch(next + off);
+        }
         if (norm->kind == NN_NORM_NONE)
             memcpy(dst, x, in * sizeof *dst);
         else
@@ -77,19 +82,24 @@ static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
 
 /* Phase 2: sums every worker's gradient into worker 0's block over this
  * worker's range of parameters, in worker order, and applies the optimizer
- * there. Ranges are 16-float aligned and disjoint. */
+ * there. Ranges are 16-float aligned and disjoint. Both passes go a block
+ * at a time so the summed gradient is still in L1 when it is applied. */
 static void shard_update(nn_trainer *tr, nn_worker *w)
 {
+    enum { BLOCK = 2048 };
     size_t P = tr->net->n_params, T = tr->threads;
     size_t lo = (P * w->id / T) & ~(size_t)15;
     size_t hi = w->id + 1 == T ? P : (P * (w->id + 1) / T) & ~(size_t)15;
     float *g = tr->workers[0].grads;
-    for (size_t t = 1; t < T; t++) {
-        const float *gt = tr->workers[t].grads;
-        for (size_t i = lo; i < hi; i++)
-            g[i] += gt[i];
+    for (size_t b = lo; b < hi; b += BLOCK) {
+        size_t e = hi - b < BLOCK ? hi : b + BLOCK;
+        for (size_t t = 1; t < T; t++) {
+            const float *gt = tr->workers[t].grads;
+            for (size_t i = b; i < e; i++)
+                g[i] += gt[i];
+        }
+        nn_optimizer_apply(&tr->opt, tr->net->params, g, b, e);
     }
-    nn_optimizer_apply(&tr->opt, tr->net->params, g, lo, hi);
 }
 
 /* One epoch over tr->order, run by every worker in lock-step; worker 0
@@ -176,11 +186,11 @@ static void *worker_main(void *arg)
     if (!pass_gate(tr))
         return NULL;
     for (;;) {
-        pthread_barrier_wait(&tr->barrier); /* a task is posted */
+        nn_barrier_wait(&tr->barrier); /* a task is posted */
         if (tr->task == TASK_QUIT)
             return NULL;
         run_task(tr, w);
-        pthread_barrier_wait(&tr->barrier); /* every worker is done */
+        nn_barrier_wait(&tr->barrier); /* every worker is done */
     }
 }
 
@@ -201,7 +211,7 @@ static nn_status start_pool(nn_trainer *tr, nn_error *err)
 {
     if (tr->threads < 2)
         return NN_OK;
-    if (pthread_barrier_init(&tr->barrier, NULL, tr->threads) != 0)
+    if (nn_barrier_init(&tr->barrier, tr->threads) != 0)
         return nn_fail(err, NN_ERR_THREAD, NULL, "cannot make a barrier");
     pthread_mutex_init(&tr->gate_lock, NULL);
     pthread_cond_init(&tr->gate_cond, NULL);
@@ -218,7 +228,7 @@ static nn_status start_pool(nn_trainer *tr, nn_error *err)
     }
     for (unsigned t = 1; t < started; t++)
         pthread_join(tr->workers[t].thread, NULL);
-    pthread_barrier_destroy(&tr->barrier);
+    nn_barrier_destroy(&tr->barrier);
     pthread_mutex_destroy(&tr->gate_lock);
     pthread_cond_destroy(&tr->gate_cond);
     return nn_fail(err, NN_ERR_THREAD, NULL,
@@ -233,7 +243,7 @@ static void stop_pool(nn_trainer *tr)
     post(tr, TASK_QUIT);
     for (unsigned t = 1; t < tr->threads; t++)
         pthread_join(tr->workers[t].thread, NULL);
-    pthread_barrier_destroy(&tr->barrier);
+    nn_barrier_destroy(&tr->barrier);
     pthread_mutex_destroy(&tr->gate_lock);
     pthread_cond_destroy(&tr->gate_cond);
     tr->pool_started = false;
@@ -333,6 +343,7 @@ nn_status nn_trainer_run(nn_trainer *tr, nn_epoch_fn cb, void *user,
         nn_epoch_stats es = {.epoch = tr->epoch + 1};
         double t0 = now_ms();
         prepare_order(tr);
+        tr->opt.cfg.learning_rate = nn_optim_epoch_lr(&tr->cfg.optim, es.epoch);
         st = perceptron ? perceptron_epoch(tr, &es)
                         : gradient_epoch(tr, &es, err);
         if (st != NN_OK)

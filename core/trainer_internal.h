@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include "barrier.h"
 #include "nn_train.h"
 
 /* What one thread owns: its shard's gathered batch, workspace, gradients
@@ -40,7 +41,7 @@ struct nn_trainer {
 
     unsigned threads;
     nn_worker *workers;
-    pthread_barrier_t barrier;
+    nn_barrier barrier;
     bool pool_started;
     pthread_mutex_t gate_lock; /* holds new workers until all have started */
     pthread_cond_t gate_cond;

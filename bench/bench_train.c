@@ -1,0 +1,256 @@
+/* bench_train.c — trains an MLP on Fashion-MNIST with libnn and reports
+ * throughput, accuracy and achieved GFLOP/s; `make bench` runs it beside
+ * the PyTorch reference (bench/torch_ref.py). The last line printed is
+ *   RESULT samples_per_s=<n> test_acc=<x> gflops=<g>
+ * Run with --help for the flags. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataset.h"
+#include "sgemm_rate.h"
+#include "nn.h"
+
+#define FMNIST "/usr/share/datasets/fashion-mnist"
+#define MAX_HIDDEN 32
+
+typedef struct {
+    size_t hidden[MAX_HIDDEN], n_hidden;
+    nn_train_config cfg;
+    const char *train_csv, *test_csv, *data_dir;
+    size_t limit;
+    int quiet, sgemm_rate;
+} options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: bench-train [options]\n"
+            "  --layers 256,128     hidden layer widths (relu); output is "
+            "softmax over 10 classes\n"
+            "  --batch 128          mini-batch size\n"
+            "  --epochs N           epochs (default 1)\n"
+            "  --threads T          training threads (0 = as many as pay "
+            "off)\n"
+            "  --optimizer sgd|adam optimizer (default sgd)\n"
+            "  --lr X               learning rate (default 0.05)\n"
+            "  --momentum M         sgd momentum (default 0.9)\n"
+            "  --lr-decay D         learning rate × D after each epoch "
+            "(default 1)\n"
+            "  --seed S             seed for init and shuffling (default 1)\n"
+            "  --normalize none|standard|minmax (default standard)\n"
+            "  --data DIR           IDX files (default " FMNIST ")\n"
+            "  --train-csv F --test-csv F  CSV from fashion-mnist-csv "
+            "instead\n"
+            "  --limit N            use only the first N rows of each set\n"
+            "  --quiet              no per-epoch lines\n"
+            "  --sgemm-rate         also time BLAS alone at the step's shapes "
+            "(1 and 2 threads)\n");
+}
+
+static int parse_layers(const char *s, options *o)
+{
+    o->n_hidden = 0;
+    while (*s) {
+        char *end;
+        unsigned long v = strtoul(s, &end, 10);
+        if (end == s || v == 0 || o->n_hidden == MAX_HIDDEN)
+            return -1;
+        o->hidden[o->n_hidden++] = v;
+        s = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+            return -1;
+    }
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {
+        {"layers", 1, 0, 'l'},    {"batch", 1, 0, 'b'},
+        {"epochs", 1, 0, 'e'},    {"threads", 1, 0, 't'},
+        {"optimizer", 1, 0, 'o'}, {"lr", 1, 0, 'r'},
+        {"momentum", 1, 0, 'm'},  {"seed", 1, 0, 's'},
+        {"normalize", 1, 0, 'n'}, {"data", 1, 0, 'd'},
+        {"train-csv", 1, 0, 'T'}, {"test-csv", 1, 0, 'V'},
+        {"limit", 1, 0, 'L'},     {"quiet", 0, 0, 'q'},
+        {"sgemm-rate", 0, 0, 'g'}, {"lr-decay", 1, 0, 'D'},
+        {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
+    nn_error err;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        switch (c) {
+        case 'l': if (parse_layers(optarg, o)) return -1; break;
+        case 'b': o->cfg.batch_size = strtoul(optarg, NULL, 10); break;
+        case 'e': o->cfg.epochs = strtoul(optarg, NULL, 10); break;
+        case 't': o->cfg.threads = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'o':
+            if (nn_optim_parse(optarg, &o->cfg.optim.kind, "--optimizer", &err))
+                return fprintf(stderr, "%s\n", err.message), -1;
+            break;
+        case 'r': o->cfg.optim.learning_rate = strtof(optarg, NULL); break;
+        case 'm': o->cfg.optim.momentum = strtof(optarg, NULL); break;
+        case 'D': o->cfg.optim.lr_decay = strtof(optarg, NULL); break;
+        case 's': o->cfg.seed = strtoull(optarg, NULL, 10); break;
+        case 'n':
+            if (nn_norm_parse(optarg, &o->cfg.normalize, "--normalize", &err))
+                return fprintf(stderr, "%s\n", err.message), -1;
+            break;
+        case 'd': o->data_dir = optarg; break;
+        case 'T': o->train_csv = optarg; break;
+        case 'V': o->test_csv = optarg; break;
+        case 'L': o->limit = strtoul(optarg, NULL, 10); break;
+        case 'q': o->quiet = 1; break;
+        case 'g': o->sgemm_rate = 1; break;
+        case 'h': usage(stdout); exit(0);
+        default: return -1;
+        }
+    }
+    return optind == argc ? 0 : -1;
+}
+
+static int load(const options *o, bench_set *train, bench_set *test)
+{
+    char msg[256], a[512], b[512];
+    int rc;
+    if (o->train_csv || o->test_csv) {
+        rc = !o->train_csv || !o->test_csv ? -1 : 0;
+        if (rc)
+            snprintf(msg, sizeof msg, "--train-csv needs --test-csv");
+        if (!rc)
+            rc = bench_load_csv(train, o->train_csv, o->limit, msg, sizeof msg);
+        if (!rc)
+            rc = bench_load_csv(test, o->test_csv, o->limit, msg, sizeof msg);
+    } else {
+        snprintf(a, sizeof a, "%s/train-images-idx3-ubyte.gz", o->data_dir);
+        snprintf(b, sizeof b, "%s/train-labels-idx1-ubyte.gz", o->data_dir);
+        rc = bench_load_idx(train, a, b, o->limit, msg, sizeof msg);
+        snprintf(a, sizeof a, "%s/t10k-images-idx3-ubyte.gz", o->data_dir);
+        snprintf(b, sizeof b, "%s/t10k-labels-idx1-ubyte.gz", o->data_dir);
+        if (!rc)
+            rc = bench_load_idx(test, a, b, o->limit, msg, sizeof msg);
+    }
+    if (rc)
+        fprintf(stderr, "bench-train: %s\n", msg);
+    return rc;
+}
+
+typedef struct {
+    double train_ms;
+    int quiet;
+} progress;
+
+static bool on_epoch(const nn_epoch_stats *st, void *user)
+{
+    progress *p = user;
+    p->train_ms += st->elapsed_ms;
+    if (!p->quiet)
+        printf("epoch %zu loss %.4f accuracy %.4f time %.0f ms\n", st->epoch,
+               st->loss, st->accuracy, st->elapsed_ms);
+    return true;
+}
+
+/* Floating-point operations of one training example: forward X·W, and
+ * backward dW for every layer and dX for all but the first. */
+static double flops_per_example(const nn_network *net)
+{
+    double f = 0;
+    size_t in = net->inputs;
+    for (size_t k = 0; k < net->n_layers; k++) {
+        double macs = (double)in * (double)net->layers[k].units;
+        f += 2 * macs * (k == 0 ? 2 : 3);
+        in = net->layers[k].units;
+    }
+    return f;
+}
+
+static double test_accuracy(const nn_network *net, const bench_set *test)
+{
+    nn_workspace *ws = NULL;
+    float *out = malloc(test->rows * test->classes * sizeof *out);
+    nn_error err;
+    double acc = NAN;
+    if (out && nn_workspace_create(&ws, net, 1000, false, &err) == NN_OK &&
+        nn_predict(net, ws, test->X, test->rows, out, &err) == NN_OK) {
+        size_t right = 0;
+        for (size_t r = 0; r < test->rows; r++)
+            right += nn_output_class(net, out + r * test->classes) ==
+                     nn_target_class(net, test->Y + r * test->classes);
+        acc = (double)right / (double)test->rows;
+    }
+    nn_workspace_free(ws);
+    free(out);
+    return acc;
+}
+
+static int train(const options *o, const bench_set *tr, const bench_set *te)
+{
+    nn_layer_spec layers[MAX_HIDDEN + 1];
+    for (size_t k = 0; k < o->n_hidden; k++)
+        layers[k] = (nn_layer_spec){o->hidden[k], {NN_ACT_RELU, 0}};
+    layers[o->n_hidden] = (nn_layer_spec){tr->classes, {NN_ACT_SOFTMAX, 0}};
+    nn_network *net = NULL;
+    nn_trainer *trainer = NULL;
+    nn_error err;
+    nn_rng rng;
+    nn_rng_seed(&rng, o->cfg.seed);
+    nn_data data = {tr->rows, tr->cols, tr->classes, tr->X, tr->Y, true};
+    progress p = {0, o->quiet};
+    nn_train_result res;
+    int rc = -1;
+    if (nn_network_create(&net, NN_MODEL_MLP, tr->cols, layers,
+                          o->n_hidden + 1, NN_LOSS_CROSS_ENTROPY, &err))
+        goto out;
+    nn_network_init(net, NN_INIT_HE, &rng);
+    if (nn_trainer_create(&trainer, net, &data, &o->cfg, &err) ||
+        nn_trainer_run(trainer, on_epoch, &p, &res, &err))
+        goto out;
+    double sps = (double)tr->rows * res.epochs_done / (p.train_ms / 1e3);
+    printf("threads %u, %zu parameters, %.0f ms training\n",
+           nn_trainer_threads(trainer), net->n_params, p.train_ms);
+    if (o->sgemm_rate) {
+        size_t widths[MAX_HIDDEN + 2] = {tr->cols};
+        for (size_t k = 0; k <= o->n_hidden; k++)
+            widths[k + 1] = layers[k].units;
+        printf("SGEMM step shapes: %.1f GFLOP/s with 1 BLAS thread, %.1f "
+               "with 2\n",
+               sgemm_step_rate(widths, o->n_hidden + 2, o->cfg.batch_size, 1,
+                               1.0),
+               sgemm_step_rate(widths, o->n_hidden + 2, o->cfg.batch_size, 2,
+                               1.0));
+    }
+    printf("RESULT samples_per_s=%.0f test_acc=%.4f gflops=%.1f\n", sps,
+           test_accuracy(net, te), sps * flops_per_example(net) / 1e9);
+    rc = 0;
+out:
+    if (rc)
+        fprintf(stderr, "bench-train: %s%s%s\n", err.message,
+                err.field[0] ? " at " : "", err.field);
+    nn_trainer_free(trainer);
+    nn_network_free(net);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.hidden = {256, 128}, .n_hidden = 2, .data_dir = FMNIST};
+    o.cfg = nn_train_defaults();
+    o.cfg.epochs = 1;
+    o.cfg.batch_size = 128;
+    o.cfg.optim.learning_rate = 0.05f;
+    o.cfg.optim.momentum = 0.9f;
+    if (parse_options(argc, argv, &o)) {
+        usage(stderr);
+        return 2;
+    }
+    bench_set train_set = {0}, test_set = {0};
+    int rc = load(&o, &train_set, &test_set) ? 1 : 0;
+    if (!rc)
+        rc = train(&o, &train_set, &test_set) ? 1 : 0;
+    bench_set_free(&train_set);
+    bench_set_free(&test_set);
+    return rc;
+}
