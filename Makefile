@@ -26,13 +26,13 @@ TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-bench test test-asan bench run clean help
+.PHONY: all deps deps-bench test test-asan test-asan-run bench run clean help
 
 all: $(BUILD)/libnn.a $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/test-core
 
 help:
 	@echo "make            build everything into $(BUILD)/"
-	@echo "make test       install deps, build, run the unit tests"
+	@echo "make test       install deps, build, run the unit tests (plain and ASan+UBSan)"
 	@echo "make test-asan  the same tests under AddressSanitizer + UBSan"
 	@echo "make run        install deps, build, run the seed demo"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
@@ -61,18 +61,29 @@ $(BUILD)/test-core: $(TEST_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
 
 # The sanitizer build lives in its own tree so the two never mix objects.
-$(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC)
+$(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $^ -o $@ -lcriterion $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
+# `make test` runs the unit tests, then the same tests under ASan + UBSan.
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/test-core
+	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core
 	$(BUILD)/test-core --jobs 2
+	@$(MAKE) --no-print-directory test-asan-run
 
 test-asan: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asan/test-core
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    $(BUILD)/asan/test-core --jobs 2
+	@$(MAKE) --no-print-directory test-asan-run
+
+# Criterion runs each test in a child process whose sanitizer reports do not
+# change the exit status, so the log is searched for them as well.
+test-asan-run:
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(BUILD)/asan/test-core --jobs 2 > $(BUILD)/asan/test.log 2>&1; \
+	    rc=$$?; tail -n 20 $(BUILD)/asan/test.log; \
+	    if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' $(BUILD)/asan/test.log; then \
+	        echo "sanitizer reports in $(BUILD)/asan/test.log"; exit 1; fi; \
+	    exit $$rc
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo

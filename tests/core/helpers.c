@@ -1,0 +1,192 @@
+/* helpers.c — see helpers.h. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+nn_activation act(nn_act_kind kind, float param)
+{
+    return (nn_activation){.kind = kind, .param = param};
+}
+
+nn_layer_spec layer(size_t units, nn_act_kind kind, float param)
+{
+    return (nn_layer_spec){.units = units, .act = act(kind, param)};
+}
+
+nn_network *make_net(nn_model_type type, size_t inputs,
+                     const nn_layer_spec *layers, size_t n_layers,
+                     nn_loss_kind loss)
+{
+    nn_network *net = NULL;
+    nn_error err;
+    nn_error_clear(&err);
+    nn_status st = nn_network_create(&net, type, inputs, layers, n_layers,
+                                     loss, &err);
+    cr_assert_eq(st, NN_OK, "nn_network_create: %s (%s)", err.message,
+                 err.field);
+    cr_assert_not_null(net);
+    return net;
+}
+
+void init_net(nn_network *net, uint64_t seed, float bias_range)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, seed);
+    nn_network_init(net, NN_INIT_XAVIER, &rng);
+    for (size_t k = 0; k < net->n_layers; k++)
+        fill_uniform(net->params + net->b_offset[k], net->layers[k].units,
+                     -bias_range, bias_range, &rng);
+}
+
+void fill_uniform(float *v, size_t n, float lo, float hi, nn_rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = lo + (hi - lo) * nn_rng_uniform(rng);
+}
+
+void fill_one_hot(float *Y, size_t rows, size_t cols, nn_rng *rng)
+{
+    memset(Y, 0, rows * cols * sizeof *Y);
+    for (size_t r = 0; r < rows; r++)
+        Y[r * cols + nn_rng_below(rng, cols)] = 1.0f;
+}
+
+void make_teacher_data(float *X, float *Y, size_t rows, size_t in,
+                       size_t classes, uint64_t seed)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, seed);
+    float *T = malloc(in * classes * sizeof *T);
+    cr_assert_not_null(T);
+    fill_uniform(T, in * classes, -1, 1, &rng);
+    fill_uniform(X, rows * in, -1, 1, &rng);
+    memset(Y, 0, rows * classes * sizeof *Y);
+    for (size_t r = 0; r < rows; r++) {
+        size_t best = 0;
+        double best_s = -INFINITY;
+        for (size_t c = 0; c < classes; c++) {
+            double s = 0;
+            for (size_t i = 0; i < in; i++)
+                s += (double)X[r * in + i] * T[i * classes + c];
+            if (s > best_s) {
+                best_s = s;
+                best = c;
+            }
+        }
+        Y[r * classes + best] = 1.0f;
+    }
+    free(T);
+}
+
+nn_train_config plain_config(nn_opt_kind kind, float lr, size_t batch,
+                             size_t epochs)
+{
+    nn_train_config cfg = nn_train_defaults();
+    cfg.optim.kind = kind;
+    cfg.optim.learning_rate = lr;
+    cfg.batch_size = batch;
+    cfg.epochs = epochs;
+    cfg.normalize = NN_NORM_NONE;
+    cfg.shuffle = false;
+    return cfg;
+}
+
+size_t units_total(const nn_network *net)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < net->n_layers; k++)
+        n += net->layers[k].units;
+    return n;
+}
+
+static double ref_act(const nn_activation *a, double x)
+{
+    switch (a->kind) {
+    case NN_ACT_STEP: return x > 0 ? 1.0 : 0.0;
+    case NN_ACT_SIGN: return x > 0 ? 1.0 : -1.0;
+    case NN_ACT_SIGMOID: return 1.0 / (1.0 + exp(-(double)a->param * x));
+    case NN_ACT_TANH: return tanh(x);
+    case NN_ACT_RELU: return x > 0 ? x : 0.0;
+    case NN_ACT_LEAKY_RELU: return x > 0 ? x : (double)a->param * x;
+    default: return x;
+    }
+}
+
+const double *ref_forward(const nn_network *net, const float *X, size_t rows,
+                          double *Z, double *A)
+{
+    size_t in = net->inputs, off = 0;
+    const double *prev = NULL;
+    for (size_t k = 0; k < net->n_layers; k++) {
+        size_t out = net->layers[k].units;
+        const float *W = net->params + net->w_offset[k];
+        const float *b = net->params + net->b_offset[k];
+        double *z = Z + off, *a = A + off;
+        for (size_t r = 0; r < rows; r++) {
+            for (size_t j = 0; j < out; j++) {
+                double s = b[j];
+                for (size_t i = 0; i < in; i++) {
+                    double x = prev ? prev[r * in + i] : X[r * in + i];
+                    s += x * W[i * out + j];
+                }
+                z[r * out + j] = s;
+            }
+            if (net->layers[k].act.kind == NN_ACT_SOFTMAX) {
+                double max = z[r * out], sum = 0;
+                for (size_t j = 1; j < out; j++)
+                    max = fmax(max, z[r * out + j]);
+                for (size_t j = 0; j < out; j++)
+                    sum += exp(z[r * out + j] - max);
+                for (size_t j = 0; j < out; j++)
+                    a[r * out + j] = exp(z[r * out + j] - max) / sum;
+            } else {
+                for (size_t j = 0; j < out; j++)
+                    a[r * out + j] =
+                        ref_act(&net->layers[k].act, z[r * out + j]);
+            }
+        }
+        prev = a;
+        in = out;
+        off += rows * out;
+    }
+    return prev;
+}
+
+uint64_t ref_fnv1a64(const unsigned char *p, size_t n)
+{
+    uint64_t h = 14695981039346656037ull; /* offset basis */
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull; /* FNV prime 2^40 + 2^8 + 0xb3 */
+    }
+    return h;
+}
+
+void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+void put_u64(unsigned char *p, uint64_t v)
+{
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+void reseal(unsigned char *buf, size_t len)
+{
+    cr_assert_geq(len, 8);
+    put_u64(buf + len - 8, ref_fnv1a64(buf, len - 8));
+}
+
+float *params_copy(const nn_network *net)
+{
+    float *p = malloc(net->n_params * sizeof *p);
+    cr_assert_not_null(p);
+    memcpy(p, net->params, net->n_params * sizeof *p);
+    return p;
+}

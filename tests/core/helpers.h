@@ -1,0 +1,68 @@
+/* helpers.h — shared fixtures of the core unit tests: networks made with
+ * asserted success, seeded random fills, an independent reference forward
+ * pass and an independent FNV-1a to re-seal edited model buffers. */
+#ifndef TESTS_CORE_HELPERS_H
+#define TESTS_CORE_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn.h"
+
+/* An activation of `kind` with parameter `param`. */
+nn_activation act(nn_act_kind kind, float param);
+
+/* A layer of `units` units with activation (kind, param). */
+nn_layer_spec layer(size_t units, nn_act_kind kind, float param);
+
+/* nn_network_create that asserts success; the caller frees the network. */
+nn_network *make_net(nn_model_type type, size_t inputs,
+                     const nn_layer_spec *layers, size_t n_layers,
+                     nn_loss_kind loss);
+
+/* Xavier weights from seed and biases uniform in ±bias_range. */
+void init_net(nn_network *net, uint64_t seed, float bias_range);
+
+/* v[0..n) uniform in [lo, hi). */
+void fill_uniform(float *v, size_t n, float lo, float hi, nn_rng *rng);
+
+/* Rows of one-hot targets: row r gets a 1 in a random column. */
+void fill_one_hot(float *Y, size_t rows, size_t cols, nn_rng *rng);
+
+/* A synthetic classification set: X uniform in ±1, Y one-hot of the
+ * argmax of X·T for a random teacher matrix T (in×classes). */
+void make_teacher_data(float *X, float *Y, size_t rows, size_t in,
+                       size_t classes, uint64_t seed);
+
+/* A training config with normalize none, no shuffle, the given optimizer
+ * kind and learning rate, batch and epochs; everything else default. */
+nn_train_config plain_config(nn_opt_kind kind, float lr, size_t batch,
+                             size_t epochs);
+
+/* Total units over all layers (the size of ref_forward's Z and A blocks
+ * per row). */
+size_t units_total(const nn_network *net);
+
+/* An independent forward pass in double: for layer k, its rows×units
+ * pre-activations and activations are written at offset
+ * rows × (units of layers before k) of Z and A. Returns a pointer into A
+ * at the output layer. */
+const double *ref_forward(const nn_network *net, const float *X, size_t rows,
+                          double *Z, double *A);
+
+/* 64-bit FNV-1a, written here from the published algorithm. */
+uint64_t ref_fnv1a64(const unsigned char *p, size_t n);
+
+/* Rewrites the trailing 8-byte little-endian checksum of a model or
+ * checkpoint buffer after an edit, so that the loader reaches the edit. */
+void reseal(unsigned char *buf, size_t len);
+
+/* Little-endian stores into a byte buffer. */
+void put_u32(unsigned char *p, uint32_t v);
+void put_u64(unsigned char *p, uint64_t v);
+
+/* Copies of a network's parameters, for comparisons after training. */
+float *params_copy(const nn_network *net);
+
+#endif
