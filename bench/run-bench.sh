@@ -6,12 +6,12 @@
 # and with 2 threads (its best counts). Reported: medians of samples/s and
 # their ratio. Then one longer run of each checks test accuracy after 20 epochs
 # (SGD with momentum and a learning rate decaying 0.9× per epoch).
-# Environment: REPS (default 3), EPOCHS (throughput epochs, default 1),
+# Environment: REPS (default 3), EPOCHS (throughput epochs, default 2),
 # ACC_EPOCHS (default 20; 0 skips the accuracy run), LIMIT (rows, 0 = all).
 set -eu
 BIN=${1:-build/bench-train}
 REPS=${REPS:-3}
-EPOCHS=${EPOCHS:-1}
+EPOCHS=${EPOCHS:-2}
 ACC_EPOCHS=${ACC_EPOCHS:-20}
 LIMIT=${LIMIT:-0}
 PY=/usr/bin/python3
