@@ -16,7 +16,9 @@ LDLIBS   := $(BLAS_LIBS) -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages each step needs; `make deps` installs the missing ones.
-DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev libcsv-dev
+DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
+              libcsv-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev \
+              libcurl4-openssl-dev
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 
 CORE_SRC  := $(wildcard core/*.c)
@@ -25,16 +27,24 @@ TEST_SRC  := $(wildcard tests/core/*.c)
 TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
+SERVER_SRC := $(wildcard server/*.c)
+SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
+SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv
+API_SRC   := $(wildcard tests/api/*.c)
+API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-bench test test-asan test-asan-run bench run clean help
+.PHONY: all deps deps-bench test test-asan test-asan-run bench run demo clean help
 
-all: $(BUILD)/libnn.a $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/test-core
+all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
+     $(BUILD)/test-core $(BUILD)/test-api
 
 help:
 	@echo "make            build everything into $(BUILD)/"
 	@echo "make test       install deps, build, run the unit tests (plain and ASan+UBSan)"
 	@echo "make test-asan  the same tests under AddressSanitizer + UBSan"
-	@echo "make run        install deps, build, run the seed demo"
+	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
+	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make deps       install missing Debian packages (root)"
 
@@ -51,6 +61,28 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libnn.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
+# migrations/*.sql and api-docs/openapi.yaml are compiled into the daemon.
+$(BUILD)/gen/migrations_data.c: $(wildcard migrations/*.sql) tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh migrations $@ $(sort $(wildcard migrations/*.sql))
+
+$(BUILD)/gen/openapi_data.c: api-docs/openapi.yaml tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh blob nd_openapi $@ $<
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/neurond: $(SERVER_OBJ) $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(SERVER_LIBS) $(LDLIBS)
+
+$(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server/*.h core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
+
+$(BUILD)/test-api: $(API_OBJ)
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -pthread
+
 $(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
 
@@ -65,11 +97,15 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
-# `make test` runs the unit tests, then the same tests under ASan + UBSan.
+# `make test` runs the unit tests, then the same tests under ASan + UBSan,
+# then the API tests against a real neurond — plain, then sanitized.
 test: deps
-	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core
+	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
+	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api
 	$(BUILD)/test-core --jobs 2
 	@$(MAKE) --no-print-directory test-asan-run
+	NEUROND_BIN=$(BUILD)/neurond $(BUILD)/test-api --jobs 2
+	NEUROND_BIN=$(BUILD)/asan/neurond $(BUILD)/test-api --jobs 2
 
 test-asan: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asan/test-core
@@ -86,6 +122,10 @@ test-asan-run:
 	    exit $$rc
 
 run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/neurond
+	$(BUILD)/neurond --bind 127.0.0.1 --port 8080 --db ./data/neurond.db
+
+demo:
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo
 	$(BUILD)/nn-demo
 
@@ -96,4 +136,5 @@ bench: deps-bench
 clean:
 	rm -rf $(BUILD)
 
--include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) \
+    $(API_OBJ:.o=.d)

@@ -1,0 +1,169 @@
+/* config.c — flags and environment variables (see config.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "version.h"
+
+typedef enum { OPT_STR, OPT_UINT, OPT_SIZE } opt_kind;
+
+typedef struct {
+    const char *flag, *env, *help;
+    opt_kind kind;
+    size_t offset, size; /* field in nd_config; size for strings */
+    unsigned long long min, max;
+} opt_def;
+
+#define F(field) offsetof(nd_config, field), sizeof(((nd_config *)0)->field)
+
+static const opt_def options[] = {
+    {"bind", "NEUROND_BIND", "address to listen on", OPT_STR, F(bind), 0, 0},
+    {"port", "NEUROND_PORT", "TCP port (0 picks a free one and prints it)",
+     OPT_UINT, F(port), 0, 65535},
+    {"db", "NEUROND_DB", "SQLite database file (created if missing)", OPT_STR,
+     F(db), 0, 0},
+    {"workers", "NEUROND_WORKERS", "training jobs run at once (one per core by default)",
+     OPT_UINT, F(workers), 1, 256},
+    {"http-threads", "NEUROND_HTTP_THREADS", "threads serving HTTP requests",
+     OPT_UINT, F(http_threads), 1, 256},
+    {"max-json-bytes", "NEUROND_MAX_JSON_BYTES",
+     "largest JSON request body", OPT_SIZE, F(max_json_bytes), 1024,
+     1ull << 34},
+    {"max-csv-bytes", "NEUROND_MAX_CSV_BYTES", "largest CSV upload", OPT_SIZE,
+     F(max_csv_bytes), 1024, 1ull << 40},
+    {"max-rows", "NEUROND_MAX_ROWS", "most rows in one dataset", OPT_SIZE,
+     F(max_rows), 1, 1ull << 32},
+    {"max-params", "NEUROND_MAX_PARAMS", "most parameters in one model",
+     OPT_SIZE, F(max_params), 1, 1ull << 28},
+    {"max-epochs", "NEUROND_MAX_EPOCHS", "most epochs in one job", OPT_UINT,
+     F(max_epochs), 1, 100000000},
+    {"timeout", "NEUROND_TIMEOUT",
+     "seconds an idle connection is kept open", OPT_UINT, F(timeout_s), 1,
+     86400},
+};
+#define N_OPTIONS (sizeof options / sizeof *options)
+
+static void set_defaults(nd_config *c)
+{
+    memset(c, 0, sizeof *c);
+    strcpy(c->bind, "127.0.0.1");
+    c->port = 8080;
+    strcpy(c->db, "./data/neurond.db");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->workers = cores > 0 ? (unsigned)cores : 1;
+    c->http_threads = 4;
+    c->max_json_bytes = 64ull << 20;
+    c->max_csv_bytes = 1ull << 30;
+    c->max_rows = 10000000;
+    c->max_params = 50000000;
+    c->max_epochs = 1000000;
+    c->timeout_s = 60;
+}
+
+/* Stores text into the option's field; false with a message on a bad
+ * value. */
+static bool assign(nd_config *c, const opt_def *o, const char *text,
+                   const char *from, FILE *err)
+{
+    char *field = (char *)c + o->offset;
+    if (o->kind == OPT_STR) {
+        if (strlen(text) >= o->size) {
+            fprintf(err, "neurond: %s: value too long\n", from);
+            return false;
+        }
+        strcpy(field, text);
+        return true;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-' || v < o->min ||
+        v > o->max) {
+        fprintf(err, "neurond: %s: '%s' is not a whole number in [%llu, %llu]\n",
+                from, text, o->min, o->max);
+        return false;
+    }
+    if (o->kind == OPT_UINT)
+        *(unsigned *)field = (unsigned)v;
+    else
+        *(size_t *)field = (size_t)v;
+    return true;
+}
+
+void nd_config_usage(FILE *out)
+{
+    nd_config d;
+    set_defaults(&d);
+    fprintf(out,
+            "usage: neurond [options]\n\n"
+            "neurond is a neural-network training server: an HTTP API "
+            "(see /openapi.yaml)\n"
+            "for datasets, models, training jobs and predictions, "
+            "stored in SQLite.\n\n"
+            "Each option can also be set by its environment variable; a flag "
+            "wins.\n\n");
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const opt_def *o = &options[i];
+        const char *field = (const char *)&d + o->offset;
+        char def[64];
+        if (o->kind == OPT_STR)
+            snprintf(def, sizeof def, "%s", field);
+        else if (o->kind == OPT_UINT)
+            snprintf(def, sizeof def, "%u", *(const unsigned *)field);
+        else
+            snprintf(def, sizeof def, "%zu", *(const size_t *)field);
+        fprintf(out, "  --%-15s %-22s %s (default %s)\n", o->flag, o->env,
+                o->help, def);
+    }
+    fprintf(out, "  --help                                 this text\n"
+                 "  --version                              the version\n");
+}
+
+nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
+                                FILE *out, FILE *err)
+{
+    set_defaults(cfg);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        const char *v = getenv(options[i].env);
+        if (v && *v && !assign(cfg, &options[i], v, options[i].env, err))
+            return ND_CONFIG_ERROR;
+    }
+    struct option longs[N_OPTIONS + 3];
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        longs[i] = (struct option){options[i].flag, required_argument, NULL,
+                                   (int)i};
+    longs[N_OPTIONS] = (struct option){"help", no_argument, NULL, 'h'};
+    longs[N_OPTIONS + 1] = (struct option){"version", no_argument, NULL, 'V'};
+    longs[N_OPTIONS + 2] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+        if (c == 'h') {
+            nd_config_usage(out);
+            return ND_CONFIG_EXIT_OK;
+        }
+        if (c == 'V') {
+            fprintf(out, "neurond %s\n", ND_VERSION);
+            return ND_CONFIG_EXIT_OK;
+        }
+        if (c < 0 || (size_t)c >= N_OPTIONS) {
+            fprintf(err, "neurond: unknown or incomplete option '%s' (see "
+                         "--help)\n", argv[optind - 1]);
+            return ND_CONFIG_ERROR;
+        }
+        char from[64];
+        snprintf(from, sizeof from, "--%s", options[c].flag);
+        if (!assign(cfg, &options[c], optarg, from, err))
+            return ND_CONFIG_ERROR;
+    }
+    if (optind < argc) {
+        fprintf(err, "neurond: unexpected argument '%s'\n", argv[optind]);
+        return ND_CONFIG_ERROR;
+    }
+    return ND_CONFIG_RUN;
+}

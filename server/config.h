@@ -1,0 +1,35 @@
+/* config.h — neurond's configuration: flags, their environment variables
+ * and defaults, in one table that also writes `neurond --help`. */
+#ifndef ND_CONFIG_H
+#define ND_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct {
+    char bind[64];          /* --bind, NEUROND_BIND */
+    unsigned port;          /* --port, NEUROND_PORT; 0 picks a free port */
+    char db[1024];          /* --db, NEUROND_DB */
+    unsigned workers;       /* --workers, NEUROND_WORKERS */
+    unsigned http_threads;  /* --http-threads, NEUROND_HTTP_THREADS */
+    size_t max_json_bytes;  /* --max-json-bytes, NEUROND_MAX_JSON_BYTES */
+    size_t max_csv_bytes;   /* --max-csv-bytes, NEUROND_MAX_CSV_BYTES */
+    size_t max_rows;        /* --max-rows, NEUROND_MAX_ROWS */
+    size_t max_params;      /* --max-params, NEUROND_MAX_PARAMS */
+    unsigned max_epochs;    /* --max-epochs, NEUROND_MAX_EPOCHS */
+    unsigned timeout_s;     /* --timeout, NEUROND_TIMEOUT */
+} nd_config;
+
+typedef enum { ND_CONFIG_RUN, ND_CONFIG_EXIT_OK, ND_CONFIG_ERROR } nd_config_result;
+
+/* Fills cfg from defaults, then the environment, then argv (flags win).
+ * Returns ND_CONFIG_EXIT_OK after printing --help or --version to out,
+ * ND_CONFIG_ERROR after printing the reason to err. */
+nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
+                                FILE *out, FILE *err);
+
+/* Prints the usage text with every flag, variable and default. */
+void nd_config_usage(FILE *out);
+
+#endif

@@ -1,0 +1,282 @@
+/* daemon.c — the libmicrohttpd listener: reading request bodies (JSON up to
+ * a limit, streamed content types piece by piece), dispatching through the
+ * router, and sending the reply with the headers every response carries. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "daemon.h"
+#include "router.h"
+#include "server.h"
+
+/* Whether the request's Content-Type is `type` (parameters ignored). */
+static bool content_type_is(const char *header, const char *type)
+{
+    if (!header)
+        return false;
+    size_t n = strlen(type);
+    return strncasecmp(header, type, n) == 0 &&
+           (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
+}
+
+static nd_request *request_new(nd_server *srv, struct MHD_Connection *conn,
+                               const char *method, const char *url)
+{
+    nd_request *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->srv = srv;
+    req->conn = conn;
+    req->method = method;
+    req->url = url;
+    req->body_limit = srv->cfg.max_json_bytes;
+    return req;
+}
+
+static void request_free(nd_request *req)
+{
+    if (req->stream && req->stream->abort)
+        req->stream->abort(req);
+    json_decref(req->json);
+    free(req->body);
+    free(req->reply);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        free(req->headers[i][0]);
+        free(req->headers[i][1]);
+    }
+    free(req);
+}
+
+static enum MHD_Result send_reply(nd_request *req)
+{
+    if (!req->replied)
+        nd_reply_problem(req, 500, "the handler made no reply");
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        req->reply_len, req->reply, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        return MHD_NO;
+    req->reply = NULL; /* owned by the response now */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            req->content_type ? req->content_type
+                                              : "application/json");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (size_t i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
+    enum MHD_Result ret = MHD_queue_response(req->conn, req->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Decides, before any body arrives, how it will be read: refuses with 413
+ * a declared length past the limit, and with 415 a content type the route
+ * does not take. Returns false once it has replied. */
+static bool prepare_body(nd_request *req, const nd_route *route)
+{
+    const char *type = nd_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *length = nd_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    unsigned long long declared = length ? strtoull(length, NULL, 10) : 0;
+    if (route->stream && content_type_is(type, route->stream->content_type)) {
+        req->stream = route->stream;
+        req->body_limit = req->srv->cfg.max_csv_bytes;
+    } else if (route->body == ND_BODY_JSON && declared > 0 &&
+               !content_type_is(type, "application/json")) {
+        nd_reply_problem(req, 415,
+                         "send the body as application/json%s%s (curl: --json "
+                         "or -H 'Content-Type: application/json')",
+                         route->stream ? " or " : "",
+                         route->stream ? route->stream->content_type : "");
+        return false;
+    }
+    if (declared > req->body_limit) {
+        nd_reply_problem(req, 413,
+                         "the body of %llu bytes is larger than the limit of "
+                         "%zu bytes",
+                         declared, req->body_limit);
+        return false;
+    }
+    if (req->stream) {
+        req->stream->begin(req);
+        if (req->replied) {
+            req->stream = NULL;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Appends a piece of a JSON body, counting it against the limit. */
+static void append_body(nd_request *req, const char *data, size_t len)
+{
+    if (req->body_too_large || len > req->body_limit - req->body_len) {
+        req->body_too_large = true;
+        return;
+    }
+    if (req->body_len + len + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 4096;
+        while (cap < req->body_len + len + 1)
+            cap *= 2;
+        char *p = realloc(req->body, cap);
+        if (!p) {
+            req->body_too_large = true;
+            return;
+        }
+        req->body = p;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, len);
+    req->body_len += len;
+    req->body[req->body_len] = '\0';
+}
+
+/* Parses the buffered body for a JSON route; false once it has replied. */
+static bool parse_body(nd_request *req, const nd_route *route)
+{
+    if (req->body_too_large) {
+        nd_reply_problem(req, 413, "the body is larger than the limit of %zu "
+                                   "bytes", req->body_limit);
+        return false;
+    }
+    if (route->body == ND_BODY_NONE) {
+        if (req->body_len) {
+            nd_reply_problem(req, 400, "%s %s takes no request body",
+                             route->method, route->pattern);
+            return false;
+        }
+        return true;
+    }
+    if (req->body_len == 0) {
+        nd_reply_problem(req, 400, "the request needs a JSON body");
+        return false;
+    }
+    json_error_t e;
+    req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
+                           &e);
+    if (!req->json) {
+        nd_reply_invalid(req, 400, "", "invalid JSON at line %d, column %d: %s",
+                         e.line, e.column, e.text);
+        return false;
+    }
+    if (!json_is_object(req->json)) {
+        nd_reply_invalid(req, 400, "", "the body must be a JSON object");
+        return false;
+    }
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    nd_server *srv = cls;
+    nd_request *req = *con_cls;
+    if (!req) { /* headers only so far */
+        req = request_new(srv, conn, method, url);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        bool known = false;
+        const nd_route *route = nd_route_match(method, url, req, &known);
+        req->route = route;
+        if (!route)
+            nd_reply_problem(req, known ? 405 : 404,
+                             known ? "%s is not allowed on %s"
+                                   : "no route for %s %s",
+                             method, url);
+        else
+            prepare_body(req, route);
+        return req->replied ? send_reply(req) : MHD_YES;
+    }
+    if (req->replied) { /* refused early: discard what still arrives */
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (req->stream) {
+            req->streamed += *upload_size;
+            if (req->streamed > req->body_limit)
+                nd_reply_problem(req, 413, "the upload is larger than the "
+                                           "limit of %zu bytes",
+                                 req->body_limit);
+            else
+                req->stream->data(req, upload, *upload_size);
+            if (req->replied && req->stream->abort)
+                req->stream->abort(req);
+            if (req->replied)
+                req->stream = NULL;
+        } else {
+            append_body(req, upload, *upload_size);
+        }
+        *upload_size = 0;
+        return req->replied ? send_reply(req) : MHD_YES;
+    }
+    if (req->stream) {
+        const nd_stream *s = req->stream;
+        req->stream = NULL; /* ended: no abort */
+        s->end(req);
+    } else {
+        const nd_route *route = req->route;
+        if (parse_body(req, route))
+            route->handle(req);
+    }
+    return send_reply(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode code)
+{
+    (void)cls;
+    (void)conn;
+    (void)code;
+    if (*con_cls)
+        request_free(*con_cls);
+    *con_cls = NULL;
+}
+
+int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
+{
+    struct sockaddr_in v4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    const struct sockaddr *addr;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+                     MHD_USE_ERROR_LOG;
+    if (inet_pton(AF_INET, srv->cfg.bind, &v4.sin_addr) == 1) {
+        v4.sin_port = htons((uint16_t)srv->cfg.port);
+        addr = (const struct sockaddr *)&v4;
+    } else if (inet_pton(AF_INET6, srv->cfg.bind, &v6.sin6_addr) == 1) {
+        v6.sin6_port = htons((uint16_t)srv->cfg.port);
+        addr = (const struct sockaddr *)&v6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(err, errlen, "--bind '%s' is not an IPv4 or IPv6 address",
+                 srv->cfg.bind);
+        return -1;
+    }
+    srv->daemon = MHD_start_daemon(
+        flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
+        MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
+        srv->cfg.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        srv->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen on %s port %u", srv->cfg.bind,
+                 srv->cfg.port);
+        return -1;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : srv->cfg.port;
+    return 0;
+}
+
+void nd_daemon_stop(nd_server *srv)
+{
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+}

@@ -1,0 +1,145 @@
+/* http.c — building replies: JSON, raw bytes and RFC 9457 problems. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+const char *nd_query(const nd_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *nd_header(const nd_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void nd_reply_header(nd_request *req, const char *name, const char *value)
+{
+    if (req->n_headers == ND_MAX_HEADERS)
+        return;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return;
+    }
+    req->headers[req->n_headers][0] = n;
+    req->headers[req->n_headers][1] = v;
+    req->n_headers++;
+}
+
+/* Replaces any earlier reply: the last word wins, so a failure after a
+ * partial success still reaches the client. */
+static void set_reply(nd_request *req, unsigned status, const char *type,
+                      char *body, size_t len)
+{
+    free(req->reply);
+    req->replied = true;
+    req->status = status;
+    req->content_type = type;
+    req->reply = body;
+    req->reply_len = len;
+}
+
+void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
+                  const char *data, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy) {
+        set_reply(req, 503, "text/plain", NULL, 0);
+        return;
+    }
+    memcpy(copy, data, len);
+    set_reply(req, status, content_type, copy, len);
+}
+
+/* Float32 values need 9 significant digits to survive a round trip. */
+#define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(9))
+
+static void reply_json_typed(nd_request *req, unsigned status,
+                             const char *type, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_FLAGS) : NULL;
+    json_decref(body);
+    if (!text) {
+        static const char oom[] =
+            "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
+            "\"status\":503,\"detail\":\"out of memory\"}";
+        nd_reply_raw(req, 503, "application/problem+json", oom,
+                     sizeof oom - 1);
+        return;
+    }
+    set_reply(req, status, type, text, strlen(text));
+}
+
+void nd_reply_json(nd_request *req, unsigned status, json_t *body)
+{
+    reply_json_typed(req, status, "application/json", body);
+}
+
+const char *nd_status_title(unsigned status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    }
+    return "Error";
+}
+
+static json_t *problem(unsigned status, const char *detail)
+{
+    return json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
+                     nd_status_title(status), "status", (int)status, "detail",
+                     detail);
+}
+
+void nd_reply_problem(nd_request *req, unsigned status, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    reply_json_typed(req, status, "application/problem+json",
+                     problem(status, detail));
+}
+
+void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
+                       const char *fmt, va_list ap)
+{
+    char message[512], detail[640];
+    vsnprintf(message, sizeof message, fmt, ap);
+    if (pointer && *pointer)
+        snprintf(detail, sizeof detail, "%s: %s", pointer, message);
+    else
+        snprintf(detail, sizeof detail, "%s", message);
+    json_t *p = problem(status, detail);
+    json_t *errors = json_pack("[{s:s, s:s}]", "pointer", pointer ? pointer : "",
+                               "message", message);
+    if (p && errors)
+        json_object_set_new(p, "errors", errors);
+    else
+        json_decref(errors);
+    reply_json_typed(req, status, "application/problem+json", p);
+}
+
+void nd_reply_invalid(nd_request *req, unsigned status, const char *pointer,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    nd_reply_invalidv(req, status, pointer, fmt, ap);
+    va_end(ap);
+}

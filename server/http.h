@@ -1,0 +1,97 @@
+/* http.h — requests and responses as handlers see them, on top of
+ * libmicrohttpd. A handler gets an nd_request whose JSON body (if any) is
+ * already read, and answers with one of the nd_reply_* calls; bodies of a
+ * streaming content type (CSV) are fed to the route's nd_stream as they
+ * arrive instead. Errors are RFC 9457 problem+json with, for bad input, a
+ * list of {pointer, message}. */
+#ifndef ND_HTTP_H
+#define ND_HTTP_H
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct MHD_Connection;
+struct nd_server;
+
+#define ND_MAX_PATH_PARAMS 4
+#define ND_MAX_HEADERS 4
+
+typedef struct nd_request nd_request;
+
+/* A route's handler of bodies that are processed as they arrive. begin is
+ * called before the first byte (it may reply, to refuse the upload), data
+ * for each piece (returning false stops reading: it must have replied),
+ * end after the last piece (it must reply), and abort, if set, when the
+ * client went away or another reply ended the request. `state` in the
+ * request is theirs. */
+typedef struct {
+    const char *content_type; /* e.g. "text/csv" */
+    void (*begin)(nd_request *req);
+    bool (*data)(nd_request *req, const char *data, size_t len);
+    void (*end)(nd_request *req);
+    void (*abort)(nd_request *req);
+} nd_stream;
+
+struct nd_request {
+    struct nd_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    const void *route; /* the nd_route matched (router.h) */
+    const char *params[ND_MAX_PATH_PARAMS]; /* {id} segments of the route */
+    size_t n_params;
+    char param_buf[256]; /* the segments' text */
+
+    /* The request body: JSON parsed for handlers (NULL when empty). */
+    json_t *json;
+    char *body;
+    size_t body_len, body_cap, body_limit;
+    bool body_too_large;
+    const nd_stream *stream; /* set while a streamed body is read */
+    void *state;             /* the stream's own state */
+    size_t streamed;         /* bytes fed so far */
+
+    /* The reply, once one is made. */
+    bool replied;
+    unsigned status;
+    const char *content_type;
+    char *reply; /* malloc'd */
+    size_t reply_len;
+    char *headers[ND_MAX_HEADERS][2];
+    size_t n_headers;
+};
+
+/* A query-string argument, or NULL. */
+const char *nd_query(const nd_request *req, const char *name);
+
+/* A request header, or NULL. */
+const char *nd_header(const nd_request *req, const char *name);
+
+/* Adds a response header (copied), e.g. Location. */
+void nd_reply_header(nd_request *req, const char *name, const char *value);
+
+/* Replies with body serialised as JSON (body is consumed). */
+void nd_reply_json(nd_request *req, unsigned status, json_t *body);
+
+/* Replies with raw bytes of the given content type (copied). */
+void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
+                  const char *data, size_t len);
+
+/* Replies with a problem+json of status; detail is printf-formatted. */
+void nd_reply_problem(nd_request *req, unsigned status, const char *detail,
+                      ...) __attribute__((format(printf, 3, 4)));
+
+/* Replies 400/422/… naming the bad field: `pointer` is a JSON pointer
+ * ("/layers/1/units") or a location such as "/rows/3/columns/2"; it goes
+ * into the problem's "errors" list along with the message. */
+void nd_reply_invalid(nd_request *req, unsigned status, const char *pointer,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
+                       const char *fmt, va_list ap);
+
+/* The reason phrase of an HTTP status ("Not Found"). */
+const char *nd_status_title(unsigned status);
+
+#endif

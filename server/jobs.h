@@ -1,0 +1,14 @@
+/* jobs.h — the /v1/jobs routes: queueing training, progress, history,
+ * cancel. The training itself runs in workers.c. */
+#ifndef ND_JOBS_H
+#define ND_JOBS_H
+
+#include "http.h"
+
+void jobs_create(nd_request *req);
+void jobs_list(nd_request *req);
+void jobs_get(nd_request *req);
+void jobs_history(nd_request *req);
+void jobs_cancel(nd_request *req);
+
+#endif

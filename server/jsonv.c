@@ -1,0 +1,266 @@
+/* jsonv.c — strict reading of request JSON (see jsonv.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonv.h"
+
+void nd_ptr(char out[ND_PTR_MAX], const char *base, const char *key)
+{
+    size_t n = (size_t)snprintf(out, ND_PTR_MAX, "%s/", base);
+    for (const char *c = key; *c && n + 3 < ND_PTR_MAX; c++) {
+        if (*c == '~' || *c == '/') {
+            out[n++] = '~';
+            out[n++] = *c == '~' ? '0' : '1';
+        } else {
+            out[n++] = *c;
+        }
+    }
+    out[n < ND_PTR_MAX ? n : ND_PTR_MAX - 1] = '\0';
+}
+
+void nd_ptr_index(char out[ND_PTR_MAX], const char *base, size_t i)
+{
+    snprintf(out, ND_PTR_MAX, "%s/%zu", base, i);
+}
+
+bool nd_json_allow(nd_request *req, json_t *obj, const char *base,
+                   const char *const *allowed)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        (void)value;
+        bool ok = false;
+        for (size_t i = 0; allowed[i] && !ok; i++)
+            ok = strcmp(key, allowed[i]) == 0;
+        if (!ok) {
+            char p[ND_PTR_MAX];
+            nd_ptr(p, base, key);
+            nd_reply_invalid(req, 400, p, "unknown field");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The member, or NULL after replying 422 if it is required and absent. */
+static json_t *member(nd_request *req, json_t *obj, const char *base,
+                      const char *key, bool required, char p[ND_PTR_MAX],
+                      bool *absent)
+{
+    nd_ptr(p, base, key);
+    json_t *v = json_object_get(obj, key);
+    *absent = v == NULL;
+    if (!v && required)
+        nd_reply_invalid(req, 422, p, "is required");
+    return v;
+}
+
+bool nd_field_string(nd_request *req, json_t *obj, const char *base,
+                     const char *key, bool required, const char **out)
+{
+    char p[ND_PTR_MAX];
+    bool absent;
+    json_t *v = member(req, obj, base, key, required, p, &absent);
+    if (absent)
+        return !required;
+    if (!json_is_string(v)) {
+        nd_reply_invalid(req, 400, p, "must be a string");
+        return false;
+    }
+    *out = json_string_value(v);
+    return true;
+}
+
+bool nd_field_uint(nd_request *req, json_t *obj, const char *base,
+                   const char *key, bool required, uint64_t min, uint64_t max,
+                   uint64_t *out)
+{
+    char p[ND_PTR_MAX];
+    bool absent;
+    json_t *v = member(req, obj, base, key, required, p, &absent);
+    if (absent)
+        return !required;
+    if (!json_is_integer(v)) {
+        nd_reply_invalid(req, 400, p, "must be an integer");
+        return false;
+    }
+    json_int_t i = json_integer_value(v);
+    if (i < 0 || (uint64_t)i < min || (uint64_t)i > max) {
+        nd_reply_invalid(req, 422, p, "must be between %llu and %llu",
+                         (unsigned long long)min, (unsigned long long)max);
+        return false;
+    }
+    *out = (uint64_t)i;
+    return true;
+}
+
+bool nd_field_number(nd_request *req, json_t *obj, const char *base,
+                     const char *key, bool required, double min, double max,
+                     double *out)
+{
+    char p[ND_PTR_MAX];
+    bool absent;
+    json_t *v = member(req, obj, base, key, required, p, &absent);
+    if (absent)
+        return !required;
+    if (!json_is_number(v)) {
+        nd_reply_invalid(req, 400, p, "must be a number");
+        return false;
+    }
+    double d = json_number_value(v);
+    if (!isfinite(d) || d < min || d > max) {
+        nd_reply_invalid(req, 422, p, "must be between %g and %g", min, max);
+        return false;
+    }
+    *out = d;
+    return true;
+}
+
+bool nd_field_bool(nd_request *req, json_t *obj, const char *base,
+                   const char *key, bool required, bool *out)
+{
+    char p[ND_PTR_MAX];
+    bool absent;
+    json_t *v = member(req, obj, base, key, required, p, &absent);
+    if (absent)
+        return !required;
+    if (!json_is_boolean(v)) {
+        nd_reply_invalid(req, 400, p, "must be true or false");
+        return false;
+    }
+    *out = json_is_true(v);
+    return true;
+}
+
+/* Reads row (an array) into dst[0..n); false after replying. */
+static bool read_row(nd_request *req, json_t *row, const char *ptr, float *dst,
+                     size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        json_t *x = json_array_get(row, j);
+        if (!json_is_number(x)) {
+            char p[ND_PTR_MAX];
+            nd_ptr_index(p, ptr, j);
+            nd_reply_invalid(req, 400, p, "must be a number");
+            return false;
+        }
+        double d = json_number_value(x);
+        if (!isfinite((float)d)) {
+            char p[ND_PTR_MAX];
+            nd_ptr_index(p, ptr, j);
+            nd_reply_invalid(req, 422, p, "%g does not fit a float32", d);
+            return false;
+        }
+        dst[j] = (float)d;
+    }
+    return true;
+}
+
+bool nd_json_vector(nd_request *req, json_t *arr, const char *ptr,
+                    size_t n_expected, size_t max_elements, float **out,
+                    size_t *n)
+{
+    if (!json_is_array(arr)) {
+        nd_reply_invalid(req, 400, ptr, "must be an array of numbers");
+        return false;
+    }
+    size_t len = json_array_size(arr);
+    if (len == 0 || (n_expected && len != n_expected) || len > max_elements) {
+        if (n_expected)
+            nd_reply_invalid(req, 422, ptr, "must have %zu values, not %zu",
+                             n_expected, len);
+        else
+            nd_reply_invalid(req, 422, ptr, "must have 1 to %zu values",
+                             max_elements);
+        return false;
+    }
+    float *v = malloc(len * sizeof *v);
+    if (!v) {
+        nd_reply_problem(req, 503, "out of memory");
+        return false;
+    }
+    if (!read_row(req, arr, ptr, v, len)) {
+        free(v);
+        return false;
+    }
+    *out = v;
+    *n = len;
+    return true;
+}
+
+bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
+                    size_t cols_expected, size_t max_elements, float **out,
+                    size_t *rows, size_t *cols)
+{
+    if (!json_is_array(arr)) {
+        nd_reply_invalid(req, 400, ptr, "must be an array of rows");
+        return false;
+    }
+    size_t n = json_array_size(arr);
+    json_t *first = json_array_get(arr, 0);
+    size_t c = cols_expected ? cols_expected : json_array_size(first);
+    char p[ND_PTR_MAX];
+    if (n == 0 || c == 0) {
+        nd_reply_invalid(req, 422, ptr, "must have at least one row and "
+                                        "one column");
+        return false;
+    }
+    if (c > max_elements / n) {
+        nd_reply_invalid(req, 422, ptr, "has more than %zu values",
+                         max_elements);
+        return false;
+    }
+    float *m = malloc(n * c * sizeof *m);
+    if (!m) {
+        nd_reply_problem(req, 503, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *row = json_array_get(arr, i);
+        nd_ptr_index(p, ptr, i);
+        if (!json_is_array(row)) {
+            nd_reply_invalid(req, 400, p, "must be an array of numbers");
+            goto fail;
+        }
+        if (json_array_size(row) != c) {
+            nd_reply_invalid(req, 422, p, "has %zu values, expected %zu",
+                             json_array_size(row), c);
+            goto fail;
+        }
+        if (!read_row(req, row, p, m + i * c, c))
+            goto fail;
+    }
+    *out = m;
+    *rows = n;
+    *cols = c;
+    return true;
+fail:
+    free(m);
+    return false;
+}
+
+json_t *nd_json_real(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+void nd_reply_nn_error(nd_request *req, const char *base, const nn_error *e)
+{
+    char p[ND_PTR_MAX];
+    snprintf(p, sizeof p, "%s%s", base ? base : "", e->field);
+    switch (e->code) {
+    case NN_ERR_INVALID:
+    case NN_ERR_TOO_LARGE:
+    case NN_ERR_FORMAT:
+        nd_reply_invalid(req, 422, p, "%s", e->message);
+        return;
+    case NN_ERR_NOMEM:
+        nd_reply_problem(req, 503, "%s", e->message);
+        return;
+    default:
+        nd_reply_problem(req, 500, "%s", e->message);
+    }
+}

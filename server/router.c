@@ -1,0 +1,90 @@
+/* router.c — every route of the HTTP API, and matching a request to one. */
+#include <string.h>
+
+#include "datasets.h"
+#include "jobs.h"
+#include "models.h"
+#include "ops.h"
+#include "router.h"
+
+static const nd_route routes[] = {
+    {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL},
+    {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL},
+    {"GET", "/v1/version", ops_version, ND_BODY_NONE, NULL},
+    {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL},
+
+    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv},
+    {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL},
+    {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL},
+    {"GET", "/v1/datasets/{id}/rows", datasets_rows, ND_BODY_NONE, NULL},
+    {"DELETE", "/v1/datasets/{id}", datasets_delete, ND_BODY_NONE, NULL},
+
+    {"POST", "/v1/models", models_create, ND_BODY_JSON, NULL},
+    {"GET", "/v1/models", models_list, ND_BODY_NONE, NULL},
+    {"POST", "/v1/models/import", models_import, ND_BODY_JSON, NULL},
+    {"GET", "/v1/models/{id}", models_get, ND_BODY_NONE, NULL},
+    {"DELETE", "/v1/models/{id}", models_delete, ND_BODY_NONE, NULL},
+    {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL},
+    {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL},
+
+    {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL},
+    {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL},
+    {"GET", "/v1/jobs/{id}", jobs_get, ND_BODY_NONE, NULL},
+    {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL},
+    {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL},
+};
+#define N_ROUTES (sizeof routes / sizeof *routes)
+
+const nd_route *nd_routes(unsigned *n)
+{
+    *n = N_ROUTES;
+    return routes;
+}
+
+/* Matches path against pattern segment by segment, copying {…} segments
+ * into req->param_buf. */
+static bool match(const char *pattern, const char *path, nd_request *req)
+{
+    size_t used = 0;
+    req->n_params = 0;
+    while (*pattern && *path) {
+        if (*pattern != '/' || *path != '/')
+            return false;
+        pattern++;
+        path++;
+        size_t plen = strcspn(pattern, "/"), slen = strcspn(path, "/");
+        if (pattern[0] == '{') {
+            if (slen == 0 || req->n_params == ND_MAX_PATH_PARAMS ||
+                used + slen + 1 > sizeof req->param_buf)
+                return false;
+            memcpy(req->param_buf + used, path, slen);
+            req->param_buf[used + slen] = '\0';
+            req->params[req->n_params++] = req->param_buf + used;
+            used += slen + 1;
+        } else if (plen != slen || strncmp(pattern, path, plen) != 0) {
+            return false;
+        }
+        pattern += plen;
+        path += slen;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+const nd_route *nd_route_match(const char *method, const char *path,
+                               nd_request *req, bool *path_known)
+{
+    *path_known = false;
+    const nd_route *found = NULL;
+    for (size_t i = 0; i < N_ROUTES && !found; i++) {
+        if (!match(routes[i].pattern, path, req))
+            continue;
+        *path_known = true;
+        if (strcmp(routes[i].method, method) == 0)
+            found = &routes[i];
+    }
+    /* A literal segment wins over {id}: "/v1/models/import" is listed
+     * before "/v1/models/{id}", and only POST is routed there. */
+    if (found)
+        match(found->pattern, path, req);
+    return found;
+}

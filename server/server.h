@@ -1,0 +1,27 @@
+/* server.h — the running daemon: configuration, the HTTP listener and the
+ * training workers, passed to every handler through its request. */
+#ifndef ND_SERVER_H
+#define ND_SERVER_H
+
+#include "config.h"
+
+struct MHD_Daemon;
+struct nd_workers;
+
+typedef struct nd_server {
+    nd_config cfg;
+    struct MHD_Daemon *daemon;
+    unsigned port; /* the bound port, also when cfg.port was 0 */
+    struct nd_workers *workers;
+} nd_server;
+
+/* Opens the store (applying migrations), recovers jobs interrupted by a
+ * crash, starts the workers and then the HTTP listener. Returns 0, or −1
+ * with a message in err. */
+int nd_server_start(nd_server *srv, char *err, size_t errlen);
+
+/* Stops accepting requests, lets running jobs checkpoint and requeue,
+ * and closes the store. */
+void nd_server_stop(nd_server *srv);
+
+#endif

@@ -1,0 +1,343 @@
+/* harness.c — a real neurond per test, and libcurl calls to it. */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *p = realloc(buf, cap *= 2);
+            if (!p)
+                free(buf);
+            buf = p;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+static void spawn(api_server *s, const char *const *extra)
+{
+    const char *bin = getenv("NEUROND_BIN");
+    if (!bin)
+        bin = "build/neurond";
+    const char *argv[32] = {bin, "--bind", "127.0.0.1", "--port", "0",
+                            "--db", s->db, "--workers", "2"};
+    size_t n = 9;
+    for (size_t i = 0; extra && extra[i] && n < 31; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    unlink(s->log);
+    pid_t parent = getpid();
+    s->pid = fork();
+    cr_assert_neq(s->pid, -1, "fork: %s", strerror(errno));
+    if (s->pid == 0) {
+        /* Die with the test process, even when an assertion kills it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    /* The first line of the log names the port. */
+    for (int i = 0; i < 1000; i++) {
+        char *log = read_file(s->log);
+        char *at = log ? strstr(log, "listening on http://127.0.0.1:") : NULL;
+        if (at) {
+            s->port = (unsigned)strtoul(at + strlen("listening on "
+                                                    "http://127.0.0.1:"),
+                                        NULL, 10);
+            free(log);
+            return;
+        }
+        free(log);
+        int status;
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            char *text = read_file(s->log);
+            cr_assert_fail("neurond exited at start-up: %s", text ? text : "");
+        }
+        sleep_ms(10);
+    }
+    cr_assert_fail("neurond did not start within 10 s");
+}
+
+void api_start(api_server *s, const char *const *extra)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/neurond-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
+    snprintf(s->db, sizeof s->db, "%s/neurond.db", s->dir);
+    snprintf(s->log, sizeof s->log, "%s/neurond.log", s->dir);
+    spawn(s, extra);
+}
+
+void api_restart(api_server *s, const char *const *extra)
+{
+    cr_assert_eq(s->pid, 0, "the server is still running");
+    spawn(s, extra);
+}
+
+/* Fails the test if the server's log holds a sanitizer report. */
+static void check_log(const api_server *s)
+{
+    char *log = read_file(s->log);
+    if (!log)
+        return;
+    bool dirty = strstr(log, "Sanitizer") || strstr(log, "runtime error:");
+    if (dirty)
+        cr_log_error("neurond log:\n%s", log);
+    free(log);
+    cr_assert(!dirty, "neurond's log has a sanitizer report");
+}
+
+void api_stop(api_server *s)
+{
+    if (!s->pid)
+        return;
+    kill(s->pid, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 3000 && waitpid(s->pid, &status, WNOHANG) == 0; i++)
+        sleep_ms(10);
+    if (waitpid(s->pid, &status, WNOHANG) == 0) {
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, &status, 0);
+        s->pid = 0;
+        cr_assert_fail("neurond did not stop within 30 s of SIGTERM");
+    }
+    s->pid = 0;
+    check_log(s);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "neurond exited with status %d", status);
+}
+
+void api_kill(api_server *s)
+{
+    if (!s->pid)
+        return;
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
+}
+
+void api_cleanup(api_server *s)
+{
+    api_stop(s);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+    if (s->dir[0] && system(cmd) != 0)
+        cr_log_warn("could not remove %s", s->dir);
+}
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} buffer;
+
+static size_t on_body(char *p, size_t size, size_t n, void *user)
+{
+    buffer *b = user;
+    size_t len = size * n;
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + len + 1)
+            cap *= 2;
+        char *q = realloc(b->data, cap);
+        if (!q)
+            return 0;
+        b->data = q;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return len;
+}
+
+static void copy_header(char *dst, size_t cap, const char *line,
+                        const char *name)
+{
+    size_t n = strlen(name);
+    if (strncasecmp(line, name, n) != 0)
+        return;
+    line += n;
+    while (*line == ' ')
+        line++;
+    snprintf(dst, cap, "%.*s", (int)strcspn(line, "\r\n"), line);
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *user)
+{
+    api_response *r = user;
+    size_t len = size * n;
+    char line[512];
+    snprintf(line, sizeof line, "%.*s", (int)(len < 511 ? len : 511), p);
+    copy_header(r->content_type, sizeof r->content_type, line,
+                "Content-Type:");
+    copy_header(r->location, sizeof r->location, line, "Location:");
+    copy_header(r->retry_after, sizeof r->retry_after, line, "Retry-After:");
+    return len;
+}
+
+api_response api_call(api_server *s, const char *method, const char *path,
+                      const char *content_type, const char *body, size_t len)
+{
+    api_response r = {0};
+    buffer b = {0};
+    CURL *c = curl_easy_init();
+    cr_assert_not_null(c);
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", s->port, path);
+    struct curl_slist *headers = NULL;
+    char ct[160];
+    if (content_type) {
+        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+        headers = curl_slist_append(headers, ct);
+    }
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    CURLcode rc = curl_easy_perform(c);
+    cr_assert_eq(rc, CURLE_OK, "%s %s: %s", method, path,
+                 curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(c);
+    r.body = b.data ? b.data : strdup("");
+    r.len = b.len;
+    if (strstr(r.content_type, "json"))
+        r.json = json_loadb(r.body, r.len, 0, NULL);
+    return r;
+}
+
+api_response api_json(api_server *s, const char *method, const char *path,
+                      const char *json_text)
+{
+    return api_call(s, method, path, json_text ? "application/json" : NULL,
+                    json_text, json_text ? strlen(json_text) : 0);
+}
+
+api_response api_pack(api_server *s, const char *method, const char *path,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_error_t e;
+    json_t *j = json_vpack_ex(&e, 0, fmt, ap);
+    va_end(ap);
+    cr_assert_not_null(j, "json_pack: %s", e.text);
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    api_response r = api_json(s, method, path, text);
+    free(text);
+    return r;
+}
+
+void api_free(api_response *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+const char *api_str(const api_response *r, const char *key)
+{
+    json_t *v = json_object_get(r->json, key);
+    cr_assert(json_is_string(v), "no string '%s' in %s", key, r->body);
+    return json_string_value(v);
+}
+
+json_t *api_wait_job(api_server *s, const char *job_id, double timeout_s)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s", job_id);
+    for (double waited = 0; waited < timeout_s; waited += 0.02) {
+        api_response r = api_call(s, "GET", path, NULL, NULL, 0);
+        cr_assert_eq(r.status, 200, "GET %s: %ld %s", path, r.status, r.body);
+        const char *st = json_string_value(json_object_get(r.json, "status"));
+        cr_assert_not_null(st, "job without status: %s", r.body);
+        if (strcmp(st, "queued") && strcmp(st, "running")) {
+            json_t *job = json_incref(r.json);
+            api_free(&r);
+            return job;
+        }
+        api_free(&r);
+        sleep_ms(20);
+    }
+    cr_assert_fail("job %s did not finish within %.0f s", job_id, timeout_s);
+    return NULL;
+}
+
+void api_assert_problem(const api_response *r, long status,
+                        const char *pointer)
+{
+    cr_assert_eq(r->status, status, "expected %ld, got %ld: %s", status,
+                 r->status, r->body);
+    cr_assert(strstr(r->content_type, "application/problem+json"),
+              "content type %s", r->content_type);
+    cr_assert_not_null(r->json, "problem is not JSON: %s", r->body);
+    cr_assert_eq(json_integer_value(json_object_get(r->json, "status")),
+                 status);
+    cr_assert(json_is_string(json_object_get(r->json, "title")));
+    cr_assert(json_is_string(json_object_get(r->json, "detail")));
+    if (!pointer)
+        return;
+    json_t *errors = json_object_get(r->json, "errors"), *e;
+    size_t i;
+    json_array_foreach(errors, i, e) {
+        const char *p = json_string_value(json_object_get(e, "pointer"));
+        if (p && strcmp(p, pointer) == 0)
+            return;
+    }
+    cr_assert_fail("no error with pointer %s in %s", pointer, r->body);
+}
+
+const char *api_shared_data(const char *name)
+{
+    static char path[512];
+    const char *dir = getenv("NEUROND_SHARED_DATA");
+    snprintf(path, sizeof path, "%s/%s", dir ? dir : "../shared/data", name);
+    return path;
+}

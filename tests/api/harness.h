@@ -1,0 +1,78 @@
+/* harness.h — API tests drive a real neurond: started from $NEUROND_BIN
+ * (default build/neurond) on a free loopback port with a database in a
+ * fresh temporary folder, called over HTTP with libcurl, stopped with
+ * SIGTERM. The server's log must stay free of sanitizer reports. */
+#ifndef API_HARNESS_H
+#define API_HARNESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct {
+    pid_t pid;
+    unsigned port;
+    char dir[256]; /* temporary folder: database and logs */
+    char db[320];
+    char log[320];
+} api_server;
+
+/* Starts neurond with a new database; extra is a NULL-terminated list of
+ * more arguments, or NULL. Asserts it comes up. */
+void api_start(api_server *s, const char *const *extra);
+
+/* Starts neurond again on the same folder and database (after a stop or
+ * kill). */
+void api_restart(api_server *s, const char *const *extra);
+
+/* SIGTERM, waits for exit 0 (asserted) and checks the log. */
+void api_stop(api_server *s);
+
+/* SIGKILL, as a crash would. */
+void api_kill(api_server *s);
+
+/* api_stop if still running, then removes the folder. */
+void api_cleanup(api_server *s);
+
+typedef struct {
+    long status;
+    char *body;          /* NUL-terminated */
+    size_t len;
+    json_t *json;        /* parsed body when it is JSON, else NULL */
+    char content_type[128];
+    char location[256];
+    char retry_after[32];
+} api_response;
+
+/* Any request; body may be NULL. content_type NULL sends none. */
+api_response api_call(api_server *s, const char *method, const char *path,
+                      const char *content_type, const char *body, size_t len);
+
+/* A request with a JSON body given as text (NULL for none). */
+api_response api_json(api_server *s, const char *method, const char *path,
+                      const char *json_text);
+
+/* A request with a JSON body built by json_pack-style format. */
+api_response api_pack(api_server *s, const char *method, const char *path,
+                      const char *fmt, ...);
+
+void api_free(api_response *r);
+
+/* The string member key of r's JSON object (asserted present). */
+const char *api_str(const api_response *r, const char *key);
+
+/* Polls GET /v1/jobs/{id} until the job leaves queued and running, at most
+ * timeout_s; returns the final job (caller decrefs). Asserts it ended. */
+json_t *api_wait_job(api_server *s, const char *job_id, double timeout_s);
+
+/* Asserts that r is a problem+json with status and, if pointer is not
+ * NULL, an errors[] entry with that pointer. */
+void api_assert_problem(const api_response *r, long status,
+                        const char *pointer);
+
+/* A path to a file of the shared data folder (../shared/data or
+ * $NEUROND_SHARED_DATA). */
+const char *api_shared_data(const char *name);
+
+#endif
