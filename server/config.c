@@ -44,6 +44,9 @@ static const opt_def options[] = {
     {"timeout", "NEUROND_TIMEOUT",
      "seconds an idle connection is kept open", OPT_UINT, F(timeout_s), 1,
      86400},
+    {"checkpoint-ms", "NEUROND_CHECKPOINT_MS",
+     "milliseconds between checkpoints of a running job", OPT_UINT,
+     F(checkpoint_ms), 10, 3600000},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -62,6 +65,7 @@ static void set_defaults(nd_config *c)
     c->max_params = 50000000;
     c->max_epochs = 1000000;
     c->timeout_s = 60;
+    c->checkpoint_ms = 5000;
 }
 
 /* Stores text into the option's field; false with a message on a bad

@@ -19,6 +19,7 @@ typedef struct {
     size_t max_params;      /* --max-params, NEUROND_MAX_PARAMS */
     unsigned max_epochs;    /* --max-epochs, NEUROND_MAX_EPOCHS */
     unsigned timeout_s;     /* --timeout, NEUROND_TIMEOUT */
+    unsigned checkpoint_ms; /* --checkpoint-ms, NEUROND_CHECKPOINT_MS */
 } nd_config;
 
 typedef enum { ND_CONFIG_RUN, ND_CONFIG_EXIT_OK, ND_CONFIG_ERROR } nd_config_result;

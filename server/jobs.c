@@ -1,9 +1,230 @@
-/* jobs.c — placeholder until the jobs routes land. */
-#include "jobs.h"
+/* jobs.c — the /v1/jobs routes: queueing training, progress, history,
+ * cancel. Training itself happens in workers.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static void todo(nd_request *req) { nd_reply_problem(req, 404, "jobs are not implemented yet"); }
-void jobs_create(nd_request *req) { todo(req); }
-void jobs_list(nd_request *req) { todo(req); }
-void jobs_get(nd_request *req) { todo(req); }
-void jobs_history(nd_request *req) { todo(req); }
-void jobs_cancel(nd_request *req) { todo(req); }
+#include "datasets.h"
+#include "job_params.h"
+#include "job_store.h"
+#include "jobs.h"
+#include "jsonv.h"
+#include "models.h"
+#include "paging.h"
+#include "server.h"
+#include "workers.h"
+
+/* Checks that model and dataset exist and fit each other; on success
+ * *perceptron tells the model's kind. False once it has replied. */
+static bool check_pair(nd_request *req, const char *model_id,
+                       const char *dataset_id, bool *perceptron)
+{
+    nn_network *net = NULL;
+    char err[256];
+    int rc = nd_id_valid(model_id, "md_") ? nd_model_load(model_id, &net, err,
+                                                          sizeof err)
+                                          : 1;
+    if (rc) {
+        if (rc > 0)
+            nd_reply_invalid(req, 422, "/model_id", "no model has this id");
+        else
+            nd_reply_problem(req, 500, "cannot read the model: %s", err);
+        return false;
+    }
+    size_t ins = net->inputs, outs = nn_network_outputs(net), rows, in, out;
+    *perceptron = net->type == NN_MODEL_PERCEPTRON;
+    nn_network_free(net);
+    bool cls;
+    rc = nd_id_valid(dataset_id, "ds_")
+             ? nd_dataset_shape(dataset_id, &rows, &in, &out, &cls)
+             : 1;
+    if (rc) {
+        if (rc > 0)
+            nd_reply_invalid(req, 422, "/dataset_id", "no dataset has this id");
+        else
+            nd_reply_problem(req, 500, "cannot read the dataset");
+        return false;
+    }
+    if (in != ins || out != outs) {
+        nd_reply_invalid(req, 422, "/dataset_id",
+                         "the dataset has %zu inputs and %zu outputs; the "
+                         "model takes %zu inputs and gives %zu outputs",
+                         in, out, ins, outs);
+        return false;
+    }
+    return true;
+}
+
+void jobs_create(nd_request *req)
+{
+    const char *model_id = NULL, *dataset_id = NULL;
+    json_t *b = req->json;
+    bool perceptron = false, busy = false;
+    nn_train_config cfg;
+    if (!nd_field_string(req, b, "", "model_id", true, &model_id) ||
+        !nd_field_string(req, b, "", "dataset_id", true, &dataset_id) ||
+        !check_pair(req, model_id, dataset_id, &perceptron) ||
+        !nd_job_params_read(req, b, perceptron, req->srv->cfg.max_epochs,
+                            &cfg))
+        return;
+    char id[ND_ID_MAX], *params = NULL;
+    nd_new_id(id, "jb_");
+    json_t *pj = nd_job_params_json(&cfg, perceptron);
+    params = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
+    json_decref(pj);
+    int rc = params ? nd_job_insert(id, model_id, dataset_id, params,
+                                    cfg.epochs, perceptron, &busy)
+                    : -1;
+    free(params);
+    if (busy) {
+        nd_reply_problem(req, 409, "model %s already has a queued or running "
+                                   "job; wait for it or cancel it",
+                         model_id);
+        return;
+    }
+    if (rc) {
+        nd_reply_problem(req, 500, "cannot store the job");
+        return;
+    }
+    nd_workers_notify(req->srv->workers);
+    char location[64];
+    snprintf(location, sizeof location, "/v1/jobs/%s", id);
+    nd_reply_header(req, "Location", location);
+    nd_reply_json(req, 202, nd_job_view(id));
+}
+
+/* The job named in the path, or NULL after a 404. */
+static json_t *path_job(nd_request *req)
+{
+    const char *id = req->params[0];
+    json_t *job = nd_id_valid(id, "jb_") ? nd_job_view(id) : NULL;
+    if (!job)
+        nd_reply_problem(req, 404, "no job %s", id);
+    return job;
+}
+
+void jobs_get(nd_request *req)
+{
+    json_t *job = path_job(req);
+    if (job)
+        nd_reply_json(req, 200, job);
+}
+
+static const char *const statuses[] = {"queued", "running", "succeeded",
+                                       "failed", "cancelled", NULL};
+
+static bool valid_status(const char *s)
+{
+    for (size_t i = 0; statuses[i]; i++)
+        if (strcmp(s, statuses[i]) == 0)
+            return true;
+    return false;
+}
+
+void jobs_list(nd_request *req)
+{
+    int64_t cursor;
+    uint64_t limit;
+    const char *status = nd_query(req, "status"),
+               *model = nd_query(req, "model_id");
+    if (!nd_page_params(req, 50, 200, &cursor, &limit))
+        return;
+    if (status && !valid_status(status)) {
+        nd_reply_invalid(req, 422, "?status", "must be queued, running, "
+                                              "succeeded, failed or cancelled");
+        return;
+    }
+    sqlite3_stmt *st = nd_prepare(
+        "SELECT " ND_JOB_COLUMNS " FROM jobs WHERE rowid < ? AND (?2 IS NULL "
+        "OR status = ?2) AND (?3 IS NULL OR model_id = ?3) ORDER BY rowid "
+        "DESC LIMIT ?4");
+    if (!st) {
+        nd_reply_problem(req, 500, "cannot list jobs");
+        return;
+    }
+    sqlite3_bind_int64(st, 1, cursor);
+    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, model, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
+    json_t *items = json_array();
+    int64_t last = 0;
+    bool more = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (json_array_size(items) == limit) {
+            more = true;
+            break;
+        }
+        last = sqlite3_column_int64(st, 17);
+        json_array_append_new(items, nd_job_view_row(st));
+    }
+    sqlite3_finalize(st);
+    nd_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
+                                      "next_cursor", nd_page_next(last, more)));
+}
+
+void jobs_history(nd_request *req)
+{
+    uint64_t after, limit;
+    json_t *job = path_job(req);
+    if (!job)
+        return;
+    json_decref(job);
+    if (!nd_query_uint(req, "after_epoch", 0, INT64_MAX, &after) ||
+        !nd_query_uint(req, "limit", 100, 1000, &limit))
+        return;
+    if (limit == 0) {
+        nd_reply_invalid(req, 400, "?limit", "must be at least 1");
+        return;
+    }
+    sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+                                  "WHERE job_id = ? AND epoch > ? ORDER BY "
+                                  "epoch LIMIT ?");
+    if (!st) {
+        nd_reply_problem(req, 500, "cannot read the history");
+        return;
+    }
+    sqlite3_bind_text(st, 1, req->params[0], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    json_t *items = json_array();
+    json_int_t last = 0;
+    bool more = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (json_array_size(items) == limit) {
+            more = true;
+            break;
+        }
+        last = sqlite3_column_int64(st, 0);
+        json_array_append_new(items, nd_history_view_row(st));
+    }
+    sqlite3_finalize(st);
+    nd_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
+                                      "next_after_epoch",
+                                      more ? json_integer(last) : json_null()));
+}
+
+/* Cancel: a queued job ends at once; a running one is asked to stop after
+ * its current epoch (its worker writes `cancelled`); a finished one is a
+ * conflict. */
+void jobs_cancel(nd_request *req)
+{
+    json_t *job = path_job(req);
+    if (!job)
+        return;
+    json_decref(job);
+    const char *id = req->params[0];
+    /* Queued first; if a worker claimed it meanwhile, it is running. */
+    int rc = nd_job_cancel_queued(id);
+    if (rc == 1)
+        rc = nd_job_request_cancel(id);
+    if (rc == 1) {
+        nd_reply_problem(req, 409, "job %s has already finished", id);
+        return;
+    }
+    if (rc) {
+        nd_reply_problem(req, 500, "cannot cancel the job");
+        return;
+    }
+    nd_workers_cancel(req->srv->workers, id);
+    nd_reply_json(req, 202, nd_job_view(id));
+}

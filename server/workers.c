@@ -1,11 +1,172 @@
-/* workers.c — placeholder until the worker pool lands. */
+/* workers.c — the training worker pool: threads that claim queued jobs,
+ * the registry of which job each is training (for cancel), and shutdown. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "job_store.h"
+#include "server.h"
+#include "store.h"
+#include "train_job.h"
 #include "workers.h"
 
-struct nd_workers { unsigned n; };
-nd_workers *nd_workers_start(struct nd_server *srv, unsigned n) { (void)srv; nd_workers *w = calloc(1, sizeof *w); if (w) w->n = n; return w; }
-void nd_workers_notify(nd_workers *w) { (void)w; }
-bool nd_workers_cancel(nd_workers *w, const char *job_id) { (void)w; (void)job_id; return false; }
-unsigned nd_workers_alive(const nd_workers *w) { return w->n; }
-void nd_workers_stop(nd_workers *w) { free(w); }
+/* A job interrupted by this many crashes fails instead of resuming. */
+#define MAX_ATTEMPTS 3
+
+typedef struct {
+    struct nd_workers *pool;
+    pthread_t thread;
+    bool started;
+    char job[ND_ID_MAX]; /* the job being trained, or "" */
+    atomic_bool cancel;
+} slot;
+
+struct nd_workers {
+    unsigned checkpoint_ms;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    unsigned pending; /* notifications not yet acted on */
+    atomic_bool stopping;
+    atomic_uint alive, training;
+    unsigned n;
+    slot *slots;
+};
+
+/* Waits up to a second for a notification or shutdown. */
+static void wait_for_work(nd_workers *w)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!w->pending && !atomic_load(&w->stopping)) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&w->wake, &w->lock, &until);
+    }
+    if (w->pending)
+        w->pending--;
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Threads for a job: the cores shared among the jobs training now. */
+static unsigned threads_for_job(nd_workers *w)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned busy = atomic_load(&w->training);
+    unsigned t = (unsigned)(cores > 0 ? cores : 1) / (busy ? busy : 1);
+    return t ? t : 1;
+}
+
+static void train_claimed(slot *s, const char *id)
+{
+    nd_workers *w = s->pool;
+    pthread_mutex_lock(&w->lock);
+    snprintf(s->job, sizeof s->job, "%s", id);
+    atomic_store(&s->cancel, false);
+    pthread_mutex_unlock(&w->lock);
+    atomic_fetch_add(&w->training, 1);
+    nd_job_run run = {s->job, &s->cancel, &w->stopping, threads_for_job(w),
+                      w->checkpoint_ms};
+    nd_train_job(&run);
+    atomic_fetch_sub(&w->training, 1);
+    pthread_mutex_lock(&w->lock);
+    s->job[0] = '\0';
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    slot *s = arg;
+    nd_workers *w = s->pool;
+    atomic_fetch_add(&w->alive, 1);
+    while (!atomic_load(&w->stopping)) {
+        char id[ND_ID_MAX];
+        int attempts = 0;
+        int rc = nd_job_claim(id, &attempts);
+        if (rc == 1)
+            train_claimed(s, id);
+        else
+            wait_for_work(w);
+    }
+    nd_db_close();
+    atomic_fetch_sub(&w->alive, 1);
+    return NULL;
+}
+
+nd_workers *nd_workers_start(struct nd_server *srv, unsigned n)
+{
+    int requeued = nd_job_recover(MAX_ATTEMPTS);
+    if (requeued < 0)
+        return NULL;
+    if (requeued > 0)
+        printf("neurond: %d interrupted job(s) queued again to resume\n",
+               requeued);
+    nd_workers *w = calloc(1, sizeof *w);
+    slot *slots = calloc(n, sizeof *slots);
+    if (!w || !slots) {
+        free(w);
+        free(slots);
+        return NULL;
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    w->n = n;
+    w->slots = slots;
+    w->checkpoint_ms = srv->cfg.checkpoint_ms;
+    w->pending = (unsigned)requeued;
+    for (unsigned i = 0; i < n; i++) {
+        slots[i].pool = w;
+        slots[i].started = pthread_create(&slots[i].thread, NULL, worker_main,
+                                          &slots[i]) == 0;
+        if (!slots[i].started) {
+            nd_workers_stop(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+void nd_workers_notify(nd_workers *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->pending++;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+}
+
+bool nd_workers_cancel(nd_workers *w, const char *job_id)
+{
+    bool found = false;
+    pthread_mutex_lock(&w->lock);
+    for (unsigned i = 0; i < w->n && !found; i++) {
+        if (strcmp(w->slots[i].job, job_id) == 0) {
+            atomic_store(&w->slots[i].cancel, true);
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return found;
+}
+
+unsigned nd_workers_alive(const nd_workers *w)
+{
+    return atomic_load(&w->alive);
+}
+
+void nd_workers_stop(nd_workers *w)
+{
+    pthread_mutex_lock(&w->lock);
+    atomic_store(&w->stopping, true);
+    pthread_cond_broadcast(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    for (unsigned i = 0; i < w->n; i++)
+        if (w->slots[i].started)
+            pthread_join(w->slots[i].thread, NULL);
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->lock);
+    free(w->slots);
+    free(w);
+}

@@ -1,0 +1,223 @@
+/* job_params.c — training parameters: request, storage, libnn. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "job_params.h"
+#include "jsonv.h"
+#include "nn_limits.h"
+
+static const char *const job_fields[] = {
+    "model_id", "dataset_id",       "epochs",  "batch_size",
+    "optimizer", "normalize",       "validation_split", "shuffle",
+    "seed",      "early_stopping",  NULL};
+static const char *const optimizer_fields[] = {
+    "name", "learning_rate", "momentum", "nesterov", "beta1",
+    "beta2", "epsilon",      "lr_decay", NULL};
+static const char *const stopping_fields[] = {"patience", "min_delta", NULL};
+
+static uint64_t random_seed(void)
+{
+    uint64_t s = 0;
+    while (getrandom(&s, sizeof s, 0) != sizeof s)
+        ;
+    return s >> 11; /* 53 bits: exact as a JSON number in any client */
+}
+
+/* The "optimizer" object; its learning rate and momentum are checked by
+ * libnn's nn_optim_check afterwards. */
+static bool read_optimizer(nd_request *req, json_t *o, nn_optim_config *c)
+{
+    if (!json_is_object(o)) {
+        nd_reply_invalid(req, 400, "/optimizer", "must be an object");
+        return false;
+    }
+    const char *name = "sgd";
+    double lr = c->learning_rate, mu = c->momentum, b1 = c->beta1,
+           b2 = c->beta2, eps = c->epsilon, decay = c->lr_decay;
+    bool nesterov = false;
+    nn_error err;
+    if (!nd_json_allow(req, o, "/optimizer", optimizer_fields) ||
+        !nd_field_string(req, o, "/optimizer", "name", false, &name))
+        return false;
+    if (nn_optim_parse(name, &c->kind, "/optimizer/name", &err) != NN_OK) {
+        nd_reply_invalid(req, 422, err.field, "%s", err.message);
+        return false;
+    }
+    if (!nd_field_number(req, o, "/optimizer", "learning_rate", false, 1e-12,
+                         1e6, &lr) ||
+        !nd_field_number(req, o, "/optimizer", "momentum", false, 0, 0.999999,
+                         &mu) ||
+        !nd_field_bool(req, o, "/optimizer", "nesterov", false, &nesterov) ||
+        !nd_field_number(req, o, "/optimizer", "beta1", false, 0, 0.999999,
+                         &b1) ||
+        !nd_field_number(req, o, "/optimizer", "beta2", false, 0, 0.999999999,
+                         &b2) ||
+        !nd_field_number(req, o, "/optimizer", "epsilon", false, 1e-30, 1,
+                         &eps) ||
+        !nd_field_number(req, o, "/optimizer", "lr_decay", false, 1e-6, 1,
+                         &decay))
+        return false;
+    c->learning_rate = (float)lr;
+    c->momentum = (float)mu;
+    c->nesterov = nesterov;
+    c->beta1 = (float)b1;
+    c->beta2 = (float)b2;
+    c->epsilon = (float)eps;
+    c->lr_decay = (float)decay;
+    if (nn_optim_check(c, "/optimizer", &err) != NN_OK) {
+        nd_reply_invalid(req, 422, err.field, "%s", err.message);
+        return false;
+    }
+    return true;
+}
+
+static bool read_stopping(nd_request *req, json_t *o, nn_train_config *cfg)
+{
+    if (json_is_null(o))
+        return true;
+    if (!json_is_object(o)) {
+        nd_reply_invalid(req, 400, "/early_stopping", "must be an object");
+        return false;
+    }
+    uint64_t patience = 0;
+    double min_delta = 0;
+    if (!nd_json_allow(req, o, "/early_stopping", stopping_fields) ||
+        !nd_field_uint(req, o, "/early_stopping", "patience", true, 1,
+                       1000000, &patience) ||
+        !nd_field_number(req, o, "/early_stopping", "min_delta", false, 0,
+                         1e30, &min_delta))
+        return false;
+    cfg->patience = (size_t)patience;
+    cfg->min_delta = (float)min_delta;
+    return true;
+}
+
+bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
+                        unsigned max_epochs, nn_train_config *cfg)
+{
+    *cfg = nn_train_defaults();
+    cfg->normalize = perceptron ? NN_NORM_NONE : NN_NORM_STANDARD;
+    cfg->seed = random_seed();
+    uint64_t epochs = cfg->epochs, batch = cfg->batch_size, seed = cfg->seed;
+    double split = 0;
+    const char *normalize = nn_norm_name(cfg->normalize);
+    nn_error err;
+    if (!nd_json_allow(req, body, "", job_fields) ||
+        !nd_field_uint(req, body, "", "epochs", false, 1, max_epochs,
+                       &epochs) ||
+        !nd_field_uint(req, body, "", "batch_size", false, 1, NN_MAX_BATCH,
+                       &batch) ||
+        !nd_field_string(req, body, "", "normalize", false, &normalize) ||
+        !nd_field_number(req, body, "", "validation_split", false, 0, 0.99,
+                         &split) ||
+        !nd_field_bool(req, body, "", "shuffle", false, &cfg->shuffle) ||
+        !nd_field_uint(req, body, "", "seed", false, 0, (1ull << 53) - 1,
+                       &seed))
+        return false;
+    if (nn_norm_parse(normalize, &cfg->normalize, "/normalize", &err)) {
+        nd_reply_invalid(req, 422, err.field, "%s", err.message);
+        return false;
+    }
+    json_t *opt = json_object_get(body, "optimizer");
+    if (opt && perceptron) {
+        nd_reply_invalid(req, 400, "/optimizer",
+                         "a perceptron learns by its own rule and takes no "
+                         "optimizer");
+        return false;
+    }
+    if ((opt && !read_optimizer(req, opt, &cfg->optim)) ||
+        !read_stopping(req, json_object_get(body, "early_stopping"), cfg))
+        return false;
+    cfg->epochs = (size_t)epochs;
+    cfg->batch_size = (size_t)batch;
+    cfg->validation_split = (float)split;
+    cfg->seed = seed;
+    return true;
+}
+
+/* A float as the short decimal it was given as (0.1f → 0.1, not
+ * 0.100000001), so stored and shown parameters read as written. */
+static double shortest(float f)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%.7g", (double)f);
+    return strtod(text, NULL);
+}
+
+json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
+{
+    json_t *p = json_pack(
+        "{s:I, s:I, s:s, s:f, s:b, s:I}", "epochs", (json_int_t)cfg->epochs,
+        "batch_size", (json_int_t)cfg->batch_size, "normalize",
+        nn_norm_name(cfg->normalize), "validation_split",
+        (double)cfg->validation_split, "shuffle", cfg->shuffle, "seed",
+        (json_int_t)cfg->seed);
+    if (!p)
+        return NULL;
+    const nn_optim_config *o = &cfg->optim;
+    if (!perceptron && o->kind == NN_OPT_ADAM)
+        json_object_set_new(
+            p, "optimizer",
+            json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "name", "adam",
+                      "learning_rate", shortest(o->learning_rate), "beta1",
+                      shortest(o->beta1), "beta2", shortest(o->beta2),
+                      "epsilon", shortest(o->epsilon), "lr_decay",
+                      shortest(o->lr_decay)));
+    else if (!perceptron)
+        json_object_set_new(
+            p, "optimizer",
+            json_pack("{s:s, s:f, s:f, s:b, s:f}", "name", "sgd",
+                      "learning_rate", shortest(o->learning_rate), "momentum",
+                      shortest(o->momentum), "nesterov", o->nesterov,
+                      "lr_decay", shortest(o->lr_decay)));
+    json_object_set_new(p, "early_stopping",
+                        cfg->patience
+                            ? json_pack("{s:I, s:f}", "patience",
+                                        (json_int_t)cfg->patience, "min_delta",
+                                        shortest(cfg->min_delta))
+                            : json_null());
+    return p;
+}
+
+static double num(json_t *o, const char *key, double dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+bool nd_job_params_parse(const char *text, nn_train_config *cfg)
+{
+    json_t *p = json_loads(text, 0, NULL);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return false;
+    }
+    *cfg = nn_train_defaults();
+    cfg->epochs = (size_t)num(p, "epochs", 1);
+    cfg->batch_size = (size_t)num(p, "batch_size", 32);
+    cfg->validation_split = (float)num(p, "validation_split", 0);
+    cfg->shuffle = json_is_true(json_object_get(p, "shuffle"));
+    cfg->seed = (uint64_t)num(p, "seed", 1);
+    bool ok = nn_norm_parse(json_string_value(json_object_get(p, "normalize")),
+                            &cfg->normalize, NULL, NULL) == NN_OK;
+    json_t *o = json_object_get(p, "optimizer");
+    if (o) {
+        nn_optim_config *c = &cfg->optim;
+        ok = ok && nn_optim_parse(json_string_value(json_object_get(o, "name")),
+                                  &c->kind, NULL, NULL) == NN_OK;
+        c->learning_rate = (float)num(o, "learning_rate", c->learning_rate);
+        c->momentum = (float)num(o, "momentum", 0);
+        c->nesterov = json_is_true(json_object_get(o, "nesterov"));
+        c->beta1 = (float)num(o, "beta1", c->beta1);
+        c->beta2 = (float)num(o, "beta2", c->beta2);
+        c->epsilon = (float)num(o, "epsilon", c->epsilon);
+        c->lr_decay = (float)num(o, "lr_decay", 1);
+    }
+    json_t *es = json_object_get(p, "early_stopping");
+    cfg->patience = (size_t)num(es, "patience", 0);
+    cfg->min_delta = (float)num(es, "min_delta", 0);
+    json_decref(p);
+    return ok;
+}

@@ -1,0 +1,429 @@
+/* job_store.c — SQL for jobs and their history (see job_store.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job_params.h"
+#include "job_store.h"
+#include "jsonv.h"
+
+static json_t *column_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL
+               ? json_null()
+               : nd_json_real(sqlite3_column_double(st, i));
+}
+
+static json_t *column_text(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? json_string(t) : json_null();
+}
+
+json_t *nd_history_view_row(sqlite3_stmt *st)
+{
+    json_t *p = json_pack("{s:I, s:o, s:o, s:o, s:o, s:f}", "epoch",
+                          (json_int_t)sqlite3_column_int64(st, 0), "loss",
+                          column_real(st, 1), "val_loss", column_real(st, 2),
+                          "accuracy", column_real(st, 3), "val_accuracy",
+                          column_real(st, 4), "elapsed_ms",
+                          sqlite3_column_double(st, 5));
+    if (p && sqlite3_column_type(st, 6) != SQLITE_NULL)
+        json_object_set_new(p, "mistakes",
+                            json_integer(sqlite3_column_int64(st, 6)));
+    return p;
+}
+
+static json_int_t queue_position(int64_t rowid)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT COUNT(*) FROM jobs WHERE status = "
+                                  "'queued' AND rowid <= ?");
+    json_int_t pos = 0;
+    if (st) {
+        sqlite3_bind_int64(st, 1, rowid);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            pos = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return pos;
+}
+
+json_t *nd_job_view_row(sqlite3_stmt *st)
+{
+    const char *status = (const char *)sqlite3_column_text(st, 4);
+    json_int_t epoch = sqlite3_column_int64(st, 5);
+    json_int_t epochs = sqlite3_column_int64(st, 6);
+    json_t *params = json_loads((const char *)sqlite3_column_text(st, 3), 0,
+                                NULL);
+    json_t *job = json_pack(
+        "{s:o, s:o, s:o, s:s, s:I, s:I, s:f, s:o, s:o, s:o, s:o, s:o, s:o, "
+        "s:o, s:o, s:o, s:b}",
+        "id", column_text(st, 0), "model_id", column_text(st, 1),
+        "dataset_id", column_text(st, 2), "status", status, "epoch", epoch,
+        "epochs", epochs, "progress",
+        epochs ? (double)epoch / (double)epochs : 0.0, "loss",
+        column_real(st, 7), "val_loss", column_real(st, 8), "accuracy",
+        column_real(st, 9), "val_accuracy", column_real(st, 10), "error",
+        column_text(st, 12), "created_at", column_text(st, 13), "started_at",
+        column_text(st, 14), "finished_at", column_text(st, 15), "params",
+        params ? params : json_null(), "cancel_requested",
+        sqlite3_column_int(st, 16) != 0);
+    if (!job)
+        return NULL;
+    if (sqlite3_column_type(st, 11) != SQLITE_NULL) /* perceptrons only */
+        json_object_set_new(job, "converged",
+                            json_boolean(sqlite3_column_int(st, 11)));
+    if (strcmp(status, "queued") == 0)
+        json_object_set_new(
+            job, "queue_position",
+            json_integer(queue_position(sqlite3_column_int64(st, 17))));
+    return job;
+}
+
+json_t *nd_job_view(const char *id)
+{
+    sqlite3_stmt *st =
+        nd_prepare("SELECT " ND_JOB_COLUMNS " FROM jobs WHERE id = ?");
+    json_t *job = NULL;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            job = nd_job_view_row(st);
+    }
+    sqlite3_finalize(st);
+    return job;
+}
+
+/* Runs a statement with text parameters to completion; 0 or −1. */
+static int exec_text(const char *sql, const char *const *args, size_t n)
+{
+    sqlite3_stmt *st = nd_prepare(sql);
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        sqlite3_bind_text(st, (int)i + 1, args[i], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int nd_job_insert(const char *id, const char *model_id,
+                  const char *dataset_id, const char *params_json,
+                  size_t epochs, bool perceptron, bool *busy)
+{
+    *busy = false;
+    if (nd_tx_begin())
+        return -1;
+    sqlite3_stmt *st = nd_prepare("SELECT 1 FROM jobs WHERE model_id = ? AND "
+                                  "status IN ('queued', 'running')");
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, model_id, -1, SQLITE_STATIC);
+    *busy = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (*busy)
+        goto fail;
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    st = nd_prepare("INSERT INTO jobs (id, model_id, dataset_id, params, "
+                    "status, epochs, converged, created_at) VALUES (?, ?, ?, "
+                    "?, 'queued', ?, ?, ?)");
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, model_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, dataset_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, params_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)epochs);
+    if (perceptron)
+        sqlite3_bind_int(st, 6, 0);
+    sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    return nd_tx_commit();
+fail:
+    nd_tx_rollback();
+    return -1;
+}
+
+int nd_job_claim(char id[ND_ID_MAX], int *attempts)
+{
+    if (nd_tx_begin())
+        return -1;
+    sqlite3_stmt *st = nd_prepare("SELECT id, attempts FROM jobs WHERE status "
+                                  "= 'queued' ORDER BY rowid LIMIT 1");
+    int found = 0;
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(id, ND_ID_MAX, "%s", sqlite3_column_text(st, 0));
+        *attempts = sqlite3_column_int(st, 1);
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    if (!st || !found) {
+        nd_tx_rollback();
+        return st ? 0 : -1;
+    }
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    const char *args[] = {now, id};
+    if (exec_text("UPDATE jobs SET status = 'running', attempts = attempts + "
+                  "1, started_at = COALESCE(started_at, ?) WHERE id = ?",
+                  args, 2) ||
+        nd_tx_commit()) {
+        nd_tx_rollback();
+        return -1;
+    }
+    return 1;
+}
+
+int nd_job_recover(int max_attempts)
+{
+    char now[ND_TIME_MAX], limit[16];
+    nd_now(now);
+    snprintf(limit, sizeof limit, "%d", max_attempts);
+    const char *fail_args[] = {now, limit};
+    if (nd_tx_begin() ||
+        exec_text("UPDATE jobs SET status = 'cancelled', finished_at = ?1, "
+                  "checkpoint = NULL, error = 'cancelled' WHERE status = "
+                  "'running' AND cancel_requested = 1 AND ?2 IS NOT NULL",
+                  fail_args, 2) ||
+        exec_text("UPDATE jobs SET status = 'failed', finished_at = ?, "
+                  "checkpoint = NULL, error = 'interrupted ' || attempts || "
+                  "' times by a crash or restart; giving up' WHERE status = "
+                  "'running' AND attempts >= CAST(? AS INTEGER)",
+                  fail_args, 2) ||
+        exec_text("UPDATE jobs SET status = 'queued' WHERE status = "
+                  "'running'", NULL, 0)) {
+        nd_tx_rollback();
+        return -1;
+    }
+    int changed = sqlite3_changes(nd_db());
+    return nd_tx_commit() ? -1 : changed;
+}
+
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+    if (v == v) /* NaN is stored as NULL: "not measured" */
+        sqlite3_bind_double(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int insert_points(const char *id, const nd_history_point *p, size_t n,
+                         bool perceptron)
+{
+    sqlite3_stmt *st = nd_prepare(
+        "INSERT OR REPLACE INTO history (job_id, epoch, loss, val_loss, "
+        "accuracy, val_accuracy, elapsed_ms, mistakes) VALUES (?, ?, ?, ?, "
+        "?, ?, ?, ?)");
+    if (!st)
+        return -1;
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+        const nn_epoch_stats *e = &p[i].st;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)e->epoch);
+        bind_real(st, 3, e->loss);
+        bind_real(st, 4, e->val_loss);
+        bind_real(st, 5, e->accuracy);
+        bind_real(st, 6, e->val_accuracy);
+        sqlite3_bind_double(st, 7, e->elapsed_ms);
+        if (perceptron)
+            sqlite3_bind_int64(st, 8, (sqlite3_int64)e->mistakes);
+        else
+            sqlite3_bind_null(st, 8);
+        rc = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int update_progress(const char *id, const nn_epoch_stats *e,
+                           bool perceptron, bool converged,
+                           const unsigned char *ckpt, size_t ckpt_len)
+{
+    sqlite3_stmt *st = nd_prepare(
+        ckpt ? "UPDATE jobs SET epoch = ?, loss = ?, val_loss = ?, accuracy "
+               "= ?, val_accuracy = ?, converged = ?, checkpoint = ? WHERE "
+               "id = ?"
+             : "UPDATE jobs SET epoch = ?, loss = ?, val_loss = ?, accuracy "
+               "= ?, val_accuracy = ?, converged = ? WHERE id = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)e->epoch);
+    bind_real(st, 2, e->loss);
+    bind_real(st, 3, e->val_loss);
+    bind_real(st, 4, e->accuracy);
+    bind_real(st, 5, e->val_accuracy);
+    if (perceptron)
+        sqlite3_bind_int(st, 6, converged);
+    else
+        sqlite3_bind_null(st, 6);
+    int next = 7;
+    if (ckpt)
+        sqlite3_bind_blob64(st, next++, ckpt, ckpt_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, next, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int store_checkpoint(const char *id, const unsigned char *ckpt,
+                            size_t len)
+{
+    sqlite3_stmt *st = nd_prepare("UPDATE jobs SET checkpoint = ? WHERE id "
+                                  "= ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_blob64(st, 1, ckpt, len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int nd_job_record(const char *id, const nd_history_point *points, size_t n,
+                  bool perceptron, bool converged,
+                  const unsigned char *checkpoint, size_t checkpoint_len)
+{
+    if (n == 0 && !checkpoint)
+        return 0;
+    if (nd_tx_begin())
+        return -1;
+    if (insert_points(id, points, n, perceptron) ||
+        (n && update_progress(id, &points[n - 1].st, perceptron, converged,
+                              checkpoint, checkpoint_len)) ||
+        (!n && store_checkpoint(id, checkpoint, checkpoint_len))) {
+        nd_tx_rollback();
+        return -1;
+    }
+    return nd_tx_commit();
+}
+
+int nd_job_trim_history(const char *id, size_t epoch)
+{
+    char e[32];
+    snprintf(e, sizeof e, "%zu", epoch);
+    const char *args[] = {id, e};
+    return exec_text("DELETE FROM history WHERE job_id = ? AND epoch > "
+                     "CAST(? AS INTEGER)",
+                     args, 2);
+}
+
+unsigned char *nd_job_checkpoint(const char *id, size_t *len)
+{
+    *len = 0;
+    sqlite3_stmt *st = nd_prepare("SELECT checkpoint FROM jobs WHERE id = ?");
+    unsigned char *copy = NULL;
+    if (!st)
+        return NULL;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        copy = malloc(n ? n : 1);
+        if (copy) {
+            memcpy(copy, sqlite3_column_blob(st, 0), n);
+            *len = n;
+        }
+    }
+    sqlite3_finalize(st);
+    return copy;
+}
+
+int nd_job_inputs(const char *id, char **params, char **model_id,
+                  char **dataset_id)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT params, model_id, dataset_id FROM "
+                                  "jobs WHERE id = ?");
+    int rc = -1;
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *params = strdup((const char *)sqlite3_column_text(st, 0));
+        *model_id = strdup((const char *)sqlite3_column_text(st, 1));
+        *dataset_id = strdup((const char *)sqlite3_column_text(st, 2));
+        rc = *params && *model_id && *dataset_id ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int nd_job_finish(const char *id, const char *status, const char *error)
+{
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    sqlite3_stmt *st = nd_prepare("UPDATE jobs SET status = ?, error = ?, "
+                                  "finished_at = ?, checkpoint = NULL WHERE "
+                                  "id = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    if (error)
+        sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int nd_job_requeue(const char *id)
+{
+    const char *args[] = {id};
+    return exec_text("UPDATE jobs SET status = 'queued', attempts = "
+                     "MAX(attempts - 1, 0) WHERE id = ? AND status = "
+                     "'running'",
+                     args, 1);
+}
+
+/* Runs one UPDATE of a job guarded by its status: 0 when it changed the
+ * job, 1 when the guard failed, −1 on error. */
+static int guarded_update(const char *sql, const char *id)
+{
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    sqlite3_stmt *st = nd_prepare(sql);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    return sqlite3_changes(nd_db()) ? 0 : 1;
+}
+
+int nd_job_cancel_queued(const char *id)
+{
+    return guarded_update("UPDATE jobs SET status = 'cancelled', finished_at "
+                          "= ?, error = 'cancelled before it started' WHERE "
+                          "id = ? AND status = 'queued'",
+                          id);
+}
+
+int nd_job_request_cancel(const char *id)
+{
+    /* ?1 (the time) is unused here but keeps one binding order. */
+    return guarded_update("UPDATE jobs SET cancel_requested = 1 WHERE ?1 IS "
+                          "NOT NULL AND id = ?2 AND status = 'running'",
+                          id);
+}
+
+bool nd_job_cancel_requested(const char *id)
+{
+    sqlite3_stmt *st =
+        nd_prepare("SELECT cancel_requested FROM jobs WHERE id = ?");
+    bool yes = false;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return yes;
+}

@@ -1,0 +1,86 @@
+/* job_store.h — jobs and their history in SQLite: the API view of a job,
+ * and the state changes the handlers and the workers make. */
+#ifndef ND_JOB_STORE_H
+#define ND_JOB_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nn_train.h"
+#include "store.h"
+
+/* The columns nd_job_view_row reads, in order, for SELECTs of jobs. */
+#define ND_JOB_COLUMNS                                                        \
+    "id, model_id, dataset_id, params, status, epoch, epochs, loss, "        \
+    "val_loss, accuracy, val_accuracy, converged, error, created_at, "       \
+    "started_at, finished_at, cancel_requested, rowid"
+
+/* The job at the current row of st (a SELECT of ND_JOB_COLUMNS) as the
+ * API shows it, queue_position included while it is queued. */
+json_t *nd_job_view_row(sqlite3_stmt *st);
+
+/* The job id as the API shows it; NULL when there is no such job. */
+json_t *nd_job_view(const char *id);
+
+/* Inserts a queued job; fails with 409-worthy *busy when the model already
+ * has a queued or running job. Returns 0, or −1 (store error or busy). */
+int nd_job_insert(const char *id, const char *model_id,
+                  const char *dataset_id, const char *params_json,
+                  size_t epochs, bool perceptron, bool *busy);
+
+/* Claims the oldest queued job: it becomes running, attempts + 1. Writes
+ * its id (and how many attempts it had) and returns 1; 0 when none is
+ * queued; −1 on a store error. One transaction, so never claimed twice. */
+int nd_job_claim(char id[ND_ID_MAX], int *attempts);
+
+/* At start-up: jobs a crash left running go back to queued to resume from
+ * their checkpoint, or fail once they have been interrupted max_attempts
+ * times. Returns the number requeued, or −1. */
+int nd_job_recover(int max_attempts);
+
+/* The columns nd_history_view_row reads, for SELECTs of history. */
+#define ND_HISTORY_COLUMNS                                                    \
+    "epoch, loss, val_loss, accuracy, val_accuracy, elapsed_ms, mistakes"
+
+/* The history point at the current row of st as the API shows it. */
+json_t *nd_history_view_row(sqlite3_stmt *st);
+
+/* Cancels a queued job (0), or returns 1 when it is no longer queued. */
+int nd_job_cancel_queued(const char *id);
+
+/* Marks a running job for cancellation (0), or 1 when it is no longer
+ * running. */
+int nd_job_request_cancel(const char *id);
+
+/* One history point per epoch, buffered by the worker and written with
+ * the job's progress (and, when given, a checkpoint) in one transaction. */
+typedef struct {
+    nn_epoch_stats st;
+} nd_history_point;
+
+int nd_job_record(const char *id, const nd_history_point *points, size_t n,
+                  bool perceptron, bool converged,
+                  const unsigned char *checkpoint, size_t checkpoint_len);
+
+/* Deletes history rows after epoch (a resumed job repeats them). */
+int nd_job_trim_history(const char *id, size_t epoch);
+
+/* The stored checkpoint (malloc'd, caller frees) or NULL with *len 0. */
+unsigned char *nd_job_checkpoint(const char *id, size_t *len);
+
+/* The job's parameters JSON, model and dataset ids (malloc'd strings). */
+int nd_job_inputs(const char *id, char **params, char **model_id,
+                  char **dataset_id);
+
+/* Final states. `error` may be NULL. Clears the checkpoint. */
+int nd_job_finish(const char *id, const char *status, const char *error);
+
+/* A job stopped by shutdown goes back to queued (its attempt not counted)
+ * to resume from its checkpoint at the next start. */
+int nd_job_requeue(const char *id);
+
+/* Whether a cancel was requested for the job. */
+bool nd_job_cancel_requested(const char *id);
+
+#endif

@@ -1,0 +1,22 @@
+/* train_job.h — running one claimed job to its end: loading its model and
+ * dataset, resuming from its checkpoint, training with libnn while writing
+ * history, progress and checkpoints, and recording how it ended. */
+#ifndef ND_TRAIN_JOB_H
+#define ND_TRAIN_JOB_H
+
+#include <stdatomic.h>
+
+typedef struct {
+    const char *job_id;
+    const atomic_bool *cancel;   /* set by POST /v1/jobs/{id}/cancel */
+    const atomic_bool *stopping; /* set when the server shuts down */
+    unsigned threads;            /* libnn training threads for this job */
+    unsigned checkpoint_ms;      /* time between checkpoints */
+} nd_job_run;
+
+/* Trains the job (status running) until it succeeds, fails, is cancelled
+ * or — on shutdown — is checkpointed and queued again. Every outcome is
+ * written to the store; nothing is returned. */
+void nd_train_job(const nd_job_run *run);
+
+#endif

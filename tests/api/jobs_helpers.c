@@ -1,0 +1,70 @@
+/* jobs_helpers.c — API steps shared by the job tests (see jobs_helpers.h). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs_helpers.h"
+
+static void take_id(api_response *r, long status, char id[64])
+{
+    cr_assert_eq(r->status, status, "%ld %s", r->status, r->body);
+    snprintf(id, 64, "%s", api_str(r, "id"));
+    api_free(r);
+}
+
+void make_generated(api_server *s, const char *generator, char id[64])
+{
+    api_response r = api_pack(s, "POST", "/v1/datasets", "{s:s, s:s}", "name",
+                              generator, "generator", generator);
+    take_id(&r, 201, id);
+}
+
+void make_csv(api_server *s, const char *path, const char *name,
+              const char *target, char id[64])
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *data = malloc(1 << 20);
+    size_t n = fread(data, 1, 1 << 20, f);
+    fclose(f);
+    char url[256];
+    snprintf(url, sizeof url, "/v1/datasets?name=%s&target=%s", name, target);
+    api_response r = api_call(s, "POST", url, "text/csv", data, n);
+    free(data);
+    take_id(&r, 201, id);
+}
+
+void make_model(api_server *s, const char *definition, char id[64])
+{
+    api_response r = api_json(s, "POST", "/v1/models", definition);
+    take_id(&r, 201, id);
+}
+
+void start_job(api_server *s, const char *model, const char *dataset,
+               const char *extra_fmt, char id[64], unsigned arg)
+{
+    char extra[512], body[768];
+    snprintf(extra, sizeof extra, extra_fmt, arg);
+    snprintf(body, sizeof body,
+             "{\"model_id\":\"%s\",\"dataset_id\":\"%s\"%s%s}", model,
+             dataset, extra[0] ? "," : "", extra);
+    api_response r = api_json(s, "POST", "/v1/jobs", body);
+    cr_assert_eq(r.status, 202, "%ld %s", r.status, r.body);
+    cr_assert(strstr(r.location, "/v1/jobs/"), "Location: %s", r.location);
+    take_id(&r, 202, id);
+}
+
+void predict4(api_server *s, const char *model, float out[4])
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/models/%s/predict", model);
+    api_response r = api_json(s, "POST", path,
+                              "{\"inputs\":[[0,0],[0,1],[1,0],[1,1]]}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *outs = json_object_get(r.json, "outputs");
+    for (size_t i = 0; i < 4; i++)
+        out[i] = (float)json_number_value(
+            json_array_get(json_array_get(outs, i), 0));
+    api_free(&r);
+}

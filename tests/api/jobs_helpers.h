@@ -1,0 +1,26 @@
+/* jobs_helpers.h — creating the datasets, models and jobs that job tests
+ * train, through the API, asserting each step. */
+#ifndef API_JOBS_HELPERS_H
+#define API_JOBS_HELPERS_H
+
+#include "harness.h"
+
+/* A generated dataset ("xor", "and", "circle", …); its id into id. */
+void make_generated(api_server *s, const char *generator, char id[64]);
+
+/* A CSV dataset uploaded from a file; its id into id. */
+void make_csv(api_server *s, const char *path, const char *name,
+              const char *target, char id[64]);
+
+/* A model from a JSON definition; its id into id. */
+void make_model(api_server *s, const char *definition, char id[64]);
+
+/* POST /v1/jobs with model and dataset plus the extra fields (a printf
+ * format of JSON members, with one unsigned argument); asserts 202. */
+void start_job(api_server *s, const char *model, const char *dataset,
+               const char *extra_fmt, char id[64], unsigned arg);
+
+/* Predictions of a 2-input, 1-output model on the four XOR inputs. */
+void predict4(api_server *s, const char *model, float out[4]);
+
+#endif

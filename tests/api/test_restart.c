@@ -1,0 +1,182 @@
+/* test_restart.c — what survives the process: datasets, models, jobs and
+ * histories across a clean stop; a job stopped by SIGTERM or killed with
+ * SIGKILL mid-training resumes from its checkpoint after a restart, and
+ * its history has every epoch exactly once. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+#include "jobs_helpers.h"
+
+static api_server srv;
+
+static void teardown(void)
+{
+    api_cleanup(&srv);
+}
+
+TestSuite(restart, .fini = teardown, .timeout = 180);
+
+static long get_status(const char *path)
+{
+    api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
+    long st = r.status;
+    api_free(&r);
+    return st;
+}
+
+static json_int_t job_epoch(const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s", id);
+    api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
+    json_int_t e = json_integer_value(json_object_get(r.json, "epoch"));
+    api_free(&r);
+    return e;
+}
+
+/* Waits until the job has recorded at least `epochs` epochs. */
+static void wait_epochs(const char *id, json_int_t epochs)
+{
+    for (int i = 0; i < 3000 && job_epoch(id) < epochs; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_geq(job_epoch(id), epochs, "job %s is stuck", id);
+}
+
+/* Every epoch 1..n appears exactly once, in order. */
+static void assert_history_complete(const char *id, json_int_t n)
+{
+    json_int_t next = 1, after = 0;
+    for (;;) {
+        char path[160];
+        snprintf(path, sizeof path,
+                 "/v1/jobs/%s/history?limit=1000&after_epoch=%lld", id,
+                 (long long)after);
+        api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
+        json_t *items = json_object_get(r.json, "items"), *p;
+        size_t i;
+        json_array_foreach(items, i, p) {
+            cr_assert_eq(json_integer_value(json_object_get(p, "epoch")), next,
+                         "history of %s skips or repeats at %lld", id,
+                         (long long)next);
+            next++;
+        }
+        json_t *more = json_object_get(r.json, "next_after_epoch");
+        bool done = json_is_null(more);
+        after = json_integer_value(more);
+        api_free(&r);
+        if (done)
+            break;
+    }
+    cr_assert_eq(next - 1, n, "history has %lld epochs, expected %lld",
+                 (long long)(next - 1), (long long)n);
+}
+
+/* A job long enough to be interrupted: XOR, batch 1. */
+static void long_job(char ds[64], char md[64], char job[64], unsigned epochs)
+{
+    make_generated(&srv, "xor", ds);
+    make_model(&srv,
+               "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":8,"
+               "\"activation\":\"tanh\"},{\"units\":1,\"activation\":"
+               "\"sigmoid\"}],\"seed\":1}",
+               md);
+    start_job(&srv, md, ds, "\"epochs\":%u,\"batch_size\":1", job, epochs);
+}
+
+/* The epoch the server's log says the job resumed from, or −1. */
+static long resumed_from(const char *job)
+{
+    FILE *f = fopen(srv.log, "r");
+    char line[512];
+    long epoch = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *at = strstr(line, "resumes from its checkpoint at epoch ");
+        if (at && strstr(line, job))
+            epoch = strtol(at + strlen("resumes from its checkpoint at epoch "),
+                           NULL, 10);
+    }
+    if (f)
+        fclose(f);
+    return epoch;
+}
+
+Test(restart, everything_survives_a_clean_stop)
+{
+    api_start(&srv, NULL);
+    char ds[64], md[64], job[64];
+    make_generated(&srv, "xor", ds);
+    make_model(&srv, "{\"name\":\"p\",\"type\":\"perceptron\",\"inputs\":2}",
+               md);
+    start_job(&srv, md, ds, "\"epochs\":%u", job, 10u);
+    json_decref(api_wait_job(&srv, job, 30));
+    api_stop(&srv);
+    api_restart(&srv, NULL);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/datasets/%s", ds);
+    cr_assert_eq(get_status(path), 200);
+    snprintf(path, sizeof path, "/v1/models/%s", md);
+    cr_assert_eq(get_status(path), 200);
+    json_t *j = api_wait_job(&srv, job, 5);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "status")),
+                     "succeeded");
+    json_decref(j);
+    assert_history_complete(job, 10);
+}
+
+Test(restart, sigterm_requeues_and_the_job_resumes)
+{
+    api_start(&srv, NULL);
+    char ds[64], md[64], job[64];
+    long_job(ds, md, job, 100000000u);
+    wait_epochs(job, 500);
+    api_stop(&srv); /* asserts exit status 0 */
+    api_restart(&srv, NULL);
+    wait_epochs(job, 1000);
+    long from = resumed_from(job);
+    cr_assert_geq(from, 500, "a clean stop checkpoints the last epoch, "
+                             "resumed from %ld", from);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
+    api_response r = api_call(&srv, "POST", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    api_free(&r);
+    json_t *j = api_wait_job(&srv, job, 30);
+    json_int_t last = json_integer_value(json_object_get(j, "epoch"));
+    json_decref(j);
+    assert_history_complete(job, last);
+}
+
+Test(restart, sigkill_resumes_from_the_checkpoint)
+{
+    const char *fast[] = {"--checkpoint-ms", "100", NULL};
+    api_start(&srv, fast);
+    char ds[64], md[64], job[64];
+    long_job(ds, md, job, 100000000u);
+    wait_epochs(job, 2000);
+    struct timespec ts = {0, 300000000}; /* a few checkpoints */
+    nanosleep(&ts, NULL);
+    json_int_t before = job_epoch(job);
+    api_kill(&srv);
+    api_restart(&srv, fast);
+    wait_epochs(job, before + 1000);
+    long from = resumed_from(job);
+    cr_assert_gt(from, 0, "the job did not resume from a checkpoint");
+    cr_assert_leq(from, before, "resumed past the last recorded epoch");
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
+    api_response r = api_call(&srv, "POST", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    api_free(&r);
+    json_t *j = api_wait_job(&srv, job, 30);
+    cr_assert_str_eq(json_string_value(json_object_get(j, "status")),
+                     "cancelled");
+    json_int_t last = json_integer_value(json_object_get(j, "epoch"));
+    json_decref(j);
+    assert_history_complete(job, last);
+}
