@@ -71,6 +71,13 @@ static enum MHD_Result send_reply(nd_request *req)
     return ret;
 }
 
+/* Whether the request announces a body: a length, or chunked encoding. */
+static bool has_body(nd_request *req, unsigned long long declared)
+{
+    const char *te = nd_header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    return declared > 0 || (te && strcasecmp(te, "identity") != 0);
+}
+
 /* Decides, before any body arrives, how it will be read: refuses with 413
  * a declared length past the limit, and with 415 a content type the route
  * does not take. Returns false once it has replied. */
@@ -82,7 +89,7 @@ static bool prepare_body(nd_request *req, const nd_route *route)
     if (route->stream && content_type_is(type, route->stream->content_type)) {
         req->stream = route->stream;
         req->body_limit = req->srv->cfg.max_csv_bytes;
-    } else if (route->body == ND_BODY_JSON && declared > 0 &&
+    } else if (route->body == ND_BODY_JSON && has_body(req, declared) &&
                !content_type_is(type, "application/json")) {
         nd_reply_problem(req, 415,
                          "send the body as application/json%s%s (curl: --json "
