@@ -9,10 +9,7 @@
 
 #include "dataset.h"
 
-#define N_CLASSES 10
-static const char *const class_names[N_CLASSES] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+#define N_CLASSES 10 /* Fashion-MNIST's, in the IDX files */
 
 /* Reads a whole gzip file into memory; NULL with msg on failure. */
 static unsigned char *gunzip_file(const char *path, size_t *len, char *msg,
@@ -94,14 +91,61 @@ out:
     return rc;
 }
 
-/* libcsv callbacks fill the set row by row. */
+#define MAX_CLASSES 1000
+
+/* libcsv callbacks fill the set row by row; labels are kept as class
+ * numbers until the class count is known. */
 typedef struct {
     bench_set *s;
     size_t limit, col, cap;
-    int header, failed;
+    int header, failed, fixed_classes;
+    unsigned *labels;
     char *msg;
     size_t msglen;
 } csv_state;
+
+static int fail(csv_state *st, const char *fmt, const char *what)
+{
+    snprintf(st->msg, st->msglen, fmt, st->s->rows + 1, what);
+    st->failed = 1;
+    return -1;
+}
+
+/* Makes room for one more row. */
+static int grow(csv_state *st)
+{
+    bench_set *s = st->s;
+    if (s->rows < st->cap)
+        return 0;
+    st->cap = st->cap ? 2 * st->cap : 4096;
+    float *x = realloc(s->X, st->cap * s->cols * sizeof *x);
+    if (x)
+        s->X = x;
+    unsigned *l = x ? realloc(st->labels, st->cap * sizeof *l) : NULL;
+    if (l)
+        st->labels = l;
+    return x && l ? 0 : fail(st, "row %zu: %s", "out of memory");
+}
+
+/* The class number of a label, adding it unless the classes are fixed. */
+static int class_of(csv_state *st, const char *label)
+{
+    bench_set *s = st->s;
+    for (size_t k = 0; k < s->classes; k++)
+        if (strcmp(s->names[k], label) == 0)
+            return (int)k;
+    if (st->fixed_classes)
+        return fail(st, "row %zu: unknown label '%s'", label);
+    if (s->classes == MAX_CLASSES)
+        return fail(st, "row %zu: more than 1000 classes at '%s'", label);
+    char **names = realloc(s->names, (s->classes + 1) * sizeof *names);
+    if (!names)
+        return fail(st, "row %zu: %s", "out of memory");
+    s->names = names;
+    if (!(names[s->classes] = strdup(label)))
+        return fail(st, "row %zu: %s", "out of memory");
+    return (int)s->classes++;
+}
 
 static void on_field(void *data, size_t len, void *ctx)
 {
@@ -113,44 +157,20 @@ static void on_field(void *data, size_t len, void *ctx)
         st->col++;
         return;
     }
-    if (st->col == 0 && s->rows == st->cap) {
-        st->cap = st->cap ? 2 * st->cap : 4096;
-        float *x = realloc(s->X, st->cap * s->cols * sizeof *x);
-        float *y = x ? realloc(s->Y, st->cap * N_CLASSES * sizeof *y) : NULL;
-        if (x)
-            s->X = x;
-        if (y)
-            s->Y = y;
-        if (!x || !y) {
-            snprintf(st->msg, st->msglen, "out of memory");
-            st->failed = 1;
-            return;
-        }
-    }
-    char field[64];
-    snprintf(field, sizeof field, "%.*s", (int)(len < 63 ? len : 63),
+    if (st->col == 0 && grow(st))
+        return;
+    char field[256];
+    snprintf(field, sizeof field, "%.*s", (int)(len < 255 ? len : 255),
              (const char *)data);
     if (st->col < s->cols) {
         char *end;
-        s->X[s->rows * s->cols + st->col] = strtof(field, &end) / 255.0f;
-        if (*end || end == field) {
-            snprintf(st->msg, st->msglen, "row %zu column %zu: not a number",
-                     s->rows + 1, st->col + 1);
-            st->failed = 1;
-        }
-    } else {
-        float *y = s->Y + s->rows * N_CLASSES;
-        memset(y, 0, N_CLASSES * sizeof *y);
-        int k = 0;
-        while (k < N_CLASSES && strcmp(field, class_names[k]) != 0)
-            k++;
-        if (k == N_CLASSES) {
-            snprintf(st->msg, st->msglen, "row %zu: unknown label '%s'",
-                     s->rows + 1, field);
-            st->failed = 1;
-            return;
-        }
-        y[k] = 1.0f;
+        s->X[s->rows * s->cols + st->col] = strtof(field, &end);
+        if (*end || end == field)
+            fail(st, "row %zu: '%s' is not a number", field);
+    } else if (st->col == s->cols) {
+        int k = class_of(st, field);
+        if (k >= 0)
+            st->labels[s->rows] = (unsigned)k;
     }
     st->col++;
 }
@@ -165,28 +185,49 @@ static void on_row(int c, void *ctx)
         st->s->cols = st->col - 1; /* the last column is the label */
         st->header = 0;
     } else if (st->col != st->s->cols + 1) {
-        snprintf(st->msg, st->msglen, "row %zu has %zu fields, not %zu",
-                 st->s->rows + 1, st->col, st->s->cols + 1);
-        st->failed = 1;
+        fail(st, "row %zu has the wrong number of fields%s", "");
     } else {
         st->s->rows++;
     }
     st->col = 0;
 }
 
-int bench_load_csv(bench_set *s, const char *path, size_t limit, char *msg,
-                   size_t msglen)
+/* Turns the class numbers into one-hot rows. */
+static int one_hot(csv_state *st)
+{
+    bench_set *s = st->s;
+    s->Y = calloc(s->rows * s->classes, sizeof *s->Y);
+    if (!s->Y)
+        return fail(st, "row %zu: %s", "out of memory");
+    for (size_t r = 0; r < s->rows; r++)
+        s->Y[r * s->classes + st->labels[r]] = 1.0f;
+    return 0;
+}
+
+static int copy_classes(bench_set *s, const bench_set *from)
+{
+    s->names = calloc(from->classes, sizeof *s->names);
+    for (size_t k = 0; s->names && k < from->classes; k++)
+        if (!(s->names[k] = strdup(from->names[k])))
+            return -1;
+    s->classes = from->classes;
+    return s->names ? 0 : -1;
+}
+
+int bench_load_csv(bench_set *s, const char *path, size_t limit,
+                   const bench_set *classes_of, char *msg, size_t msglen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(msg, msglen, "%s: %s", path, strerror(errno));
         return -1;
     }
+    csv_state st = {.s = s, .limit = limit, .header = 1, .msg = msg,
+                    .msglen = msglen, .fixed_classes = classes_of != NULL};
+    if (classes_of && copy_classes(s, classes_of))
+        fail(&st, "row %zu: %s", "out of memory");
     struct csv_parser p;
     csv_init(&p, CSV_APPEND_NULL);
-    csv_state st = {.s = s, .limit = limit, .header = 1, .msg = msg,
-                    .msglen = msglen};
-    s->classes = N_CLASSES;
     char buf[1 << 16];
     size_t n;
     while (!st.failed && (n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -202,12 +243,19 @@ int bench_load_csv(bench_set *s, const char *path, size_t limit, char *msg,
         snprintf(msg, msglen, "%s: no data rows", path);
         st.failed = 1;
     }
+    if (!st.failed)
+        one_hot(&st);
+    free(st.labels);
     return st.failed ? -1 : 0;
 }
 
 void bench_set_free(bench_set *s)
 {
+    for (size_t k = 0; s->names && k < s->classes; k++)
+        free(s->names[k]);
+    free(s->names);
     free(s->X);
     free(s->Y);
     s->X = s->Y = NULL;
+    s->names = NULL;
 }

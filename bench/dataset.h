@@ -1,6 +1,8 @@
-/* dataset.h — Fashion-MNIST for the benchmark: from the Debian package's
- * IDX files (gzip) or from the CSV that shared/tools/fashion-mnist-csv
- * writes. Pixels become floats in [0, 1]; labels become one-hot rows. */
+/* dataset.h — data for the benchmark: Fashion-MNIST from the Debian
+ * package's IDX files (gzip; pixels scaled to [0, 1]), or any CSV with a
+ * header, numeric feature columns and the class label last (as
+ * shared/tools/fashion-mnist-csv writes, or shared/data/iris.csv; features
+ * as they are). Labels become one-hot rows. */
 #ifndef BENCH_DATASET_H
 #define BENCH_DATASET_H
 
@@ -10,6 +12,7 @@ typedef struct {
     size_t rows, cols, classes;
     float *X;   /* rows × cols */
     float *Y;   /* rows × classes, one-hot */
+    char **names; /* class names, `classes` of them (CSV only) */
 } bench_set;
 
 /* Reads images and labels from two gzip'd IDX files (at most limit rows
@@ -17,10 +20,12 @@ typedef struct {
 int bench_load_idx(bench_set *s, const char *images, const char *labels,
                    size_t limit, char *msg, size_t msglen);
 
-/* Reads a CSV with a header, numeric pixel columns and a last column
- * `label` holding one of the ten Fashion-MNIST class names. */
-int bench_load_csv(bench_set *s, const char *path, size_t limit, char *msg,
-                   size_t msglen);
+/* Reads a CSV with a header, numeric feature columns and a last column of
+ * class labels. Classes are numbered in order of first appearance, or, when
+ * `classes_of` is not NULL (a test set), taken from that set: an unknown
+ * label is then an error. */
+int bench_load_csv(bench_set *s, const char *path, size_t limit,
+                   const bench_set *classes_of, char *msg, size_t msglen);
 
 void bench_set_free(bench_set *s);
 
