@@ -1,0 +1,107 @@
+/* paging.c — ?limit and opaque keyset cursors for lists (see paging.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "paging.h"
+
+static const char hex[] = "0123456789abcdef";
+
+void nd_cursor_encode(char out[ND_CURSOR_MAX], const char *created_at,
+                      const char *id)
+{
+    char plain[ND_TIME_MAX + ND_ID_MAX + 1];
+    snprintf(plain, sizeof plain, "%s %s", created_at, id);
+    size_t n = 0;
+    for (const char *c = plain; *c && n + 2 < ND_CURSOR_MAX; c++) {
+        out[n++] = hex[(unsigned char)*c >> 4];
+        out[n++] = hex[(unsigned char)*c & 15];
+    }
+    out[n] = '\0';
+}
+
+static int hex_value(char c)
+{
+    const char *at = c ? strchr(hex, c) : NULL;
+    return at ? (int)(at - hex) : -1;
+}
+
+/* Whether s has the shape of nd_now's output, 2024-01-31T12:00:00.000Z. */
+static bool looks_like_time(const char *s)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    if (strlen(s) != sizeof shape - 1)
+        return false;
+    for (size_t i = 0; shape[i]; i++) {
+        bool ok =
+            shape[i] == 'd' ? s[i] >= '0' && s[i] <= '9' : s[i] == shape[i];
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* Decodes a cursor made by nd_cursor_encode; false if it is not one. */
+static bool cursor_decode(const char *text, const char *prefix,
+                          nd_page_key *key)
+{
+    char plain[ND_CURSOR_MAX / 2 + 1];
+    size_t len = strlen(text), n = 0;
+    if (len == 0 || len % 2 || len / 2 >= sizeof plain)
+        return false;
+    for (size_t i = 0; i < len; i += 2) {
+        int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        plain[n++] = (char)(hi << 4 | lo);
+    }
+    plain[n] = '\0';
+    char *space = strchr(plain, ' ');
+    if (!space || memchr(plain, '\0', n))
+        return false;
+    *space = '\0';
+    if (!looks_like_time(plain) || !nd_id_valid(space + 1, prefix))
+        return false;
+    /* Both fit: their lengths were just checked. */
+    snprintf(key->created_at, sizeof key->created_at, "%.*s",
+             (int)sizeof key->created_at - 1, plain);
+    snprintf(key->id, sizeof key->id, "%.*s", (int)sizeof key->id - 1,
+             space + 1);
+    return true;
+}
+
+/* Reads ?limit; false after replying. */
+static bool limit_arg(nd_request *req, size_t *limit)
+{
+    const char *text = nd_query(req, "limit");
+    *limit = ND_LIST_LIMIT_DEFAULT;
+    if (!text)
+        return true;
+    char *end = NULL;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (!*text || *end || text[0] < '0' || text[0] > '9') {
+        nd_reply_invalid(req, 400, "?limit", "must be a whole number");
+        return false;
+    }
+    if (v == 0) {
+        nd_reply_invalid(req, 422, "?limit", "must be at least 1");
+        return false;
+    }
+    *limit = v > ND_LIST_LIMIT_MAX ? ND_LIST_LIMIT_MAX : (size_t)v;
+    return true;
+}
+
+bool nd_page_args(nd_request *req, const char *prefix, size_t *limit,
+                  nd_page_key *after)
+{
+    memset(after, 0, sizeof *after);
+    if (!limit_arg(req, limit))
+        return false;
+    const char *cursor = nd_query(req, "cursor");
+    if (cursor && !cursor_decode(cursor, prefix, after)) {
+        nd_reply_invalid(req, 400, "?cursor",
+                         "is not a cursor this list gave out");
+        return false;
+    }
+    return true;
+}
