@@ -37,11 +37,13 @@ CREATE TABLE models (
     name        TEXT NOT NULL,
     type        TEXT NOT NULL CHECK (type IN ('mlp', 'perceptron')),
     definition  TEXT NOT NULL,   -- JSON: the validated definition
-    blob        BLOB NOT NULL,   -- libnn model format: weights, normalisation, classes
     parameters  INTEGER NOT NULL,
     trained     INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
+    updated_at  TEXT NOT NULL,
+    -- Last: a column after a large BLOB is only reached by reading the
+    -- BLOB's whole overflow chain, so lists would read every model's weights.
+    blob        BLOB NOT NULL    -- libnn model format: weights, normalisation, classes
 );
 
 CREATE TABLE jobs (

@@ -123,11 +123,11 @@ static bool valid_status(const char *s)
 
 void jobs_list(nd_request *req)
 {
-    int64_t cursor;
-    uint64_t limit;
+    size_t limit;
+    nd_page_key after;
     const char *status = nd_query(req, "status"),
                *model = nd_query(req, "model_id");
-    if (!nd_page_params(req, 50, 200, &cursor, &limit))
+    if (!nd_page_args(req, "jb_", &limit, &after))
         return;
     if (status && !valid_status(status)) {
         nd_reply_invalid(req, 422, "?status", "must be queued, running, "
@@ -135,31 +135,34 @@ void jobs_list(nd_request *req)
         return;
     }
     sqlite3_stmt *st = nd_prepare(
-        "SELECT " ND_JOB_COLUMNS " FROM jobs WHERE rowid < ? AND (?2 IS NULL "
-        "OR status = ?2) AND (?3 IS NULL OR model_id = ?3) ORDER BY rowid "
-        "DESC LIMIT ?4");
+        "SELECT " ND_JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR "
+        "(created_at, id) < (?1, ?2)) AND (?3 IS NULL OR status = ?3) AND "
+        "(?4 IS NULL OR model_id = ?4) ORDER BY created_at DESC, id DESC "
+        "LIMIT ?5");
     if (!st) {
         nd_reply_problem(req, 500, "cannot list jobs");
         return;
     }
-    sqlite3_bind_int64(st, 1, cursor);
-    sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, model, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)limit + 1);
+    if (after.id[0]) {
+        sqlite3_bind_text(st, 1, after.created_at, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, after.id, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)limit + 1);
     json_t *items = json_array();
-    int64_t last = 0;
     bool more = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (json_array_size(items) == limit) {
             more = true;
             break;
         }
-        last = sqlite3_column_int64(st, 17);
         json_array_append_new(items, nd_job_view_row(st));
     }
     sqlite3_finalize(st);
+    json_t *next = nd_page_next(items, more);
     nd_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
-                                      "next_cursor", nd_page_next(last, more)));
+                                      "next_cursor", next));
 }
 
 void jobs_history(nd_request *req)
@@ -173,7 +176,7 @@ void jobs_history(nd_request *req)
         !nd_query_uint(req, "limit", 100, 1000, &limit))
         return;
     if (limit == 0) {
-        nd_reply_invalid(req, 400, "?limit", "must be at least 1");
+        nd_reply_invalid(req, 422, "?limit", "must be at least 1");
         return;
     }
     sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "

@@ -191,6 +191,28 @@ bool nd_json_vector(nd_request *req, json_t *arr, const char *ptr,
     return true;
 }
 
+/* Checks that every element of arr is an array of c values, before
+ * anything is allocated for them; false after replying. */
+static bool check_rows(nd_request *req, json_t *arr, const char *ptr,
+                       size_t n, size_t c)
+{
+    char p[ND_PTR_MAX];
+    for (size_t i = 0; i < n; i++) {
+        json_t *row = json_array_get(arr, i);
+        nd_ptr_index(p, ptr, i);
+        if (!json_is_array(row)) {
+            nd_reply_invalid(req, 400, p, "must be an array of numbers");
+            return false;
+        }
+        if (json_array_size(row) != c) {
+            nd_reply_invalid(req, 422, p, "has %zu values, expected %zu",
+                             json_array_size(row), c);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
                     size_t cols_expected, size_t max_elements, float **out,
                     size_t *rows, size_t *cols)
@@ -202,7 +224,6 @@ bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
     size_t n = json_array_size(arr);
     json_t *first = json_array_get(arr, 0);
     size_t c = cols_expected ? cols_expected : json_array_size(first);
-    char p[ND_PTR_MAX];
     if (n == 0 || c == 0) {
         nd_reply_invalid(req, 422, ptr, "must have at least one row and "
                                         "one column");
@@ -213,33 +234,26 @@ bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
                          max_elements);
         return false;
     }
+    /* The shape first: n × c is only allocated once the body holds it. */
+    if (!check_rows(req, arr, ptr, n, c))
+        return false;
     float *m = malloc(n * c * sizeof *m);
     if (!m) {
         nd_reply_problem(req, 503, "out of memory");
         return false;
     }
+    char p[ND_PTR_MAX];
     for (size_t i = 0; i < n; i++) {
-        json_t *row = json_array_get(arr, i);
         nd_ptr_index(p, ptr, i);
-        if (!json_is_array(row)) {
-            nd_reply_invalid(req, 400, p, "must be an array of numbers");
-            goto fail;
+        if (!read_row(req, json_array_get(arr, i), p, m + i * c, c)) {
+            free(m);
+            return false;
         }
-        if (json_array_size(row) != c) {
-            nd_reply_invalid(req, 422, p, "has %zu values, expected %zu",
-                             json_array_size(row), c);
-            goto fail;
-        }
-        if (!read_row(req, row, p, m + i * c, c))
-            goto fail;
     }
     *out = m;
     *rows = n;
     *cols = c;
     return true;
-fail:
-    free(m);
-    return false;
 }
 
 json_t *nd_json_real(double v)

@@ -1,0 +1,309 @@
+/* model_store.c — the models table (see model_store.h), and loading and
+ * storing a model's network for the training workers (models.h). Readers
+ * take no write lock: a prediction reads the BLOB, finishes the statement
+ * and computes afterwards, so it never holds up training. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model_store.h"
+#include "model_view.h"
+#include "models.h"
+#include "nn_model_io.h"
+#include "store.h"
+
+/* The columns of a model object, in the order row_json reads them; the
+ * BLOB is the table's last column, so leaving it out never reads it. */
+#define MODEL_COLUMNS                                                          \
+    "id, name, type, definition, parameters, trained, created_at, updated_at"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return ND_STORE_ERROR;
+}
+
+/* ND_STORE_ERROR with SQLite's message about what failed. */
+static int db_fail(char *err, size_t errlen, const char *what)
+{
+    sqlite3 *db = nd_db();
+    return fail(err, errlen, "%s: %s", what,
+                db ? sqlite3_errmsg(db) : "no database connection");
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+/* The model object of the MODEL_COLUMNS of st's current row; NULL when
+ * out of memory or when the stored definition is not JSON. */
+static json_t *row_json(sqlite3_stmt *st)
+{
+    json_t *def = json_loads(col_text(st, 3), 0, NULL);
+    json_t *m = json_pack("{s:s, s:s, s:s}", "id", col_text(st, 0), "name",
+                          col_text(st, 1), "type", col_text(st, 2));
+    int failed = !def || !m || json_object_update(m, def);
+    json_decref(def);
+    if (!failed)
+        failed =
+            json_object_set_new(m, "parameters",
+                                json_integer(sqlite3_column_int64(st, 4))) |
+            json_object_set_new(m, "trained",
+                                json_boolean(sqlite3_column_int(st, 5))) |
+            json_object_set_new(m, "created_at", json_string(col_text(st, 6))) |
+            json_object_set_new(m, "updated_at", json_string(col_text(st, 7)));
+    if (failed) {
+        json_decref(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Loads the libnn model in column i of st's current row into *net. */
+static int blob_network(sqlite3_stmt *st, int i, nn_network **net, char *err,
+                        size_t errlen)
+{
+    nn_error e;
+    const void *blob = sqlite3_column_blob(st, i);
+    size_t len = (size_t)sqlite3_column_bytes(st, i);
+    if (nn_model_load(net, blob, len, &e) != NN_OK)
+        return fail(err, errlen, "stored model: %s", e.message);
+    return ND_STORE_OK;
+}
+
+int nd_model_get(const char *id, json_t **model, nn_network **net, char *err,
+                 size_t errlen)
+{
+    sqlite3_stmt *st = nd_prepare(
+        net ? "SELECT " MODEL_COLUMNS ", blob FROM models WHERE id = ?1"
+            : "SELECT " MODEL_COLUMNS " FROM models WHERE id = ?1");
+    if (!st)
+        return db_fail(err, errlen, "reading a model");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), result = ND_STORE_OK;
+    if (rc == SQLITE_DONE)
+        result = ND_STORE_NOT_FOUND;
+    else if (rc != SQLITE_ROW)
+        result = db_fail(err, errlen, "reading a model");
+    else if (model && !(*model = row_json(st)))
+        result = fail(err, errlen, "out of memory (or a corrupt definition)");
+    if (result == ND_STORE_OK && net &&
+        (result = blob_network(st, 8, net, err, errlen)) != ND_STORE_OK &&
+        model) {
+        json_decref(*model);
+        *model = NULL;
+    }
+    sqlite3_finalize(st);
+    return result;
+}
+
+int nd_model_load(const char *id, nn_network **net, char *err, size_t errlen)
+{
+    return nd_model_get(id, NULL, net, err, errlen);
+}
+
+/* Inserts the row, inside a transaction. */
+static int insert_row(const char *id, const char *name, const nn_network *net,
+                      const char *definition, const unsigned char *blob,
+                      size_t len, bool trained, char *err, size_t errlen)
+{
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    if (nd_tx_begin())
+        return db_fail(err, errlen, "starting a transaction");
+    sqlite3_stmt *st =
+        nd_prepare("INSERT INTO models (" MODEL_COLUMNS ", blob) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)");
+    int ok = st != NULL;
+    if (ok) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, nd_model_type_name(net->type), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, definition, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)net->n_params);
+        sqlite3_bind_int(st, 6, trained);
+        sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+        ok =
+            sqlite3_bind_blob64(st, 8, blob, len, SQLITE_STATIC) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_DONE;
+    }
+    int result = ok ? ND_STORE_OK : db_fail(err, errlen, "storing a model");
+    sqlite3_finalize(st);
+    if (!ok)
+        nd_tx_rollback();
+    else if (nd_tx_commit())
+        result = db_fail(err, errlen, "committing a model");
+    return result;
+}
+
+int nd_model_insert(const char *name, const nn_network *net,
+                    const json_t *definition, bool trained, json_t **model,
+                    char *err, size_t errlen)
+{
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    nn_error e;
+    if (nn_model_save(net, &blob, &len, &e) != NN_OK)
+        return fail(err, errlen, "%s", e.message);
+    char *def = json_dumps(definition, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    char id[ND_ID_MAX];
+    nd_new_id(id, ND_MODEL_ID_PREFIX);
+    int result =
+        def ? insert_row(id, name, net, def, blob, len, trained, err, errlen)
+            : fail(err, errlen, "out of memory");
+    free(def);
+    free(blob);
+    if (result == ND_STORE_OK)
+        result = nd_model_get(id, model, NULL, err, errlen);
+    return result == ND_STORE_NOT_FOUND
+               ? fail(err, errlen, "model %s vanished after insert", id)
+               : result;
+}
+
+/* Appends to items the model objects st yields, up to limit; *more tells
+ * whether a further row exists. */
+static int collect(sqlite3_stmt *st, size_t limit, json_t *items, bool *more,
+                   char *err, size_t errlen)
+{
+    int rc;
+    *more = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (json_array_size(items) == limit) {
+            *more = true;
+            return ND_STORE_OK;
+        }
+        if (json_array_append_new(items, row_json(st)))
+            return fail(err, errlen, "out of memory");
+    }
+    return rc == SQLITE_DONE ? ND_STORE_OK
+                             : db_fail(err, errlen, "listing models");
+}
+
+int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
+                  char *err, size_t errlen)
+{
+    sqlite3_stmt *st =
+        nd_prepare("SELECT " MODEL_COLUMNS " FROM models "
+                   "WHERE ?1 IS NULL OR (created_at, id) < (?1, ?2) "
+                   "ORDER BY created_at DESC, id DESC LIMIT ?3");
+    if (!st)
+        return db_fail(err, errlen, "listing models");
+    if (after->id[0]) {
+        sqlite3_bind_text(st, 1, after->created_at, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, after->id, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    json_t *items = json_array();
+    bool more = false;
+    int result = items ? collect(st, limit, items, &more, err, errlen)
+                       : fail(err, errlen, "out of memory");
+    sqlite3_finalize(st);
+    *page = result == ND_STORE_OK
+                ? json_pack("{s:O, s:o}", "items", items, "next_cursor",
+                            nd_page_next(items, more))
+                : NULL;
+    json_decref(items);
+    if (result == ND_STORE_OK && !*page)
+        result = fail(err, errlen, "out of memory");
+    return result;
+}
+
+/* Whether model id exists and whether a queued or running job uses it,
+ * read inside the caller's transaction. */
+static int model_state(const char *id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st =
+        nd_prepare("SELECT EXISTS (SELECT 1 FROM models WHERE id = ?1), "
+                   "EXISTS (SELECT 1 FROM jobs WHERE model_id = ?1 "
+                   "AND status IN ('queued', 'running'))");
+    if (!st)
+        return db_fail(err, errlen, "reading a model");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int result = sqlite3_step(st) != SQLITE_ROW
+                     ? db_fail(err, errlen, "reading a model")
+                 : !sqlite3_column_int(st, 0) ? ND_STORE_NOT_FOUND
+                 : sqlite3_column_int(st, 1)  ? ND_STORE_BUSY
+                                              : ND_STORE_OK;
+    sqlite3_finalize(st);
+    return result;
+}
+
+int nd_model_remove(const char *id, char *err, size_t errlen)
+{
+    if (nd_tx_begin())
+        return db_fail(err, errlen, "starting a transaction");
+    int result = model_state(id, err, errlen);
+    if (result == ND_STORE_OK) {
+        sqlite3_stmt *st = nd_prepare("DELETE FROM models WHERE id = ?1");
+        if (st)
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (!st || sqlite3_step(st) != SQLITE_DONE)
+            result = db_fail(err, errlen, "deleting a model");
+        sqlite3_finalize(st);
+    }
+    if (result != ND_STORE_OK)
+        nd_tx_rollback();
+    else if (nd_tx_commit())
+        result = db_fail(err, errlen, "committing a deletion");
+    return result;
+}
+
+/* Replaces model id's BLOB, marks it trained; the parameter count must
+ * match the stored one (same definition). Runs in the open transaction. */
+static int update_blob(const char *id, const nn_network *net,
+                       const unsigned char *blob, size_t len, char *err,
+                       size_t errlen)
+{
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    sqlite3_stmt *st =
+        nd_prepare("UPDATE models SET blob = ?1, trained = 1, updated_at = ?2 "
+                   "WHERE id = ?3 AND parameters = ?4");
+    if (!st)
+        return db_fail(err, errlen, "storing a model");
+    sqlite3_bind_blob64(st, 1, blob, len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)net->n_params);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(err, errlen, "storing a model");
+    if (sqlite3_changes(nd_db()) != 1)
+        return fail(err, errlen, "no model %s with %zu parameters", id,
+                    net->n_params);
+    return ND_STORE_OK;
+}
+
+int nd_model_store(const char *id, const nn_network *net, char *err,
+                   size_t errlen)
+{
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    nn_error e;
+    sqlite3 *db = nd_db();
+    if (!db)
+        return fail(err, errlen, "no database connection");
+    if (nn_model_save(net, &blob, &len, &e) != NN_OK)
+        return fail(err, errlen, "%s", e.message);
+    /* In autocommit mode no transaction is open: this call owns one. */
+    bool own = sqlite3_get_autocommit(db);
+    int result = own && nd_tx_begin()
+                     ? db_fail(err, errlen, "starting a transaction")
+                     : update_blob(id, net, blob, len, err, errlen);
+    free(blob);
+    if (own && result == ND_STORE_OK && nd_tx_commit())
+        result = db_fail(err, errlen, "committing a model");
+    else if (own && result != ND_STORE_OK)
+        nd_tx_rollback();
+    return result;
+}

@@ -1,0 +1,178 @@
+/* model_view.c — a model as JSON (see model_view.h). Every builder
+ * returns NULL (or −1) when jansson runs out of memory, never a half-built
+ * object. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_def.h"
+#include "model_view.h"
+
+/* Sets obj[key] = v (consumed); −1 if v is NULL or the set fails. */
+static int set(json_t *obj, const char *key, json_t *v)
+{
+    return v && json_object_set_new(obj, key, v) == 0 ? 0 : -1;
+}
+
+/* Drops obj (returning NULL) when any of its sets failed. */
+static json_t *built(json_t *obj, int failed)
+{
+    if (failed) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* The shortest decimal that reads back as the same float: an activation
+ * parameter given as 0.3 shows as 0.3, not 0.300000012. */
+static json_t *short_real(float f)
+{
+    char text[32];
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, (double)f);
+        if (strtof(text, NULL) == f)
+            break;
+    }
+    return json_real(strtod(text, NULL));
+}
+
+static json_t *floats_json(const float *v, size_t n)
+{
+    json_t *a = json_array();
+    int failed = !a;
+    for (size_t i = 0; i < n && !failed; i++)
+        failed = json_array_append_new(a, json_real((double)v[i]));
+    return built(a, failed);
+}
+
+json_t *nd_json_float_rows(const float *m, size_t rows, size_t cols)
+{
+    json_t *a = json_array();
+    int failed = !a;
+    for (size_t i = 0; i < rows && !failed; i++)
+        failed = json_array_append_new(a, floats_json(m + i * cols, cols));
+    return built(a, failed);
+}
+
+static json_t *layer_json(const nn_layer_spec *l)
+{
+    json_t *o = json_pack("{s:I, s:s}", "units", (json_int_t)l->units,
+                          "activation", nn_activation_name(l->act.kind));
+    int failed = !o;
+    if (!failed && l->act.kind == NN_ACT_SIGMOID)
+        failed = set(o, "k", short_real(l->act.param));
+    if (!failed && l->act.kind == NN_ACT_LEAKY_RELU)
+        failed = set(o, "alpha", short_real(l->act.param));
+    return built(o, failed);
+}
+
+static json_t *layers_json(const nn_network *net)
+{
+    json_t *a = json_array();
+    int failed = !a;
+    for (size_t k = 0; k < net->n_layers && !failed; k++)
+        failed = json_array_append_new(a, layer_json(&net->layers[k]));
+    return built(a, failed);
+}
+
+/* "activation" of a perceptron or "loss" of a network: what turns the
+ * last layer's output into something to train against. */
+static int add_rule(json_t *obj, const nn_network *net)
+{
+    if (net->type == NN_MODEL_PERCEPTRON)
+        return set(obj, "activation",
+                   json_string(nn_activation_name(net->layers[0].act.kind)));
+    return set(obj, "loss", json_string(nn_loss_name(net->loss)));
+}
+
+static json_t *count_json(size_t n)
+{
+    return json_integer((json_int_t)n);
+}
+
+json_t *nd_model_definition_json(const nn_network *net, const char *init,
+                                 bool has_seed, uint64_t seed)
+{
+    json_t *d = json_object();
+    if (!d)
+        return NULL;
+    int failed =
+        set(d, "inputs", count_json(net->inputs)) |
+        set(d, "outputs", count_json(nn_network_outputs(net))) |
+        set(d, "layers", layers_json(net)) | add_rule(d, net) |
+        set(d, "init", json_string(init)) |
+        set(d, "seed", has_seed ? json_integer((json_int_t)seed) : json_null());
+    return built(d, failed);
+}
+
+static json_t *layer_weights_json(const nn_network *net, size_t k)
+{
+    size_t in = k ? net->layers[k - 1].units : net->inputs;
+    size_t units = net->layers[k].units;
+    json_t *e = json_object();
+    if (!e)
+        return NULL;
+    return built(
+        e, set(e, "W",
+               nd_json_float_rows(net->params + net->w_offset[k], in, units)) |
+               set(e, "b", floats_json(net->params + net->b_offset[k], units)));
+}
+
+static json_t *weights_json(const nn_network *net)
+{
+    json_t *a = json_array();
+    int failed = !a;
+    for (size_t k = 0; k < net->n_layers && !failed; k++)
+        failed = json_array_append_new(a, layer_weights_json(net, k));
+    return built(a, failed);
+}
+
+static json_t *norm_json(const nn_network *net)
+{
+    json_t *o = json_pack("{s:s}", "kind", nn_norm_name(net->norm.kind));
+    int failed = !o;
+    if (!failed && net->norm.kind != NN_NORM_NONE)
+        failed = set(o, "shift", floats_json(net->norm.shift, net->inputs)) |
+                 set(o, "scale", floats_json(net->norm.scale, net->inputs));
+    return built(o, failed);
+}
+
+static json_t *classes_json(const nn_network *net)
+{
+    json_t *a = json_array();
+    int failed = !a;
+    for (size_t i = 0; i < net->n_classes && !failed; i++)
+        failed = json_array_append_new(a, json_string(net->classes[i]));
+    return built(a, failed);
+}
+
+int nd_model_add_weights(json_t *obj, const nn_network *net)
+{
+    return set(obj, "weights", weights_json(net)) |
+           set(obj, "normalization", norm_json(net)) |
+           set(obj, "classes", classes_json(net));
+}
+
+json_t *nd_model_export_json(const nn_network *net, const char *name,
+                             bool trained)
+{
+    json_t *doc = json_pack("{s:s, s:i, s:s, s:s, s:I}", "format",
+                            ND_EXPORT_FORMAT, "version", ND_EXPORT_VERSION,
+                            "name", name, "type", nd_model_type_name(net->type),
+                            "inputs", (json_int_t)net->inputs);
+    if (!doc)
+        return NULL;
+    /* The fields a client writes to create this kind of model. */
+    int failed = net->type == NN_MODEL_PERCEPTRON
+                     ? set(doc, "outputs", count_json(nn_network_outputs(net)))
+                     : set(doc, "layers", layers_json(net));
+    failed |= add_rule(doc, net) | nd_model_add_weights(doc, net) |
+              set(doc, "trained", json_boolean(trained));
+    return built(doc, failed);
+}
+
+const char *nd_model_type_name(nn_model_type type)
+{
+    return type == NN_MODEL_PERCEPTRON ? "perceptron" : "mlp";
+}
