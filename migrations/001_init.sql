@@ -21,10 +21,12 @@ CREATE TABLE datasets (
     -- written, the boot ID of the neurond process writing them. Such a row
     -- is invisible to the API, and one left by an earlier process (a crash
     -- mid-upload) is swept away by the next upload.
-    uploading     TEXT
+    uploading     TEXT,
+    -- 1, 2, 3, … in the order uploads completed (NULL while uploading):
+    -- the newest-first order of the list, unlike created_at never tied.
+    seq           INTEGER
 );
-CREATE INDEX datasets_by_created ON datasets (created_at, id)
-    WHERE uploading IS NULL;
+CREATE UNIQUE INDEX datasets_by_seq ON datasets (seq);
 CREATE INDEX datasets_uploading ON datasets (uploading)
     WHERE uploading IS NOT NULL;
 
