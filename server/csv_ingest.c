@@ -360,9 +360,11 @@ static bool split_columns(nd_csv_ingest *c, const nd_class_table *index)
     if (c->force_classification && c->target_dim > 1)
         fail(c, 422, "?target", "a classification needs exactly one target "
                                 "column, not %zu", c->target_dim);
+    if (c->failed)
+        return false;
     c->x = malloc(c->input_dim * sizeof *c->x);
     c->y = malloc(c->target_dim * sizeof *c->y);
-    if (!c->failed && (!c->x || !c->y))
+    if (!c->x || !c->y)
         fail(c, 503, NULL, "out of memory");
     return !c->failed;
 }

@@ -387,6 +387,8 @@ int nd_dataset_load(const char *id, nd_dataset *out, char *err,
     return rc;
 }
 
+/* Frees what nd_dataset_load allocated and zeroes d; d may be NULL or
+ * released already. */
 void nd_dataset_release(nd_dataset *d)
 {
     if (!d)

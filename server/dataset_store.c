@@ -526,7 +526,7 @@ void nd_ds_writer_abort(nd_ds_writer *w)
 double nd_ds_float_decimal(float f)
 {
     char buf[32];
-    for (int digits = 6; digits < 9; digits++) {
+    for (int digits = 6; digits <= 9; digits++) {
         snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
         if (strtof(buf, NULL) == f)
             return strtod(buf, NULL);

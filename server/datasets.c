@@ -6,6 +6,7 @@
  * fields. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,8 @@ static bool cursor_decode(const char *text, int64_t *after)
     return true;
 }
 
+/* POST /v1/datasets with a JSON body: a generator when the body names one,
+ * else rows. Replies 201 with the dataset, or the problem. */
 void datasets_create(nd_request *req)
 {
     static const char *const none[] = {NULL};
@@ -111,6 +114,8 @@ void datasets_create(nd_request *req)
         nd_ds_create_from_json(req);
 }
 
+/* GET /v1/datasets?limit&cursor: {"items", "next_cursor"}, newest first;
+ * limit 1..200 (default 50, larger clamped). */
 void datasets_list(nd_request *req)
 {
     static const char *const args[] = {"limit", "cursor", NULL};
@@ -138,6 +143,7 @@ void datasets_list(nd_request *req)
                                       more ? json_string(next) : json_null()));
 }
 
+/* GET /v1/datasets/{id}: the dataset, or 404. */
 void datasets_get(nd_request *req)
 {
     static const char *const none[] = {NULL};
@@ -154,13 +160,15 @@ void datasets_get(nd_request *req)
         nd_reply_problem(req, 500, "cannot read dataset %s", id);
 }
 
+/* GET /v1/datasets/{id}/rows?offset&limit: a page of rows; limit 1..1000
+ * (default 100, larger clamped, shortened for very wide rows). */
 void datasets_rows(nd_request *req)
 {
     static const char *const args[] = {"offset", "limit", NULL};
     const char *id;
     size_t offset, limit;
     if (!query_allow(req, args) || !(id = path_id(req)) ||
-        !query_size(req, "offset", 0, 0, SIZE_MAX, &offset) ||
+        !query_size(req, "offset", 0, 0, INT64_MAX, &offset) ||
         !query_size(req, "limit", 100, 1, 1000, &limit))
         return;
     json_t *page;
@@ -173,6 +181,8 @@ void datasets_rows(nd_request *req)
         nd_reply_problem(req, 500, "cannot read the rows of dataset %s", id);
 }
 
+/* DELETE /v1/datasets/{id}: 204, 404, or 409 while a queued or running
+ * job uses the dataset. */
 void datasets_delete(nd_request *req)
 {
     static const char *const none[] = {NULL};
@@ -208,7 +218,8 @@ static void csv_begin(nd_request *req)
         nd_ds_reply_error(req, &e);
         return;
     }
-    if (task && strcmp(task, "classification") && strcmp(task, "regression")) {
+    if (task && strcmp(task, "classification") != 0 &&
+        strcmp(task, "regression") != 0) {
         nd_reply_invalid(req, 422, "?task", "must be classification or "
                                             "regression");
         return;

@@ -90,8 +90,8 @@ size_t nd_generator_rows(const nd_generator *g, size_t n)
 
 const char *nd_generator_feature(const nd_generator *g, size_t j)
 {
-    static const char *const gate[] = {"x1", "x2"}, *const shape[] = {"x",
-                                                                      "y"};
+    static const char *const gate[] = {"x1", "x2"};
+    static const char *const shape[] = {"x", "y"};
     return g->shape ? shape[j] : gate[j];
 }
 
