@@ -559,8 +559,10 @@ Test(datasets, delete_refuses_a_dataset_a_job_is_using)
     char sql[800], path[128];
     /* No jobs API yet: the job is written straight into the database. */
     snprintf(sql, sizeof sql,
-             "INSERT INTO models VALUES ('md_t', 'm', 'mlp', '{}', x'00', 1, "
-             "0, '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z');"
+             "INSERT INTO models (id, name, type, definition, blob, "
+             "parameters, created_at, updated_at) VALUES ('md_t', 'm', "
+             "'mlp', '{}', x'00', 1, '2024-01-01T00:00:00.000Z', "
+             "'2024-01-01T00:00:00.000Z');"
              "INSERT INTO jobs (id, model_id, dataset_id, params, status, "
              "epochs, created_at) VALUES ('jb_t', 'md_t', '%s', '{}', "
              "'running', 10, '2024-01-01T00:00:00.000Z'); SELECT changes();",
