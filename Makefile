@@ -18,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # Debian packages each step needs; `make deps` installs the missing ones.
 DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
               libcsv-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-              libcurl4-openssl-dev
+              libcurl4-openssl-dev libssl-dev
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 
 CORE_SRC  := $(wildcard core/*.c)
@@ -30,7 +30,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 SERVER_SRC := $(wildcard server/*.c)
 SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
-SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv
+SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 

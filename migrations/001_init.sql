@@ -16,8 +16,19 @@ CREATE TABLE datasets (
     stats         TEXT NOT NULL,      -- JSON array of {min, max, mean, std}
     sha256        TEXT NOT NULL,      -- of the stored X then Y floats
     source        TEXT NOT NULL,      -- json | csv | generator
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,      -- when the upload finished
+    -- NULL once the dataset is complete; while its rows are still being
+    -- written, the boot ID of the neurond process writing them. Such a row
+    -- is invisible to the API, and one left by an earlier process (a crash
+    -- mid-upload) is swept away by the next upload.
+    uploading     TEXT,
+    -- 1, 2, 3, … in the order uploads completed (NULL while uploading):
+    -- the newest-first order of the list, unlike created_at never tied.
+    seq           INTEGER
 );
+CREATE UNIQUE INDEX datasets_by_seq ON datasets (seq);
+CREATE INDEX datasets_uploading ON datasets (uploading)
+    WHERE uploading IS NOT NULL;
 
 -- Rows in chunks of about 1 MiB, so a large upload never needs one huge
 -- write and a reader can assemble the float32 matrix without copies.

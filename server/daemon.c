@@ -54,6 +54,7 @@ static enum MHD_Result send_reply(nd_request *req)
 {
     if (!req->replied)
         nd_reply_problem(req, 500, "the handler made no reply");
+    req->sent = true;
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         req->reply_len, req->reply, MHD_RESPMEM_MUST_FREE);
     if (!resp)
@@ -199,9 +200,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             prepare_body(req, route);
         return req->replied ? send_reply(req) : MHD_YES;
     }
-    if (req->replied) { /* refused early: discard what still arrives */
-        *upload_size = 0;
-        return MHD_YES;
+    if (req->replied) { /* refused: discard what still arrives */
+        if (*upload_size || req->sent) {
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        return send_reply(req); /* the body has ended: the reply can go */
     }
     if (*upload_size) {
         if (req->stream) {
@@ -219,8 +223,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         } else {
             append_body(req, upload, *upload_size);
         }
+        /* libmicrohttpd takes a reply only before the body or after all
+         * of it: one made part-way through waits for the body's end. */
         *upload_size = 0;
-        return req->replied ? send_reply(req) : MHD_YES;
+        return MHD_YES;
     }
     if (req->stream) {
         const nd_stream *s = req->stream;

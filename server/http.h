@@ -53,8 +53,9 @@ struct nd_request {
     void *state;             /* the stream's own state */
     size_t streamed;         /* bytes fed so far */
 
-    /* The reply, once one is made. */
-    bool replied;
+    /* The reply, once one is made, and whether it has been handed to
+     * libmicrohttpd (which takes it only before or after the body). */
+    bool replied, sent;
     unsigned status;
     const char *content_type;
     char *reply; /* malloc'd */

@@ -211,11 +211,35 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
     return len;
 }
 
-api_response api_call(api_server *s, const char *method, const char *path,
-                      const char *content_type, const char *body, size_t len)
+/* The body of a chunked upload, handed to libcurl piece bytes at a
+ * time. */
+typedef struct {
+    const char *data;
+    size_t len, pos, piece;
+} upload;
+
+static size_t on_read(char *p, size_t size, size_t n, void *user)
+{
+    upload *u = user;
+    size_t want = size * n, left = u->len - u->pos;
+    if (want > u->piece)
+        want = u->piece;
+    if (want > left)
+        want = left;
+    memcpy(p, u->data + u->pos, want);
+    u->pos += want;
+    return want;
+}
+
+/* A request; with piece ≠ 0 the body goes chunked, piece bytes at a time,
+ * without a Content-Length. */
+static api_response perform(api_server *s, const char *method,
+                            const char *path, const char *content_type,
+                            const char *body, size_t len, size_t piece)
 {
     api_response r = {0};
     buffer b = {0};
+    upload u = {body, len, 0, piece};
     CURL *c = curl_easy_init();
     cr_assert_not_null(c);
     char url[512];
@@ -227,6 +251,8 @@ api_response api_call(api_server *s, const char *method, const char *path,
         headers = curl_slist_append(headers, ct);
     }
     headers = curl_slist_append(headers, "Expect:");
+    if (body && piece)
+        headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
@@ -235,7 +261,11 @@ api_response api_call(api_server *s, const char *method, const char *path,
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-    if (body) {
+    if (body && piece) {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, &u);
+    } else if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
@@ -250,6 +280,20 @@ api_response api_call(api_server *s, const char *method, const char *path,
     if (strstr(r.content_type, "json"))
         r.json = json_loadb(r.body, r.len, 0, NULL);
     return r;
+}
+
+api_response api_call(api_server *s, const char *method, const char *path,
+                      const char *content_type, const char *body, size_t len)
+{
+    return perform(s, method, path, content_type, body, len, 0);
+}
+
+api_response api_call_chunked(api_server *s, const char *method,
+                              const char *path, const char *content_type,
+                              const char *body, size_t len, size_t piece)
+{
+    cr_assert(body && piece > 0);
+    return perform(s, method, path, content_type, body, len, piece);
 }
 
 api_response api_json(api_server *s, const char *method, const char *path,
@@ -332,6 +376,30 @@ void api_assert_problem(const api_response *r, long status,
             return;
     }
     cr_assert_fail("no error with pointer %s in %s", pointer, r->body);
+}
+
+bool api_sql(const api_server *s, const char *sql, long *out)
+{
+    if (system("command -v sqlite3 > /dev/null 2>&1") != 0)
+        return false;
+    char path[400], cmd[1200];
+    snprintf(path, sizeof path, "%s/query.sql", s->dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    fprintf(f, "%s\n", sql);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "sqlite3 -bail -cmd '.timeout 10000' '%s' < '%s' 2>&1", s->db,
+             path);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "popen: %s", strerror(errno));
+    char line[512] = "";
+    if (!fgets(line, sizeof line, p))
+        line[0] = '\0';
+    int rc = pclose(p);
+    cr_assert_eq(rc, 0, "sqlite3 failed on %s: %s", sql, line);
+    *out = strtol(line, NULL, 10);
+    return true;
 }
 
 const char *api_shared_data(const char *name)

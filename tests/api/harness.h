@@ -49,6 +49,13 @@ typedef struct {
 api_response api_call(api_server *s, const char *method, const char *path,
                       const char *content_type, const char *body, size_t len);
 
+/* As api_call, with the body sent the way a streaming client sends it:
+ * Transfer-Encoding: chunked (no Content-Length), piece bytes at a time
+ * (piece > 0). */
+api_response api_call_chunked(api_server *s, const char *method,
+                              const char *path, const char *content_type,
+                              const char *body, size_t len, size_t piece);
+
 /* A request with a JSON body given as text (NULL for none). */
 api_response api_json(api_server *s, const char *method, const char *path,
                       const char *json_text);
@@ -70,6 +77,13 @@ json_t *api_wait_job(api_server *s, const char *job_id, double timeout_s);
  * NULL, an errors[] entry with that pointer. */
 void api_assert_problem(const api_response *r, long status,
                         const char *pointer);
+
+/* Runs sql (one or more statements) on the server's database with the
+ * sqlite3 command-line tool, next to the running server (WAL makes that
+ * safe), and stores the first value it prints in *out (0 if none).
+ * Returns false when the tool is not installed, so that the caller can
+ * skip; asserts that the SQL ran. */
+bool api_sql(const api_server *s, const char *sql, long *out);
 
 /* A path to a file of the shared data folder (../shared/data or
  * $NEUROND_SHARED_DATA). */

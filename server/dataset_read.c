@@ -1,0 +1,402 @@
+/* dataset_read.c — reading complete datasets back: the API's dataset
+ * object, the newest-first list, pages of rows, deletion, and loading a
+ * whole dataset for training (see dataset_store.h and datasets.h). Rows
+ * are read chunk by chunk; a chunk whose blobs do not match its row count
+ * is reported as corrupt, never read past. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset_store.h"
+#include "datasets.h"
+#include "nn_limits.h"
+
+/* Values (inputs and targets) one page of rows may hold, whatever its
+ * limit: a page of very wide rows is shortened to stay a few MB. */
+#define PAGE_VALUES (1u << 20)
+
+#define OBJECT_COLUMNS                                                       \
+    "id, name, rows, input_dim, output_dim, task, classes, feature_names, "  \
+    "target_names, sha256, created_at, stats"
+
+/* A JSON text column parsed, or NULL. */
+static json_t *column_json(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    return text ? json_loads(text, 0, NULL) : NULL;
+}
+
+/* The dataset object from a row of OBJECT_COLUMNS; NULL when out of
+ * memory or the row's JSON is corrupt. */
+static json_t *object_from_row(sqlite3_stmt *st)
+{
+    return json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
+        "id", (const char *)sqlite3_column_text(st, 0), "name",
+        (const char *)sqlite3_column_text(st, 1), "rows",
+        (json_int_t)sqlite3_column_int64(st, 2), "input_dim",
+        (json_int_t)sqlite3_column_int64(st, 3), "output_dim",
+        (json_int_t)sqlite3_column_int64(st, 4), "task",
+        (const char *)sqlite3_column_text(st, 5), "classes",
+        column_json(st, 6), "feature_names", column_json(st, 7),
+        "target_names", column_json(st, 8), "sha256",
+        (const char *)sqlite3_column_text(st, 9), "created_at",
+        (const char *)sqlite3_column_text(st, 10), "stats",
+        column_json(st, 11));
+}
+
+int nd_ds_object(const char *id, json_t **out)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT " OBJECT_COLUMNS " FROM datasets "
+                                  "WHERE id = ?1 AND uploading IS NULL");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = object_from_row(st);
+        rc = *out ? 0 : -1;
+    } else {
+        rc = rc == SQLITE_DONE ? 1 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int nd_ds_list(int64_t after, size_t limit, json_t **items, bool *more,
+               int64_t *last)
+{
+    sqlite3_stmt *st = nd_prepare(
+        "SELECT " OBJECT_COLUMNS ", seq FROM datasets WHERE uploading IS NULL "
+        "AND seq < ?1 ORDER BY seq DESC LIMIT ?2");
+    *items = json_array();
+    if (!st || !*items) {
+        sqlite3_finalize(st);
+        json_decref(*items);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, after > 0 ? after : INT64_MAX);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+    int rc;
+    *more = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (json_array_size(*items) == limit) {
+            *more = true;
+            continue;
+        }
+        json_t *o = object_from_row(st);
+        if (!o || json_array_append_new(*items, o))
+            break;
+        *last = sqlite3_column_int64(st, 12);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(*items);
+        return -1;
+    }
+    return 0;
+}
+
+/* What reading rows needs to know of a dataset. */
+typedef struct {
+    size_t rows, input_dim, output_dim, target_dim;
+    bool classification;
+    json_t *classes; /* only when asked for */
+} shape;
+
+/* Reads the shape of complete dataset id; 0, 1 (none) or −1. */
+static int read_shape(const char *id, shape *s, bool want_classes)
+{
+    sqlite3_stmt *st = nd_prepare(
+        "SELECT rows, input_dim, output_dim, target_dim, task, classes FROM "
+        "datasets WHERE id = ?1 AND uploading IS NULL");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        s->rows = (size_t)sqlite3_column_int64(st, 0);
+        s->input_dim = (size_t)sqlite3_column_int64(st, 1);
+        s->output_dim = (size_t)sqlite3_column_int64(st, 2);
+        s->target_dim = (size_t)sqlite3_column_int64(st, 3);
+        s->classification = strcmp((const char *)sqlite3_column_text(st, 4),
+                                   "classification") == 0;
+        s->classes = want_classes ? column_json(st, 5) : NULL;
+        rc = want_classes && !json_is_array(s->classes) ? -1 : 0;
+        if (rc)
+            json_decref(s->classes);
+    } else {
+        rc = rc == SQLITE_DONE ? 1 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Called for each chunk that overlaps the rows asked for: rows
+ * [first, first + n) with their X and Y as stored (not aligned: copy the
+ * floats out). Returns 0 to go on. */
+typedef int (*chunk_fn)(void *ctx, size_t first, size_t n,
+                        const unsigned char *x, const unsigned char *y);
+
+/* Runs fn over the chunks of dataset id that hold rows [from, to). */
+static int each_chunk(const char *id, const shape *s, size_t from, size_t to,
+                      chunk_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = nd_prepare(
+        "SELECT first_row, rows, x, y FROM dataset_chunks WHERE dataset_id = "
+        "?1 AND first_row < ?3 AND first_row + rows > ?2 ORDER BY seq");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+    int rc = 0, step;
+    size_t covered = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t first = (size_t)sqlite3_column_int64(st, 0);
+        size_t n = (size_t)sqlite3_column_int64(st, 1);
+        const unsigned char *x = sqlite3_column_blob(st, 2);
+        size_t xb = (size_t)sqlite3_column_bytes(st, 2);
+        const unsigned char *y = sqlite3_column_blob(st, 3);
+        size_t yb = (size_t)sqlite3_column_bytes(st, 3);
+        if (first + n > s->rows || xb != n * s->input_dim * sizeof(float) ||
+            yb != n * s->target_dim * sizeof(float) || !x || !y)
+            rc = -1; /* corrupt */
+        else
+            rc = fn(ctx, first, n, x, y);
+        if (rc)
+            break;
+        covered += (to < first + n ? to : first + n) - (from > first ? from
+                                                                    : first);
+    }
+    /* every row asked for must have been in some chunk */
+    if (rc == 0 && (step != SQLITE_DONE || covered != to - from))
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* value i of a stored float array */
+static float stored_float(const unsigned char *p, size_t i)
+{
+    float f;
+    memcpy(&f, p + i * sizeof f, sizeof f);
+    return f;
+}
+
+/* n stored floats as a JSON array of short decimals. */
+static json_t *float_array(const unsigned char *p, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        if (json_array_append_new(arr, json_real(nd_ds_float_decimal(
+                                           stored_float(p, i))))) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    return arr;
+}
+
+typedef struct {
+    const shape *s;
+    size_t from, to;
+    json_t *items;
+} page_ctx;
+
+/* Appends the chunk's rows of the page to ctx->items. */
+static int page_chunk(void *ctx, size_t first, size_t n,
+                      const unsigned char *x, const unsigned char *y)
+{
+    page_ctx *p = ctx;
+    const shape *s = p->s;
+    size_t lo = p->from > first ? p->from : first;
+    size_t hi = p->to < first + n ? p->to : first + n;
+    for (size_t r = lo; r < hi; r++) {
+        size_t i = r - first;
+        json_t *inputs = float_array(x + i * s->input_dim * sizeof(float),
+                                     s->input_dim);
+        json_t *out;
+        if (s->classification)
+            out = json_incref(json_array_get(
+                s->classes, (size_t)stored_float(y, i)));
+        else
+            out = float_array(y + i * s->target_dim * sizeof(float),
+                              s->target_dim);
+        /* json_pack takes both references, also when it fails */
+        json_t *row = json_pack("{s:o, s:o}", "inputs", inputs,
+                                s->classification ? "label" : "targets", out);
+        if (!row || json_array_append_new(p->items, row))
+            return -1;
+    }
+    return 0;
+}
+
+int nd_ds_rows(const char *id, size_t offset, size_t limit, json_t **page)
+{
+    shape s;
+    int rc = read_shape(id, &s, true);
+    if (rc)
+        return rc;
+    size_t per_row = s.input_dim + s.target_dim;
+    size_t most = PAGE_VALUES / per_row ? PAGE_VALUES / per_row : 1;
+    if (limit > most)
+        limit = most;
+    size_t from = offset < s.rows ? offset : s.rows;
+    size_t to = limit < s.rows - from ? from + limit : s.rows;
+    page_ctx ctx = {&s, from, to, json_array()};
+    rc = ctx.items ? each_chunk(id, &s, from, to, page_chunk, &ctx) : -1;
+    json_decref(s.classes);
+    if (rc == 0)
+        *page = json_pack("{s:o, s:I, s:I, s:I}", "items", ctx.items,
+                          "offset", (json_int_t)offset, "limit",
+                          (json_int_t)limit, "total", (json_int_t)s.rows);
+    else
+        json_decref(ctx.items);
+    return rc == 0 && !*page ? -1 : rc;
+}
+
+size_t nd_ds_input_dim(const char *id)
+{
+    shape s;
+    return read_shape(id, &s, false) == 0 ? s.input_dim : 0;
+}
+
+int nd_ds_delete(const char *id)
+{
+    if (nd_tx_begin())
+        return -1;
+    sqlite3_stmt *st = nd_prepare(
+        "SELECT (SELECT count(*) FROM datasets WHERE id = ?1 AND uploading "
+        "IS NULL), (SELECT count(*) FROM jobs WHERE dataset_id = ?1 AND "
+        "status IN ('queued', 'running'))");
+    int rc = -1;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            rc = sqlite3_column_int(st, 0) == 0   ? 1
+                 : sqlite3_column_int(st, 1) > 0 ? 2
+                                                 : 0;
+        sqlite3_finalize(st);
+    }
+    if (rc == 0) {
+        st = nd_prepare("DELETE FROM datasets WHERE id = ?1");
+        if (st)
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = st && sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+    }
+    if (rc == 0)
+        return nd_tx_commit();
+    nd_tx_rollback();
+    return rc;
+}
+
+int nd_dataset_shape(const char *id, size_t *rows, size_t *input_dim,
+                     size_t *output_dim, bool *classification)
+{
+    shape s;
+    int rc = read_shape(id, &s, false);
+    if (rc)
+        return rc;
+    *rows = s.rows;
+    *input_dim = s.input_dim;
+    *output_dim = s.output_dim;
+    *classification = s.classification;
+    return 0;
+}
+
+/* Copies a chunk into the dataset being loaded; Y one-hot for
+ * classification. */
+static int load_chunk(void *ctx, size_t first, size_t n,
+                      const unsigned char *x, const unsigned char *y)
+{
+    nd_dataset *d = ctx;
+    memcpy(d->X + first * d->input_dim, x, n * d->input_dim * sizeof(float));
+    if (!d->classification) {
+        memcpy(d->Y + first * d->output_dim, y,
+               n * d->output_dim * sizeof(float));
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = (size_t)stored_float(y, i);
+        if (k >= d->output_dim)
+            return -1; /* corrupt */
+        d->Y[(first + i) * d->output_dim + k] = 1.0f;
+    }
+    return 0;
+}
+
+/* Copies the class names of a loaded dataset. */
+static int copy_classes(nd_dataset *d, json_t *classes)
+{
+    d->n_classes = json_array_size(classes);
+    if (d->n_classes == 0)
+        return 0;
+    d->classes = calloc(d->n_classes, sizeof *d->classes);
+    if (!d->classes)
+        return -1;
+    for (size_t i = 0; i < d->n_classes; i++) {
+        const char *name = json_string_value(json_array_get(classes, i));
+        d->classes[i] = strdup(name ? name : "");
+        if (!d->classes[i])
+            return -1;
+    }
+    return 0;
+}
+
+/* Allocates X and Y (zeroed) for the shape; −1 past libnn's limits. */
+static int alloc_matrices(nd_dataset *d)
+{
+    size_t nx, ny;
+    if (!nn_size_mul(d->rows, d->input_dim, &nx) ||
+        !nn_size_mul(d->rows, d->output_dim, &ny) || nx > NN_MAX_ELEMENTS ||
+        ny > NN_MAX_ELEMENTS)
+        return -1;
+    d->X = malloc(nx * sizeof *d->X);
+    d->Y = calloc(ny, sizeof *d->Y);
+    return d->X && d->Y ? 0 : -1;
+}
+
+int nd_dataset_load(const char *id, nd_dataset *out, char *err,
+                    size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    shape s;
+    int rc = read_shape(id, &s, true);
+    if (rc) {
+        snprintf(err, errlen, rc == 1 ? "dataset %s does not exist"
+                                      : "cannot read dataset %s", id);
+        return rc;
+    }
+    snprintf(out->id, sizeof out->id, "%s", id);
+    out->rows = s.rows;
+    out->input_dim = s.input_dim;
+    out->output_dim = s.output_dim;
+    out->classification = s.classification;
+    const char *why = "out of memory";
+    rc = alloc_matrices(out) || copy_classes(out, s.classes) ? -1 : 0;
+    if (rc == 0 && each_chunk(id, &s, 0, s.rows, load_chunk, out)) {
+        why = "its stored rows are unreadable or corrupt";
+        rc = -1;
+    }
+    json_decref(s.classes);
+    if (rc) {
+        snprintf(err, errlen, "cannot load dataset %s: %s", id, why);
+        nd_dataset_release(out);
+    }
+    return rc;
+}
+
+/* Frees what nd_dataset_load allocated and zeroes d; d may be NULL or
+ * released already. */
+void nd_dataset_release(nd_dataset *d)
+{
+    if (!d)
+        return;
+    free(d->X);
+    free(d->Y);
+    for (size_t i = 0; d->classes && i < d->n_classes; i++)
+        free(d->classes[i]);
+    free(d->classes);
+    memset(d, 0, sizeof *d);
+}
