@@ -75,7 +75,7 @@ static bool read_optimizer(nd_request *req, json_t *o, nn_optim_config *c)
 
 static bool read_stopping(nd_request *req, json_t *o, nn_train_config *cfg)
 {
-    if (json_is_null(o))
+    if (!o || json_is_null(o))
         return true;
     if (!json_is_object(o)) {
         nd_reply_invalid(req, 400, "/early_stopping", "must be an object");

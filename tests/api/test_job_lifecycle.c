@@ -205,7 +205,7 @@ Test(job_lifecycle, list_filters_and_pages)
     json_decref(api_wait_job(&srv, j2, 30));
     start_job(&srv, m2, xor_ds, "\"epochs\":%u", j3, 2u);
     json_decref(api_wait_job(&srv, j3, 30));
-    char path[160];
+    char path[512];
     snprintf(path, sizeof path, "/v1/jobs?model_id=%s&limit=1", m1);
     api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
     json_t *items = json_object_get(r.json, "items");
@@ -219,6 +219,7 @@ Test(job_lifecycle, list_filters_and_pages)
     snprintf(path, sizeof path, "/v1/jobs?model_id=%s&limit=1&cursor=%s", m1,
              cursor);
     api_response r2 = api_call(&srv, "GET", path, NULL, NULL, 0);
+    cr_assert_eq(r2.status, 200, "%s", r2.body);
     items = json_object_get(r2.json, "items");
     cr_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 0),
                                                        "id")),

@@ -133,7 +133,7 @@ Test(restart, sigterm_requeues_and_the_job_resumes)
 {
     api_start(&srv, NULL);
     char ds[64], md[64], job[64];
-    long_job(ds, md, job, 100000000u);
+    long_job(ds, md, job, 1000000u);
     wait_epochs(job, 500);
     api_stop(&srv); /* asserts exit status 0 */
     api_restart(&srv, NULL);
@@ -157,7 +157,7 @@ Test(restart, sigkill_resumes_from_the_checkpoint)
     const char *fast[] = {"--checkpoint-ms", "100", NULL};
     api_start(&srv, fast);
     char ds[64], md[64], job[64];
-    long_job(ds, md, job, 100000000u);
+    long_job(ds, md, job, 1000000u);
     wait_epochs(job, 2000);
     struct timespec ts = {0, 300000000}; /* a few checkpoints */
     nanosleep(&ts, NULL);
