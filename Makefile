@@ -18,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # Debian packages each step needs; `make deps` installs the missing ones.
 DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
               libcsv-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-              libcurl4-openssl-dev libssl-dev
+              libcurl4-openssl-dev libssl-dev sqlite3
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 
 CORE_SRC  := $(wildcard core/*.c)
@@ -105,7 +105,11 @@ test: deps
 	$(BUILD)/test-core --jobs 2
 	@$(MAKE) --no-print-directory test-asan-run
 	NEUROND_BIN=$(BUILD)/neurond $(BUILD)/test-api --jobs 2
-	NEUROND_BIN=$(BUILD)/asan/neurond $(BUILD)/test-api --jobs 2
+	@rm -f $(BUILD)/asan/server-reports.log
+	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
+	    $(BUILD)/test-api --jobs 2
+	@if [ -s $(BUILD)/asan/server-reports.log ]; then \
+	    echo "sanitizer reports from neurond:"; cat $(BUILD)/asan/server-reports.log; exit 1; fi
 
 test-asan: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asan/test-core

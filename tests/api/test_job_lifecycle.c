@@ -104,6 +104,18 @@ Test(job_lifecycle, busy_model_conflict_then_cancel_running)
     api_free(&r);
     wait_running(job);
     char path[128];
+    /* In use: neither the model nor the dataset can go. */
+    snprintf(path, sizeof path, "/v1/models/%s", md);
+    r = api_call(&srv, "DELETE", path, NULL, NULL, 0);
+    api_assert_problem(&r, 409, NULL);
+    api_free(&r);
+    snprintf(path, sizeof path, "/v1/datasets/%s", xor_ds);
+    r = api_call(&srv, "DELETE", path, NULL, NULL, 0);
+    api_assert_problem(&r, 409, NULL);
+    api_free(&r);
+    /* Training does not hold predictions up. */
+    float out[4];
+    predict4(&srv, md, out);
     snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
     r = api_call(&srv, "POST", path, NULL, NULL, 0);
     cr_assert_eq(r.status, 202, "%s", r.body);
