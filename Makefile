@@ -134,8 +134,9 @@ demo:
 	$(BUILD)/nn-demo
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory $(BUILD)/bench-train
+	@$(MAKE) --no-print-directory $(BUILD)/bench-train $(BUILD)/neurond
 	sh bench/run-bench.sh $(BUILD)/bench-train
+	BIN=$(BUILD) sh bench/api-vs-core.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -214,7 +214,7 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
         nn_trainer_run(trainer, on_epoch, &p, &res, &err))
         goto out;
     double sps = (double)tr->rows * res.epochs_done / (p.train_ms / 1e3);
-    printf("threads %u, %zu parameters, %.0f ms training\n",
+    printf("threads %u, %zu parameters, %.2f ms training\n",
            nn_trainer_threads(trainer), net->n_params, p.train_ms);
     if (o->sgemm_rate) {
         size_t widths[MAX_HIDDEN + 2] = {tr->cols};
