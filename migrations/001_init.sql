@@ -21,12 +21,9 @@ CREATE TABLE datasets (
     -- written, the boot ID of the neurond process writing them. Such a row
     -- is invisible to the API, and one left by an earlier process (a crash
     -- mid-upload) is swept away by the next upload.
-    uploading     TEXT,
-    -- 1, 2, 3, … in the order uploads completed (NULL while uploading):
-    -- the newest-first order of the list, unlike created_at never tied.
-    seq           INTEGER
+    uploading     TEXT
 );
-CREATE UNIQUE INDEX datasets_by_seq ON datasets (seq);
+CREATE INDEX datasets_by_created ON datasets (created_at, id);
 CREATE INDEX datasets_uploading ON datasets (uploading)
     WHERE uploading IS NOT NULL;
 

@@ -63,20 +63,24 @@ int nd_ds_object(const char *id, json_t **out)
     return rc;
 }
 
-int nd_ds_list(int64_t after, size_t limit, json_t **items, bool *more,
-               int64_t *last)
+int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
+               bool *more)
 {
     sqlite3_stmt *st = nd_prepare(
-        "SELECT " OBJECT_COLUMNS ", seq FROM datasets WHERE uploading IS NULL "
-        "AND seq < ?1 ORDER BY seq DESC LIMIT ?2");
+        "SELECT " OBJECT_COLUMNS " FROM datasets WHERE uploading IS NULL "
+        "AND (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
+        "ORDER BY created_at DESC, id DESC LIMIT ?3");
     *items = json_array();
     if (!st || !*items) {
         sqlite3_finalize(st);
         json_decref(*items);
         return -1;
     }
-    sqlite3_bind_int64(st, 1, after > 0 ? after : INT64_MAX);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit + 1);
+    if (after->id[0]) {
+        sqlite3_bind_text(st, 1, after->created_at, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, after->id, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
     int rc;
     *more = false;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -87,7 +91,6 @@ int nd_ds_list(int64_t after, size_t limit, json_t **items, bool *more,
         json_t *o = object_from_row(st);
         if (!o || json_array_append_new(*items, o))
             break;
-        *last = sqlite3_column_int64(st, 12);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

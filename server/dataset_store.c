@@ -451,8 +451,7 @@ static int publish(nd_ds_writer *w, const nd_class_table *classes,
     else if (!(st = nd_prepare(
                    "UPDATE datasets SET rows = ?2, output_dim = ?3, task = ?4, "
                    "classes = ?5, stats = ?6, sha256 = ?7, created_at = ?8, "
-                   "uploading = NULL, seq = (SELECT coalesce(max(seq), 0) + 1 "
-                   "FROM datasets) WHERE id = ?1")))
+                   "uploading = NULL WHERE id = ?1")))
         db_fail(e, "finishing an upload");
     if (st) {
         sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);

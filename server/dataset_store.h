@@ -21,6 +21,7 @@
 
 #include "class_table.h"
 #include "http.h"
+#include "paging.h"
 #include "jsonv.h"
 #include "store.h"
 
@@ -102,14 +103,13 @@ double nd_ds_float_decimal(float f);
  * is no such dataset, −1 on a database error. */
 int nd_ds_object(const char *id, json_t **out);
 
-/* A page of complete datasets, newest first (the order they were
- * completed in), starting after the one at list position after, or at the
- * newest when after is 0. Returns 0 with *items (a JSON array of at most
- * limit objects, the caller's), *more (whether more follow) and *last (the
- * list position of the last item, for the next page's after), or −1 on a
- * database error. */
-int nd_ds_list(int64_t after, size_t limit, json_t **items, bool *more,
-               int64_t *last);
+/* A page of complete datasets, newest first (by the time their upload
+ * completed, then id), starting after the cursor position `after` (the
+ * newest when after->id is empty). Returns 0 with *items (a JSON array of
+ * at most limit objects, the caller's) and *more (whether more follow), or
+ * −1 on a database error. */
+int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
+               bool *more);
 
 /* Rows [offset, offset + limit) of a dataset as the rows page
  * ({"items", "offset", "limit", "total"}): {"inputs", "targets"} per row,

@@ -54,24 +54,16 @@ static bool query_allow(nd_request *req, const char *const *allowed)
 static bool query_size(nd_request *req, const char *name, size_t def,
                        size_t min, size_t max, size_t *out)
 {
-    const char *text = nd_query(req, name);
-    char p[ND_PTR_MAX];
-    snprintf(p, sizeof p, "?%s", name);
-    *out = def;
-    if (!text)
-        return true;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (!isdigit((unsigned char)text[0]) || *end) {
-        nd_reply_invalid(req, 400, p, "must be a whole number");
+    uint64_t v;
+    if (!nd_query_uint(req, name, def, max, &v))
         return false;
-    }
     if (v < min) {
+        char p[ND_PTR_MAX];
+        snprintf(p, sizeof p, "?%s", name);
         nd_reply_invalid(req, 422, p, "must be at least %zu", min);
         return false;
     }
-    *out = errno == ERANGE || v > max ? max : (size_t)v;
+    *out = (size_t)v;
     return true;
 }
 
@@ -83,22 +75,6 @@ static const char *path_id(nd_request *req)
         return id;
     nd_reply_problem(req, 404, "no dataset %.60s", id);
     return NULL;
-}
-
-/* A list cursor is the list position of the page's last item as 16 hex
- * digits: opaque to clients, and checked strictly when it comes back. */
-#define CURSOR_LEN 16
-
-static bool cursor_decode(const char *text, int64_t *after)
-{
-    if (strlen(text) != CURSOR_LEN ||
-        strspn(text, "0123456789abcdef") != CURSOR_LEN)
-        return false;
-    unsigned long long v = strtoull(text, NULL, 16);
-    if (v == 0 || v > INT64_MAX)
-        return false;
-    *after = (int64_t)v;
-    return true;
 }
 
 /* POST /v1/datasets with a JSON body: a generator when the body names one,
@@ -120,27 +96,19 @@ void datasets_list(nd_request *req)
 {
     static const char *const args[] = {"limit", "cursor", NULL};
     size_t limit;
-    if (!query_allow(req, args) ||
-        !query_size(req, "limit", 50, 1, 200, &limit))
-        return;
-    const char *cursor = nd_query(req, "cursor");
-    int64_t after = 0, last = 0;
-    if (cursor && !cursor_decode(cursor, &after)) {
-        nd_reply_invalid(req, 400, "?cursor", "is not a cursor this server "
-                                              "gave");
-        return;
-    }
+    nd_page_key after;
     json_t *items;
     bool more;
-    if (nd_ds_list(after, limit, &items, &more, &last)) {
+    if (!query_allow(req, args) ||
+        !nd_page_args(req, "ds_", &limit, &after))
+        return;
+    if (nd_ds_list(&after, limit, &items, &more)) {
         nd_reply_problem(req, 500, "cannot list the datasets");
         return;
     }
-    char next[CURSOR_LEN + 1];
-    snprintf(next, sizeof next, "%016llx", (unsigned long long)last);
+    json_t *next = nd_page_next(items, more);
     nd_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
-                                      "next_cursor",
-                                      more ? json_string(next) : json_null()));
+                                      "next_cursor", next));
 }
 
 /* GET /v1/datasets/{id}: the dataset, or 404. */

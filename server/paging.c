@@ -27,10 +27,10 @@ static int hex_value(char c)
     return at ? (int)(at - hex) : -1;
 }
 
-/* Whether s has the shape of nd_now's output, 2024-01-31T12:00:00.000Z. */
+/* Whether s has the shape of nd_now's output, 2024-01-31T12:00:00.000000Z. */
 static bool looks_like_time(const char *s)
 {
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
     if (strlen(s) != sizeof shape - 1)
         return false;
     for (size_t i = 0; shape[i]; i++) {

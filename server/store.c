@@ -1,5 +1,6 @@
 /* store.c — SQLite connections, migrations, IDs and timestamps. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,10 +248,20 @@ bool nd_id_valid(const char *s, const char *prefix)
 
 void nd_now(char out[ND_TIME_MAX])
 {
+    /* Strictly increasing within the process, so that creation times order
+     * lists without ties even for items made in the same microsecond. */
+    static _Atomic long long last_us;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    long long us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    long long prev = atomic_load(&last_us);
+    do {
+        if (us <= prev)
+            us = prev + 1;
+    } while (!atomic_compare_exchange_weak(&last_us, &prev, us));
+    time_t secs = (time_t)(us / 1000000);
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    gmtime_r(&secs, &tm);
     size_t n = strftime(out, ND_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, ND_TIME_MAX - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    snprintf(out + n, ND_TIME_MAX - n, ".%06lldZ", us % 1000000);
 }

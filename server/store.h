@@ -45,7 +45,8 @@ void nd_new_id(char out[ND_ID_MAX], const char *prefix);
  * malformed one with 404 without a query). */
 bool nd_id_valid(const char *s, const char *prefix);
 
-/* The current time as RFC 3339 UTC with milliseconds. */
+/* The current time as RFC 3339 UTC with microseconds, strictly later
+ * than any earlier call in this process. */
 #define ND_TIME_MAX 32
 void nd_now(char out[ND_TIME_MAX]);
 

@@ -49,7 +49,8 @@ Test(datasets, json_targets_2d)
                      "b0b51085642e29bb63820cac4671c45f779611648027cd2da976087e"
                      "d1278229");
     const char *created = json_string_value(json_object_get(ds, "created_at"));
-    cr_assert(created && strlen(created) == 24 && created[23] == 'Z',
+    /* RFC 3339 UTC with microseconds: 2026-01-31T12:00:00.000000Z */
+    cr_assert(created && strlen(created) == 27 && created[26] == 'Z',
               "created_at %s", created ? created : "(none)");
     /* population std of {1, 3, 5} and of {2, 4, 6}: sqrt(8/3) */
     ds_assert_stats(ds, 0, "x1", 1, 5, 3, ds_sqrt(8.0 / 3));
