@@ -192,7 +192,7 @@ static json_t *float_array(const unsigned char *p, size_t n)
 {
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < n; i++)
-        if (json_array_append_new(arr, json_real(nd_ds_float_decimal(
+        if (json_array_append_new(arr, json_real(nd_float_shortest(
                                            stored_float(p, i))))) {
             json_decref(arr);
             arr = NULL;

@@ -404,8 +404,8 @@ static char *stats_text(const nd_ds_writer *w)
         json_t *o = json_pack(
             "{s:O, s:f, s:f, s:f, s:f}", "name",
             json_array_get(w->feature_names, j), "min",
-            nd_ds_float_decimal(w->min[j]), "max",
-            nd_ds_float_decimal(w->max[j]), "mean", w->mean[j], "std",
+            nd_float_shortest(w->min[j]), "max",
+            nd_float_shortest(w->max[j]), "mean", w->mean[j], "std",
             sqrt(w->m2[j] / (double)w->rows));
         if (!o || json_array_append_new(arr, o)) {
             json_decref(arr);
@@ -522,13 +522,3 @@ void nd_ds_writer_abort(nd_ds_writer *w)
     writer_free(w);
 }
 
-double nd_ds_float_decimal(float f)
-{
-    char buf[32];
-    for (int digits = 6; digits <= 9; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
-        if (strtof(buf, NULL) == f)
-            return strtod(buf, NULL);
-    }
-    return (double)f;
-}

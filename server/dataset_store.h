@@ -93,9 +93,6 @@ int nd_ds_writer_finish(nd_ds_writer *w, const nd_class_table *classes,
 /* Deletes whatever w wrote and frees it; w may be NULL. */
 void nd_ds_writer_abort(nd_ds_writer *w);
 
-/* The double nearest the shortest decimal that reads back as f, so that
- * 5.1f goes out in JSON as 5.1 rather than 5.0999999. */
-double nd_ds_float_decimal(float f);
 
 /* The dataset object of the API (id, name, rows, input_dim, output_dim,
  * task, classes, feature_names, target_names, sha256, created_at, stats)

@@ -137,15 +137,6 @@ bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
     return true;
 }
 
-/* A float as the short decimal it was given as (0.1f → 0.1, not
- * 0.100000001), so stored and shown parameters read as written. */
-static double shortest(float f)
-{
-    char text[32];
-    snprintf(text, sizeof text, "%.7g", (double)f);
-    return strtod(text, NULL);
-}
-
 json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
 {
     json_t *p = json_pack(
@@ -161,22 +152,22 @@ json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
         json_object_set_new(
             p, "optimizer",
             json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "name", "adam",
-                      "learning_rate", shortest(o->learning_rate), "beta1",
-                      shortest(o->beta1), "beta2", shortest(o->beta2),
-                      "epsilon", shortest(o->epsilon), "lr_decay",
-                      shortest(o->lr_decay)));
+                      "learning_rate", nd_float_shortest(o->learning_rate), "beta1",
+                      nd_float_shortest(o->beta1), "beta2", nd_float_shortest(o->beta2),
+                      "epsilon", nd_float_shortest(o->epsilon), "lr_decay",
+                      nd_float_shortest(o->lr_decay)));
     else if (!perceptron)
         json_object_set_new(
             p, "optimizer",
             json_pack("{s:s, s:f, s:f, s:b, s:f}", "name", "sgd",
-                      "learning_rate", shortest(o->learning_rate), "momentum",
-                      shortest(o->momentum), "nesterov", o->nesterov,
-                      "lr_decay", shortest(o->lr_decay)));
+                      "learning_rate", nd_float_shortest(o->learning_rate), "momentum",
+                      nd_float_shortest(o->momentum), "nesterov", o->nesterov,
+                      "lr_decay", nd_float_shortest(o->lr_decay)));
     json_object_set_new(p, "early_stopping",
                         cfg->patience
                             ? json_pack("{s:I, s:f}", "patience",
                                         (json_int_t)cfg->patience, "min_delta",
-                                        shortest(cfg->min_delta))
+                                        nd_float_shortest(cfg->min_delta))
                             : json_null());
     return p;
 }

@@ -256,6 +256,17 @@ bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
     return true;
 }
 
+double nd_float_shortest(float f)
+{
+    char buf[32];
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
+        if (strtof(buf, NULL) == f)
+            return strtod(buf, NULL);
+    }
+    return (double)f;
+}
+
 json_t *nd_json_real(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();

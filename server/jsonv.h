@@ -49,6 +49,10 @@ bool nd_json_vector(nd_request *req, json_t *arr, const char *ptr,
                     size_t n_expected, size_t max_elements, float **out,
                     size_t *n);
 
+/* The double nearest the shortest decimal that reads back as f, so that a
+ * float given as 0.1 shows as 0.1, not 0.100000001. */
+double nd_float_shortest(float f);
+
 /* A number for a JSON reply, or null when v is NaN or infinite. */
 json_t *nd_json_real(double v);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model_def.h"
+#include "jsonv.h"
 #include "model_view.h"
 
 /* Sets obj[key] = v (consumed); −1 if v is NULL or the set fails. */
@@ -22,19 +23,6 @@ static json_t *built(json_t *obj, int failed)
         return NULL;
     }
     return obj;
-}
-
-/* The shortest decimal that reads back as the same float: an activation
- * parameter given as 0.3 shows as 0.3, not 0.300000012. */
-static json_t *short_real(float f)
-{
-    char text[32];
-    for (int digits = 6; digits <= 9; digits++) {
-        snprintf(text, sizeof text, "%.*g", digits, (double)f);
-        if (strtof(text, NULL) == f)
-            break;
-    }
-    return json_real(strtod(text, NULL));
 }
 
 static json_t *floats_json(const float *v, size_t n)
@@ -61,9 +49,9 @@ static json_t *layer_json(const nn_layer_spec *l)
                           "activation", nn_activation_name(l->act.kind));
     int failed = !o;
     if (!failed && l->act.kind == NN_ACT_SIGMOID)
-        failed = set(o, "k", short_real(l->act.param));
+        failed = set(o, "k", json_real(nd_float_shortest(l->act.param)));
     if (!failed && l->act.kind == NN_ACT_LEAKY_RELU)
-        failed = set(o, "alpha", short_real(l->act.param));
+        failed = set(o, "alpha", json_real(nd_float_shortest(l->act.param)));
     return built(o, failed);
 }
 
