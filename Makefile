@@ -18,7 +18,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # Debian packages each step needs; `make deps` installs the missing ones.
 DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
               libcsv-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-              libcurl4-openssl-dev libssl-dev sqlite3
+              libcurl4-openssl-dev libssl-dev sqlite3 python3-yaml
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 
 CORE_SRC  := $(wildcard core/*.c)
@@ -104,6 +104,7 @@ test: deps
 	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api
 	$(BUILD)/test-core --jobs 2
 	@$(MAKE) --no-print-directory test-asan-run
+	/usr/bin/python3 tools/check-openapi.py
 	NEUROND_BIN=$(BUILD)/neurond $(BUILD)/test-api --jobs 2
 	@rm -f $(BUILD)/asan/server-reports.log
 	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
