@@ -98,19 +98,23 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/
 	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
 # `make test` runs the unit tests, then the same tests under ASan + UBSan,
-# then the API tests against a real neurond — plain, then sanitized.
+# then the API tests against a real neurond — plain, then sanitized — and
+# closes with one line adding up every suite.
+LOGS := $(BUILD)/test-logs
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
 	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api
-	$(BUILD)/test-core --jobs 2
-	@$(MAKE) --no-print-directory test-asan-run
+	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
+	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
+	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
 	/usr/bin/python3 tools/check-openapi.py
-	NEUROND_BIN=$(BUILD)/neurond $(BUILD)/test-api --jobs 2
-	@rm -f $(BUILD)/asan/server-reports.log
-	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
+	NEUROND_BIN=$(BUILD)/neurond sh tools/run-logged.sh $(LOGS)/api.log \
 	    $(BUILD)/test-api --jobs 2
+	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
+	    sh tools/run-logged.sh $(LOGS)/api-asan.log $(BUILD)/test-api --jobs 2
 	@if [ -s $(BUILD)/asan/server-reports.log ]; then \
 	    echo "sanitizer reports from neurond:"; cat $(BUILD)/asan/server-reports.log; exit 1; fi
+	@sh tools/test-summary.sh $(LOGS)/*.log
 
 test-asan: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asan/test-core
