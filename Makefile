@@ -10,7 +10,7 @@ BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 # -O3 for the vectoriser's full cost model (-O2's refuses the element-wise
 # loops that need alias checks); never -ffast-math, which makes NaN checks lie.
-OPT      ?= -O3 -g
+OPT      ?= -O3 -g -fno-math-errno
 override CFLAGS += $(OPT) -std=gnu11 $(WARN) -pthread -Icore $(BLAS_CFLAGS) -MMD -MP
 LDLIBS   := $(BLAS_LIBS) -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
