@@ -67,6 +67,10 @@ static void train_claimed(slot *s, const char *id)
     snprintf(s->job, sizeof s->job, "%s", id);
     atomic_store(&s->cancel, false);
     pthread_mutex_unlock(&w->lock);
+    /* A cancel that came between the claim and the line above found no
+     * worker training the job; its flag is in the store. */
+    if (nd_job_cancel_requested(id))
+        atomic_store(&s->cancel, true);
     atomic_fetch_add(&w->training, 1);
     nd_job_run run = {s->job, &s->cancel, &w->stopping, threads_for_job(w),
                       w->checkpoint_ms};
