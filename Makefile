@@ -81,7 +81,7 @@ $(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server
 	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/test-api: $(API_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -pthread
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lm -pthread
 
 $(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)

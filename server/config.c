@@ -47,6 +47,9 @@ static const opt_def options[] = {
     {"checkpoint-ms", "NEUROND_CHECKPOINT_MS",
      "milliseconds between checkpoints of a running job", OPT_UINT,
      F(checkpoint_ms), 10, 3600000},
+    {"max-watchers", "NEUROND_MAX_WATCHERS",
+     "event streams open at once (each is a connection)", OPT_UINT,
+     F(max_watchers), 1, 100000},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -66,6 +69,7 @@ static void set_defaults(nd_config *c)
     c->max_epochs = 1000000;
     c->timeout_s = 60;
     c->checkpoint_ms = 5000;
+    c->max_watchers = 256;
 }
 
 /* Stores text into the option's field; false with a message on a bad

@@ -31,6 +31,7 @@ static const nd_route routes[] = {
     {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL},
     {"GET", "/v1/jobs/{id}", jobs_get, ND_BODY_NONE, NULL},
     {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL},
+    {"GET", "/v1/jobs/{id}/events", jobs_events, ND_BODY_NONE, NULL},
     {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
