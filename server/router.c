@@ -6,12 +6,15 @@
 #include "models.h"
 #include "ops.h"
 #include "router.h"
+#include "web.h"
 
 static const nd_route routes[] = {
     {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL},
     {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL},
     {"GET", "/v1/version", ops_version, ND_BODY_NONE, NULL},
     {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL},
+    {"GET", "/", web_index, ND_BODY_NONE, NULL},
+    {"GET", "/web/{file}", web_file, ND_BODY_NONE, NULL},
 
     {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv},
     {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL},
