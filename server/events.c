@@ -44,7 +44,7 @@ struct nd_events {
     pthread_cond_t tick;
     pthread_t ticker;
     bool closing;
-    unsigned max, count;
+    unsigned max, count, keepalive_ms;
     channel *channels;
     nd_watcher *watchers;
 };
@@ -56,20 +56,23 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Wakes asleep watchers idle past the keep-alive interval, once a second,
- * until the hub closes. */
+/* Wakes asleep watchers idle past the keep-alive interval, checking at
+ * half that interval (at most a second), until the hub closes. */
 static void *ticker_main(void *arg)
 {
     nd_events *h = arg;
+    long period_ms = h->keepalive_ms / 2 < 1000 ? h->keepalive_ms / 2 : 1000;
     pthread_mutex_lock(&h->lock);
     while (!h->closing) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
+        until.tv_nsec += (period_ms > 0 ? period_ms : 1) * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
         pthread_cond_timedwait(&h->tick, &h->lock, &until);
         double t = now_ms();
         for (nd_watcher *w = h->watchers; w && !h->closing; w = w->next) {
-            if (w->asleep && t - w->last_ms >= ND_EVENTS_KEEPALIVE_MS) {
+            if (w->asleep && t - w->last_ms >= h->keepalive_ms) {
                 w->asleep = false;
                 w->keepalive = true;
                 w->wake(w->cls);
@@ -80,12 +83,13 @@ static void *ticker_main(void *arg)
     return NULL;
 }
 
-nd_events *nd_events_new(unsigned max_watchers)
+nd_events *nd_events_new(unsigned max_watchers, unsigned keepalive_ms)
 {
     nd_events *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
     h->max = max_watchers;
+    h->keepalive_ms = keepalive_ms;
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->tick, NULL);
     if (pthread_create(&h->ticker, NULL, ticker_main, h) != 0) {

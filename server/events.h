@@ -23,12 +23,10 @@ typedef struct nd_watcher nd_watcher;
  * second); the last epoch of a run is always sent. */
 #define ND_EVENTS_MIN_GAP_MS 50.0
 
-/* A watcher is woken with a keep-alive comment after this much silence. */
-#define ND_EVENTS_KEEPALIVE_MS 15000
-
 /* Starts the hub (and its one keep-alive thread) for at most max_watchers
- * watchers. Returns NULL when out of memory or threads. */
-nd_events *nd_events_new(unsigned max_watchers);
+ * watchers; a watcher is sent a keep-alive comment after keepalive_ms of
+ * silence. Returns NULL when out of memory or threads. */
+nd_events *nd_events_new(unsigned max_watchers, unsigned keepalive_ms);
 
 /* Closes every stream: watchers are woken and end their streams; waits up
  * to wait_ms for them to be gone. Later publishes and watches do nothing

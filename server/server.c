@@ -18,7 +18,8 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     nn_blas_set_threads(1);
     if (nd_store_open(srv->cfg.db, err, errlen))
         return -1;
-    srv->events = nd_events_new(srv->cfg.max_watchers);
+    srv->events = nd_events_new(srv->cfg.max_watchers,
+                                srv->cfg.keepalive_ms);
     if (!srv->events) {
         snprintf(err, errlen, "cannot start the events hub");
         return -1;

@@ -40,10 +40,13 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
     }
     memcpy(c->raw + c->len, p, len);
     size_t from = c->len > 16 ? c->len - 16 : 0;
-    c->len += len;
-    c->raw[c->len] = '\0';
+    c->raw[c->len + len] = '\0';
+    /* Other threads poll len and keepalives while this one writes. */
+    __atomic_store_n(&c->len, c->len + len, __ATOMIC_RELEASE);
     if (!c->end_at && strstr(c->raw + from, "event: end\n"))
         c->end_at = now_real();
+    if (strstr(c->raw + from, ": keep-alive\n"))
+        __atomic_add_fetch(&c->keepalives, 1, __ATOMIC_RELEASE);
     if (c->abort_after && c->len >= c->abort_after)
         return 0; /* hang up, as a closed browser tab does */
     return len;

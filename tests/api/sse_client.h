@@ -25,9 +25,10 @@ typedef struct {
     /* Out: */
     long status;
     char content_type[64];
-    char *raw; /* the bytes received, NUL-terminated */
+    char *raw; /* the bytes received (cut into lines once parsed) */
     size_t len, cap;
     double end_at; /* CLOCK_REALTIME seconds when the end event arrived */
+    int keepalives; /* keep-alive comments seen (read it atomically) */
     sse_event *events;
     size_t n_events;
 } sse_client;

@@ -398,3 +398,23 @@ Test(events, history_max_points_keeps_first_last_and_extremes)
     json_decref(sampled(job, "x", 400));
     json_decref(all);
 }
+
+Test(events, a_quiet_stream_gets_keep_alive_comments)
+{
+    api_stop(&srv);
+    start((const char *[]){"--workers", "1", "--keepalive-ms", "200", NULL});
+    char blocker[64], job[64];
+    xor_job(LONG_EPOCHS, blocker);
+    xor_job(10, job); /* queued behind the blocker: a quiet stream */
+    sse_client c;
+    pthread_t t;
+    watch_all(&c, &t, 1, job);
+    for (int i = 0; i < 300 && !__atomic_load_n(&c.keepalives, __ATOMIC_ACQUIRE);
+         i++)
+        sleep_ms(10);
+    cancel(blocker);
+    pthread_join(t, NULL);
+    cr_assert_gt(c.keepalives, 0, "no keep-alive comment");
+    assert_complete(&c, 10, "succeeded");
+    sse_free(&c);
+}
