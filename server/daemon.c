@@ -292,6 +292,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     *con_cls = NULL;
 }
 
+/* Connections kept free for API calls beyond the event streams. */
+#define API_CONNECTIONS 256
+
 int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
 {
     struct sockaddr_in v4 = {.sin_family = AF_INET};
@@ -316,7 +319,9 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
         flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
         srv->cfg.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        srv->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        srv->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        srv->cfg.max_watchers + API_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv,
         MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s port %u", srv->cfg.bind,
