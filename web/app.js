@@ -216,9 +216,13 @@ async function pickModel(m) {
 const series = { x: [], loss: [], vloss: [], acc: [], vacc: [] };
 let lossPlot = null, accPlot = null, redraw = 0;
 
-function makePlot(el, title, a, b) {
+// A chart of two series against epochs; log scale for losses, whose fall
+// spans orders of magnitude.
+function makePlot(el, title, a, b, log) {
   const opts = {
-    title, width: Math.max(260, Math.min(420, el.clientWidth - 8)), height: 180, scales: { x: { time: false } },
+    title, width: Math.max(260, Math.min(420, el.clientWidth - 8)), height: 180,
+    scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+    axes: [{}, log ? { size: 56, values: (u, vals) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {}],
     series: [{ label: 'epoch' }, { label: a, stroke: '#2f6fdf', width: 2 }, { label: b, stroke: '#e67828', width: 1.5 }],
   };
   el.replaceChildren();
@@ -227,8 +231,8 @@ function makePlot(el, title, a, b) {
 
 function resetCharts() {
   for (const k of Object.keys(series)) series[k] = [];
-  lossPlot = makePlot($('loss-chart'), 'loss', 'loss', 'val_loss');
-  accPlot = makePlot($('acc-chart'), 'accuracy', 'accuracy', 'val_accuracy');
+  lossPlot = makePlot($('loss-chart'), 'loss (log scale)', 'loss', 'val_loss', true);
+  accPlot = makePlot($('acc-chart'), 'accuracy', 'accuracy', 'val_accuracy', false);
 }
 
 // Adds a history point (epoch shifted by offset, for rounds) and redraws at
@@ -237,8 +241,8 @@ function addPoint(p, offset) {
   const x = p.epoch + offset;
   if (series.x.length && x <= series.x[series.x.length - 1]) return;
   series.x.push(x);
-  series.loss.push(p.loss);
-  series.vloss.push(p.val_loss);
+  series.loss.push(p.loss > 0 ? p.loss : null); // log scale: no zeros
+  series.vloss.push(p.val_loss > 0 ? p.val_loss : null);
   series.acc.push(p.accuracy);
   series.vacc.push(p.val_accuracy);
   $('job-epoch').textContent = x;

@@ -109,3 +109,45 @@ test('the dashboard trains xor with a 2-4-1 network and draws its boundary', asy
   await page.screenshot({ path: shot, fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test('a circle dataset previews, trains a softmax network and shows its classes', async () => {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + '/');
+  await page.waitForSelector('#conn-state:has-text("connected")');
+  await page.selectOption('#gen', 'circle');
+  await page.fill('#gen-n', '200');
+  await page.fill('#gen-noise', '0.05');
+  await page.click('#create-dataset');
+  await page.waitForSelector('#model-inputs:has-text("2 inputs → … → 2 outputs")');
+  const painted = await page.evaluate(() => {
+    const px = document.getElementById('scatter').getContext('2d').getImageData(0, 0, 240, 240).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 4) n += px[i] > 0;
+    return n;
+  });
+  assert.ok(painted > 1000, `the scatter preview shows the points (${painted} pixels)`);
+  assert.equal(await page.inputValue('#loss'), 'cross_entropy');
+
+  await page.click('#add-layer'); // 2-4-4-2
+  await page.click('#create-model');
+  await page.waitForSelector('#models li.selected');
+  await page.selectOption('#optimizer', 'adam');
+  await page.fill('#lr', '0.05');
+  await page.fill('#batch', '16');
+  await page.fill('#epochs', '300');
+  await page.fill('#rounds', '3');
+  await page.click('#start-job');
+  await page.waitForSelector('body[data-training="done"]', { timeout: 60000 });
+  assert.equal(await page.textContent('#job-status'), 'succeeded');
+  const acc = await page.evaluate(() => { const s = window.neurond.series(); return s.acc[s.acc.length - 1]; });
+  assert.ok(acc > 0.9, `the circle is learnt (accuracy ${acc})`);
+
+  await page.fill('#predict-in', '0, 0');
+  await page.click('#predict-form button');
+  await page.waitForFunction(() => document.getElementById('predict-out').textContent !== '');
+  assert.match(await page.textContent('#predict-out'), /\(/, 'a class label with its probabilities');
+  await page.screenshot({ path: shot.replace(/\.png$/, '-circle.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
