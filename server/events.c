@@ -387,6 +387,14 @@ void nd_events_unwatch(nd_events *h, nd_watcher *w)
     free(w);
 }
 
+bool nd_events_closing(nd_events *h)
+{
+    pthread_mutex_lock(&h->lock);
+    bool closing = h->closing;
+    pthread_mutex_unlock(&h->lock);
+    return closing;
+}
+
 unsigned nd_events_watchers(nd_events *h)
 {
     pthread_mutex_lock(&h->lock);

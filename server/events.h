@@ -86,6 +86,9 @@ char *nd_events_format(const char *name, uint64_t id, json_t *data);
 /* Unregisters and frees the watcher (its connection is gone). */
 void nd_events_unwatch(nd_events *h, nd_watcher *w);
 
+/* Whether nd_events_close has begun: streams replaying the store stop. */
+bool nd_events_closing(nd_events *h);
+
 /* Watchers registered now (for tests and metrics). */
 unsigned nd_events_watchers(nd_events *h);
 

@@ -143,6 +143,10 @@ static void fill_replay(sse_stream *s)
  * suspended to wait for more. */
 static bool fill(sse_stream *s)
 {
+    if (s->phase == PHASE_REPLAY && nd_events_closing(s->hub)) {
+        s->phase = PHASE_DONE; /* shutdown does not wait for a long replay */
+        return true;
+    }
     if (s->phase == PHASE_REPLAY) {
         fill_replay(s);
         return true;
