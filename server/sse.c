@@ -120,6 +120,38 @@ static int replay_page(sse_stream *s)
     return n;
 }
 
+/* Appends the job's last stored epoch if this stream has not sent it: an
+ * epoch published live before the stream connected, and stored after its
+ * replay began, would otherwise be missing before the end. */
+static void append_last_point(sse_stream *s)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+                                  "WHERE job_id = ? AND epoch > ? ORDER BY "
+                                  "epoch DESC LIMIT 1");
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, s->job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pos.last_epoch);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        uint64_t epoch = (uint64_t)sqlite3_column_int64(st, 0);
+        if (append(s, nd_events_format("epoch", epoch,
+                                       nd_history_view_row(st))))
+            s->pos.last_epoch = epoch;
+    }
+    sqlite3_finalize(st);
+}
+
+/* The hub's end event is in s->out: puts the last epoch before it. */
+static void end_live(sse_stream *s)
+{
+    char *end = strndup(s->out, s->out_len);
+    s->out_len = 0;
+    append_last_point(s);
+    if (!end || !append(s, end))
+        s->out_len = 0; /* cannot say it: close without it */
+    s->phase = PHASE_DONE;
+}
+
 /* Replays a page of the store; when none is left, goes live (or ends, for
  * a job that had ended at connect). */
 static void fill_replay(sse_stream *s)
@@ -159,7 +191,7 @@ static bool fill(sse_stream *s)
         begin_replay(s);
         s->resync = true;
         break;
-    case ND_TAKE_END:
+    case ND_TAKE_END: end_live(s); break;
     case ND_TAKE_CLOSED: s->phase = PHASE_DONE; break;
     }
     return true;
