@@ -18,7 +18,8 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # Debian packages each step needs; `make deps` installs the missing ones.
 DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
               libcsv-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-              libcurl4-openssl-dev libssl-dev sqlite3 python3-yaml
+              libcurl4-openssl-dev libssl-dev sqlite3 python3-yaml \
+              chromium nodejs
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 
 CORE_SRC  := $(wildcard core/*.c)
@@ -28,7 +29,9 @@ TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 SERVER_SRC := $(wildcard server/*.c)
-SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c
+SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
+              $(BUILD)/gen/web_data.c
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
 SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
@@ -48,8 +51,10 @@ help:
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make deps       install missing Debian packages (root)"
 
+# npm ships inside some nodejs builds; Debian's own nodejs needs its npm.
 deps:
 	@sh tools/install-deps.sh $(DEPS_BUILD)
+	@command -v npm >/dev/null 2>&1 || sh tools/install-deps.sh npm
 
 deps-bench:
 	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_BENCH)
@@ -70,6 +75,11 @@ $(BUILD)/gen/openapi_data.c: api-docs/openapi.yaml tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh blob nd_openapi $@ $<
 
+# The dashboard (web/) is compiled in too: the binary serves it at /.
+$(BUILD)/gen/web_data.c: $(WEB_FILES) tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh assets web $@ $(WEB_FILES)
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -81,7 +91,7 @@ $(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server
 	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/test-api: $(API_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -pthread
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lm -pthread
 
 $(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
@@ -98,7 +108,8 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/
 	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
 # `make test` runs the unit tests, then the same tests under ASan + UBSan,
-# then the API tests against a real neurond — plain, then sanitized — and
+# then the API tests against a real neurond — plain, then sanitized — then
+# the dashboard in headless Chromium (tests/browser, node --test), and
 # closes with one line adding up every suite.
 LOGS := $(BUILD)/test-logs
 test: deps
@@ -114,6 +125,9 @@ test: deps
 	    sh tools/run-logged.sh $(LOGS)/api-asan.log $(BUILD)/test-api --jobs 2
 	@if [ -s $(BUILD)/asan/server-reports.log ]; then \
 	    echo "sanitizer reports from neurond:"; cat $(BUILD)/asan/server-reports.log; exit 1; fi
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	NEUROND_BIN=$(BUILD)/neurond SCREENSHOT=$(BUILD)/dashboard.png sh tools/run-logged.sh \
+	    $(LOGS)/browser.log sh -c 'cd tests/browser && node --test'
 	@sh tools/test-summary.sh $(LOGS)/*.log
 
 test-asan: deps

@@ -47,6 +47,12 @@ static const opt_def options[] = {
     {"checkpoint-ms", "NEUROND_CHECKPOINT_MS",
      "milliseconds between checkpoints of a running job", OPT_UINT,
      F(checkpoint_ms), 10, 3600000},
+    {"max-watchers", "NEUROND_MAX_WATCHERS",
+     "event streams open at once (each is a connection)", OPT_UINT,
+     F(max_watchers), 1, 100000},
+    {"keepalive-ms", "NEUROND_KEEPALIVE_MS",
+     "milliseconds of silence before an event stream gets a keep-alive",
+     OPT_UINT, F(keepalive_ms), 100, 3600000},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -66,6 +72,8 @@ static void set_defaults(nd_config *c)
     c->max_epochs = 1000000;
     c->timeout_s = 60;
     c->checkpoint_ms = 5000;
+    c->max_watchers = 256;
+    c->keepalive_ms = 15000;
 }
 
 /* Stores text into the option's field; false with a message on a bad

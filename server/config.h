@@ -20,6 +20,8 @@ typedef struct {
     unsigned max_epochs;    /* --max-epochs, NEUROND_MAX_EPOCHS */
     unsigned timeout_s;     /* --timeout, NEUROND_TIMEOUT */
     unsigned checkpoint_ms; /* --checkpoint-ms, NEUROND_CHECKPOINT_MS */
+    unsigned max_watchers;  /* --max-watchers, NEUROND_MAX_WATCHERS */
+    unsigned keepalive_ms;  /* --keepalive-ms, NEUROND_KEEPALIVE_MS */
 } nd_config;
 
 typedef enum { ND_CONFIG_RUN, ND_CONFIG_EXIT_OK, ND_CONFIG_ERROR } nd_config_result;

@@ -40,6 +40,8 @@ static void request_free(nd_request *req)
 {
     if (req->stream && req->stream->abort)
         req->stream->abort(req);
+    if (req->source.free) /* a streamed reply that was never sent */
+        req->source.free(req->source.cls);
     json_decref(req->json);
     free(req->body);
     free(req->reply);
@@ -50,16 +52,55 @@ static void request_free(nd_request *req)
     free(req);
 }
 
+/* libmicrohttpd's reader of a streamed body, over nd_body_source. */
+static ssize_t read_source(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    const nd_body_source *src = cls;
+    long n = src->read(src->cls, buf, max);
+    return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void free_source(void *cls)
+{
+    nd_body_source *src = cls;
+    src->free(src->cls);
+    free(src);
+}
+
+/* The reply as a libmicrohttpd response, which then owns its body (and
+ * the stream's source); NULL when out of memory. */
+static struct MHD_Response *response_for(nd_request *req)
+{
+    if (!req->source.read) {
+        struct MHD_Response *resp = MHD_create_response_from_buffer(
+            req->reply_len, req->reply, MHD_RESPMEM_MUST_FREE);
+        if (resp)
+            req->reply = NULL; /* owned by the response now */
+        return resp;
+    }
+    nd_body_source *src = malloc(sizeof *src);
+    struct MHD_Response *resp =
+        src ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
+                                                read_source, src, free_source)
+            : NULL;
+    if (!resp) {
+        free(src);
+        return NULL; /* request_free releases the source */
+    }
+    *src = req->source;
+    req->source = (nd_body_source){0};
+    return resp;
+}
+
 static enum MHD_Result send_reply(nd_request *req)
 {
     if (!req->replied)
         nd_reply_problem(req, 500, "the handler made no reply");
     req->sent = true;
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        req->reply_len, req->reply, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *resp = response_for(req);
     if (!resp)
         return MHD_NO;
-    req->reply = NULL; /* owned by the response now */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             req->content_type ? req->content_type
                                               : "application/json");
@@ -251,13 +292,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     *con_cls = NULL;
 }
 
+/* Connections kept free for API calls beyond the event streams. */
+#define API_CONNECTIONS 256
+
 int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
 {
     struct sockaddr_in v4 = {.sin_family = AF_INET};
     struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
     const struct sockaddr *addr;
+    /* Suspend/resume lets an event stream wait without holding a thread. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (inet_pton(AF_INET, srv->cfg.bind, &v4.sin_addr) == 1) {
         v4.sin_port = htons((uint16_t)srv->cfg.port);
         addr = (const struct sockaddr *)&v4;
@@ -274,7 +319,9 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
         flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
         srv->cfg.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        srv->cfg.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        srv->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        srv->cfg.max_watchers + API_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv,
         MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s port %u", srv->cfg.bind,

@@ -37,6 +37,9 @@ static void set_reply(nd_request *req, unsigned status, const char *type,
                       char *body, size_t len)
 {
     free(req->reply);
+    if (req->source.free)
+        req->source.free(req->source.cls);
+    req->source = (nd_body_source){0};
     req->replied = true;
     req->status = status;
     req->content_type = type;
@@ -54,6 +57,13 @@ void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
     }
     memcpy(copy, data, len);
     set_reply(req, status, content_type, copy, len);
+}
+
+void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
+                     nd_body_source source)
+{
+    set_reply(req, status, content_type, NULL, 0);
+    req->source = source;
 }
 
 /* Float32 values need 9 significant digits to survive a round trip. */

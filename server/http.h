@@ -34,6 +34,17 @@ typedef struct {
     void (*abort)(nd_request *req);
 } nd_stream;
 
+/* A reply body produced as the connection can take it (libmicrohttpd's
+ * content reader): read fills at most max bytes at buf and returns how
+ * many, 0 after suspending the connection (it is resumed when there is
+ * more), or −1 at the end of the stream; free releases cls once the
+ * connection is done with it. */
+typedef struct {
+    long (*read)(void *cls, char *buf, size_t max);
+    void (*free)(void *cls);
+    void *cls;
+} nd_body_source;
+
 struct nd_request {
     struct nd_server *srv;
     struct MHD_Connection *conn;
@@ -62,6 +73,7 @@ struct nd_request {
     size_t reply_len;
     char *headers[ND_MAX_HEADERS][2];
     size_t n_headers;
+    nd_body_source source; /* set by nd_reply_stream instead of reply */
 };
 
 /* A query-string argument, or NULL. */
@@ -79,6 +91,12 @@ void nd_reply_json(nd_request *req, unsigned status, json_t *body);
 /* Replies with raw bytes of the given content type (copied). */
 void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
                   const char *data, size_t len);
+
+/* Replies with a body that source produces as it goes (e.g. an event
+ * stream); source.free(source.cls) is called in every case, also when
+ * the reply is replaced or cannot be sent. */
+void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
+                     nd_body_source source);
 
 /* Replies with a problem+json of status; detail is printf-formatted. */
 void nd_reply_problem(nd_request *req, unsigned status, const char *detail,

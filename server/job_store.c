@@ -1,4 +1,5 @@
 /* job_store.c — SQL for jobs and their history (see job_store.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,25 @@ json_t *nd_history_view_row(sqlite3_stmt *st)
     if (p && sqlite3_column_type(st, 6) != SQLITE_NULL)
         json_object_set_new(p, "mistakes",
                             json_integer(sqlite3_column_int64(st, 6)));
+    return p;
+}
+
+static json_t *real_or_null(double v)
+{
+    return isnan(v) ? json_null() : nd_json_real(v);
+}
+
+json_t *nd_history_view_point(const nn_epoch_stats *st, bool perceptron)
+{
+    json_t *p = json_pack("{s:I, s:o, s:o, s:o, s:o, s:f}", "epoch",
+                          (json_int_t)st->epoch, "loss",
+                          real_or_null(st->loss), "val_loss",
+                          real_or_null(st->val_loss), "accuracy",
+                          real_or_null(st->accuracy), "val_accuracy",
+                          real_or_null(st->val_accuracy), "elapsed_ms",
+                          st->elapsed_ms);
+    if (p && perceptron)
+        json_object_set_new(p, "mistakes", json_integer((json_int_t)st->mistakes));
     return p;
 }
 

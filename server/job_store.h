@@ -46,6 +46,10 @@ int nd_job_recover(int max_attempts);
 /* The history point at the current row of st as the API shows it. */
 json_t *nd_history_view_row(sqlite3_stmt *st);
 
+/* A point the worker has just measured, as nd_history_view_row shows it
+ * once stored (NAN measures are null; mistakes for perceptrons). */
+json_t *nd_history_view_point(const nn_epoch_stats *st, bool perceptron);
+
 /* Cancels a queued job (0), or returns 1 when it is no longer queued. */
 int nd_job_cancel_queued(const char *id);
 

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "datasets.h"
+#include "events.h"
+#include "history_sample.h"
 #include "job_params.h"
 #include "job_store.h"
 #include "jobs.h"
@@ -165,6 +167,29 @@ void jobs_list(nd_request *req)
                                       "next_cursor", next));
 }
 
+/* ?max_points=N: the whole history after `after`, downsampled, in one
+ * page. */
+static void history_sampled(nd_request *req, uint64_t after)
+{
+    uint64_t max_points;
+    if (!nd_query_uint(req, "max_points", ND_SAMPLE_MAX, ND_SAMPLE_MAX,
+                       &max_points))
+        return;
+    if (max_points < ND_SAMPLE_MIN) {
+        nd_reply_invalid(req, 422, "?max_points", "must be at least %d",
+                         ND_SAMPLE_MIN);
+        return;
+    }
+    json_t *items = nd_history_sample(req->params[0], after,
+                                      (size_t)max_points);
+    if (!items) {
+        nd_reply_problem(req, 500, "cannot read the history");
+        return;
+    }
+    nd_reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
+                                      "next_after_epoch"));
+}
+
 void jobs_history(nd_request *req)
 {
     uint64_t after, limit;
@@ -172,8 +197,13 @@ void jobs_history(nd_request *req)
     if (!job)
         return;
     json_decref(job);
-    if (!nd_query_uint(req, "after_epoch", 0, INT64_MAX, &after) ||
-        !nd_query_uint(req, "limit", 100, 1000, &limit))
+    if (!nd_query_uint(req, "after_epoch", 0, INT64_MAX, &after))
+        return;
+    if (nd_query(req, "max_points")) {
+        history_sampled(req, after);
+        return;
+    }
+    if (!nd_query_uint(req, "limit", 100, 1000, &limit))
         return;
     if (limit == 0) {
         nd_reply_invalid(req, 422, "?limit", "must be at least 1");
@@ -218,6 +248,8 @@ void jobs_cancel(nd_request *req)
     const char *id = req->params[0];
     /* Queued first; if a worker claimed it meanwhile, it is running. */
     int rc = nd_job_cancel_queued(id);
+    if (rc == 0)
+        nd_events_status(req->srv->events, id); /* cancelled: the end */
     if (rc == 1)
         rc = nd_job_request_cancel(id);
     if (rc == 1) {

@@ -11,4 +11,7 @@ void jobs_get(nd_request *req);
 void jobs_history(nd_request *req);
 void jobs_cancel(nd_request *req);
 
+/* GET /v1/jobs/{id}/events: Server-Sent Events (sse.c). */
+void jobs_events(nd_request *req);
+
 #endif

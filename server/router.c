@@ -6,12 +6,15 @@
 #include "models.h"
 #include "ops.h"
 #include "router.h"
+#include "web.h"
 
 static const nd_route routes[] = {
     {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL},
     {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL},
     {"GET", "/v1/version", ops_version, ND_BODY_NONE, NULL},
     {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL},
+    {"GET", "/", web_index, ND_BODY_NONE, NULL},
+    {"GET", "/web/{file}", web_file, ND_BODY_NONE, NULL},
 
     {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv},
     {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL},
@@ -31,6 +34,7 @@ static const nd_route routes[] = {
     {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL},
     {"GET", "/v1/jobs/{id}", jobs_get, ND_BODY_NONE, NULL},
     {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL},
+    {"GET", "/v1/jobs/{id}/events", jobs_events, ND_BODY_NONE, NULL},
     {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)

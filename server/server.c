@@ -2,10 +2,14 @@
 #include <stdio.h>
 
 #include "daemon.h"
+#include "events.h"
 #include "nn_blas.h"
 #include "server.h"
 #include "store.h"
 #include "workers.h"
+
+/* How long stopping waits for event streams to close. */
+#define WATCHERS_GRACE_MS 2000
 
 int nd_server_start(nd_server *srv, char *err, size_t errlen)
 {
@@ -14,15 +18,27 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     nn_blas_set_threads(1);
     if (nd_store_open(srv->cfg.db, err, errlen))
         return -1;
+    srv->events = nd_events_new(srv->cfg.max_watchers,
+                                srv->cfg.keepalive_ms);
+    if (!srv->events) {
+        snprintf(err, errlen, "cannot start the events hub");
+        return -1;
+    }
     srv->workers = nd_workers_start(srv, srv->cfg.workers);
     if (!srv->workers) {
         snprintf(err, errlen, "cannot start %u training workers",
                  srv->cfg.workers);
+        nd_events_close(srv->events, 0);
+        nd_events_free(srv->events);
+        srv->events = NULL;
         return -1;
     }
     if (nd_daemon_start(srv, err, errlen)) {
         nd_workers_stop(srv->workers);
         srv->workers = NULL;
+        nd_events_close(srv->events, 0);
+        nd_events_free(srv->events);
+        srv->events = NULL;
         return -1;
     }
     return 0;
@@ -30,9 +46,19 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
 
 void nd_server_stop(nd_server *srv)
 {
+    /* Streams first: their connections end, so the listener stops at once
+     * instead of waiting on clients that would watch forever. */
+    if (srv->events) {
+        unsigned left = nd_events_close(srv->events, WATCHERS_GRACE_MS);
+        if (left)
+            printf("neurond: %u event stream(s) still open at shutdown\n",
+                   left);
+    }
     nd_daemon_stop(srv);
     if (srv->workers)
         nd_workers_stop(srv->workers);
     srv->workers = NULL;
+    nd_events_free(srv->events);
+    srv->events = NULL;
     nd_db_close();
 }

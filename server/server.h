@@ -7,12 +7,14 @@
 
 struct MHD_Daemon;
 struct nd_workers;
+struct nd_events;
 
 typedef struct nd_server {
     nd_config cfg;
     struct MHD_Daemon *daemon;
     unsigned port; /* the bound port, also when cfg.port was 0 */
     struct nd_workers *workers;
+    struct nd_events *events; /* live job events for /v1/jobs/{id}/events */
 } nd_server;
 
 /* Opens the store (applying migrations), recovers jobs interrupted by a
@@ -20,7 +22,7 @@ typedef struct nd_server {
  * with a message in err. */
 int nd_server_start(nd_server *srv, char *err, size_t errlen);
 
-/* Stops accepting requests, lets running jobs checkpoint and requeue,
+/* Ends every event stream, stops accepting requests, lets running jobs checkpoint and requeue,
  * and closes the store. */
 void nd_server_stop(nd_server *srv);
 

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "datasets.h"
+#include "events.h"
 #include "job_params.h"
 #include "job_store.h"
 #include "models.h"
@@ -23,6 +24,9 @@ typedef struct {
     size_t n;
     double last_flush, last_checkpoint;
     bool store_failed;
+    nn_epoch_stats last;  /* the latest epoch */
+    double last_event;    /* when an epoch last went live */
+    bool last_published;  /* whether `last` went live */
 } progress;
 
 static double now_ms(void)
@@ -52,11 +56,23 @@ static void flush(progress *p, bool with_checkpoint)
         p->last_checkpoint = p->last_flush;
 }
 
+/* Sends the latest epoch live. */
+static void publish_last(progress *p, double t)
+{
+    nd_events_epoch(p->run->events, p->run->job_id, &p->last, p->perceptron);
+    p->last_event = t;
+    p->last_published = true;
+}
+
 static bool on_epoch(const nn_epoch_stats *st, void *user)
 {
     progress *p = user;
     p->points[p->n++].st = *st;
     double t = now_ms();
+    p->last = *st;
+    p->last_published = false;
+    if (t - p->last_event >= ND_EVENTS_MIN_GAP_MS)
+        publish_last(p, t);
     if (p->n == FLUSH_POINTS || t - p->last_flush >= FLUSH_MS)
         flush(p, t - p->last_checkpoint >= p->run->checkpoint_ms);
     return !atomic_load(p->run->cancel) && !atomic_load(p->run->stopping) &&
@@ -105,6 +121,8 @@ static void finish(const nd_job_run *run, const char *model_id,
 {
     const char *id = run->job_id;
     char msg[256];
+    if (p->last.epoch && !p->last_published)
+        publish_last(p, now_ms()); /* the last epoch always goes live */
     if (st == NN_ERR_STOPPED && !atomic_load(run->cancel) &&
         atomic_load(run->stopping)) {
         flush(p, true); /* shutdown: keep every epoch, resume later */
@@ -188,6 +206,7 @@ void nd_train_job(const nd_job_run *run)
                       rc > 0 ? "the dataset was deleted" : err);
     else
         train_loaded(run, model_id, net, &ds, &cfg);
+    nd_events_status(run->events, run->job_id);
     nd_dataset_release(&ds);
     nn_network_free(net);
     free(params);

@@ -6,17 +6,22 @@
 
 #include <stdatomic.h>
 
+struct nd_events;
+
 typedef struct {
     const char *job_id;
     const atomic_bool *cancel;   /* set by POST /v1/jobs/{id}/cancel */
     const atomic_bool *stopping; /* set when the server shuts down */
     unsigned threads;            /* libnn training threads for this job */
     unsigned checkpoint_ms;      /* time between checkpoints */
+    struct nd_events *events;    /* where epochs and state changes go live */
 } nd_job_run;
 
 /* Trains the job (status running) until it succeeds, fails, is cancelled
  * or — on shutdown — is checkpointed and queued again. Every outcome is
- * written to the store; nothing is returned. */
+ * written to the store, then published to run->events with the epochs
+ * (at most one every ND_EVENTS_MIN_GAP_MS, and always the last); nothing
+ * is returned. */
 void nd_train_job(const nd_job_run *run);
 
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "job_store.h"
 #include "server.h"
 #include "store.h"
@@ -27,6 +28,7 @@ typedef struct {
 
 struct nd_workers {
     unsigned checkpoint_ms;
+    nd_events *events;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     unsigned pending; /* notifications not yet acted on */
@@ -73,7 +75,8 @@ static void train_claimed(slot *s, const char *id)
         atomic_store(&s->cancel, true);
     atomic_fetch_add(&w->training, 1);
     nd_job_run run = {s->job, &s->cancel, &w->stopping, threads_for_job(w),
-                      w->checkpoint_ms};
+                      w->checkpoint_ms, w->events};
+    nd_events_status(w->events, s->job); /* running */
     nd_train_job(&run);
     atomic_fetch_sub(&w->training, 1);
     pthread_mutex_lock(&w->lock);
@@ -120,6 +123,7 @@ nd_workers *nd_workers_start(struct nd_server *srv, unsigned n)
     w->n = n;
     w->slots = slots;
     w->checkpoint_ms = srv->cfg.checkpoint_ms;
+    w->events = srv->events;
     w->pending = (unsigned)requeued;
     for (unsigned i = 0; i < n; i++) {
         slots[i].pool = w;

@@ -1,0 +1,272 @@
+/* sse.c — GET /v1/jobs/{id}/events: a job's events as Server-Sent Events.
+ * The stream says the job's status, replays the stored history (after
+ * Last-Event-ID when given), then goes live from the events hub; it ends
+ * with the end event. The connection is suspended while there is nothing
+ * to send, so a watcher holds no thread, and its buffer is one block:
+ * a watcher that falls behind the hub's ring reads the store again. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+#include "job_store.h"
+#include "jobs.h"
+#include "server.h"
+
+#define OUT_CAP 16384    /* bytes formatted ahead for one watcher */
+#define REPLAY_ROWS 64   /* history rows read from the store at a time */
+
+typedef enum { PHASE_REPLAY, PHASE_LIVE, PHASE_DONE } phase;
+
+typedef struct {
+    nd_events *hub;
+    nd_watcher *watcher;
+    struct MHD_Connection *conn;
+    char job_id[ND_ID_MAX];
+    nd_watch_pos pos;
+    phase phase;
+    uint64_t replay_until; /* the last stored epoch when the replay began */
+    bool resync; /* after a catch-up: say the status as stored */
+    char *final; /* the end event when the job had ended at connect */
+    char out[OUT_CAP];
+    size_t out_len, out_pos;
+} sse_stream;
+
+static void conn_sleep(void *cls)
+{
+    sse_stream *s = cls;
+    MHD_suspend_connection(s->conn);
+}
+
+static void conn_wake(void *cls)
+{
+    sse_stream *s = cls;
+    MHD_resume_connection(s->conn);
+}
+
+/* Appends a formatted event (taken) if it fits; false when it does not. */
+static bool append(sse_stream *s, char *text)
+{
+    size_t n = text ? strlen(text) : 0;
+    bool fits = text && n <= OUT_CAP - s->out_len;
+    if (fits) {
+        memcpy(s->out + s->out_len, text, n);
+        s->out_len += n;
+    }
+    free(text);
+    return fits;
+}
+
+/* Appends the job's status as stored; when final, stores the end event in
+ * s->final. False when the job is gone. */
+static bool append_status(sse_stream *s)
+{
+    json_t *job = nd_job_view(s->job_id);
+    const char *status = json_string_value(json_object_get(job, "status"));
+    if (!status) {
+        json_decref(job);
+        return false;
+    }
+    bool final = strcmp(status, "queued") != 0 &&
+                 strcmp(status, "running") != 0;
+    append(s, nd_events_format("status", 0,
+                               json_pack("{s:s}", "status", status)));
+    if (final && !s->final)
+        s->final = nd_events_format("end", 0, json_incref(job));
+    json_decref(job);
+    return true;
+}
+
+/* Starts replaying the store up to the epochs stored now: later epochs
+ * come live (coalesced), so a replay never chases a fast job. */
+static void begin_replay(sse_stream *s)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT MAX(epoch) FROM history WHERE "
+                                  "job_id = ?");
+    s->replay_until = 0;
+    if (st) {
+        sqlite3_bind_text(st, 1, s->job_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            s->replay_until = (uint64_t)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    s->phase = PHASE_REPLAY;
+}
+
+/* Appends stored epochs after pos.last_epoch, up to replay_until; returns
+ * how many, −1 on a store error. */
+static int replay_page(sse_stream *s)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+                                  "WHERE job_id = ? AND epoch > ? AND epoch "
+                                  "<= ? ORDER BY epoch LIMIT ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, s->job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pos.last_epoch);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)s->replay_until);
+    sqlite3_bind_int(st, 4, REPLAY_ROWS);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        uint64_t epoch = (uint64_t)sqlite3_column_int64(st, 0);
+        if (!append(s, nd_events_format("epoch", epoch,
+                                        nd_history_view_row(st))))
+            break;
+        s->pos.last_epoch = epoch;
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Appends the job's last stored epoch if this stream has not sent it: an
+ * epoch published live before the stream connected, and stored after its
+ * replay began, would otherwise be missing before the end. */
+static void append_last_point(sse_stream *s)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+                                  "WHERE job_id = ? AND epoch > ? ORDER BY "
+                                  "epoch DESC LIMIT 1");
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, s->job_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pos.last_epoch);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        uint64_t epoch = (uint64_t)sqlite3_column_int64(st, 0);
+        if (append(s, nd_events_format("epoch", epoch,
+                                       nd_history_view_row(st))))
+            s->pos.last_epoch = epoch;
+    }
+    sqlite3_finalize(st);
+}
+
+/* The hub's end event is in s->out: puts the last epoch before it. */
+static void end_live(sse_stream *s)
+{
+    char *end = strndup(s->out, s->out_len);
+    s->out_len = 0;
+    append_last_point(s);
+    if (!end || !append(s, end))
+        s->out_len = 0; /* cannot say it: close without it */
+    s->phase = PHASE_DONE;
+}
+
+/* Replays a page of the store; when none is left, goes live (or ends, for
+ * a job that had ended at connect). */
+static void fill_replay(sse_stream *s)
+{
+    int n = replay_page(s);
+    if (n < 0) {
+        s->phase = PHASE_DONE;
+    } else if (n == 0 && s->final) {
+        append(s, s->final);
+        s->final = NULL;
+        s->phase = PHASE_DONE;
+    } else if (n == 0) {
+        s->phase = PHASE_LIVE;
+        if (s->resync && !append_status(s))
+            s->phase = PHASE_DONE;
+        s->resync = false;
+    }
+}
+
+/* Formats the next events into s->out; false when the connection was
+ * suspended to wait for more. */
+static bool fill(sse_stream *s)
+{
+    if (s->phase == PHASE_REPLAY && nd_events_closing(s->hub)) {
+        s->phase = PHASE_DONE; /* shutdown does not wait for a long replay */
+        return true;
+    }
+    if (s->phase == PHASE_REPLAY) {
+        fill_replay(s);
+        return true;
+    }
+    switch (nd_events_take(s->hub, s->watcher, &s->pos, s->out, OUT_CAP,
+                           &s->out_len)) {
+    case ND_TAKE_NONE: return false;
+    case ND_TAKE_TEXT: break;
+    case ND_TAKE_BEHIND:
+        begin_replay(s);
+        s->resync = true;
+        break;
+    case ND_TAKE_END: end_live(s); break;
+    case ND_TAKE_CLOSED: s->phase = PHASE_DONE; break;
+    }
+    return true;
+}
+
+static long sse_read(void *cls, char *buf, size_t max)
+{
+    sse_stream *s = cls;
+    while (s->out_pos == s->out_len) {
+        if (s->phase == PHASE_DONE)
+            return -1;
+        s->out_len = s->out_pos = 0;
+        if (!fill(s))
+            return 0;
+    }
+    size_t n = s->out_len - s->out_pos;
+    if (n > max)
+        n = max;
+    memcpy(buf, s->out + s->out_pos, n);
+    s->out_pos += n;
+    return (long)n;
+}
+
+static void sse_free(void *cls)
+{
+    sse_stream *s = cls;
+    nd_events_unwatch(s->hub, s->watcher);
+    free(s->final);
+    free(s);
+}
+
+/* Last-Event-ID as an epoch; 0 (replay everything) when absent or not a
+ * whole number. */
+static uint64_t last_event_id(const nd_request *req)
+{
+    const char *h = nd_header(req, "Last-Event-ID");
+    char *end;
+    unsigned long long v = h ? strtoull(h, &end, 10) : 0;
+    return h && *h && !*end && h[0] != '-' ? (uint64_t)v : 0;
+}
+
+void jobs_events(nd_request *req)
+{
+    const char *id = req->params[0];
+    json_t *job = nd_id_valid(id, "jb_") ? nd_job_view(id) : NULL;
+    if (!job) {
+        nd_reply_problem(req, 404, "no job %s", id);
+        return;
+    }
+    json_decref(job);
+    sse_stream *s = calloc(1, sizeof *s);
+    if (!s) {
+        nd_reply_problem(req, 503, "out of memory");
+        return;
+    }
+    s->hub = req->srv->events;
+    s->conn = req->conn;
+    snprintf(s->job_id, sizeof s->job_id, "%s", id);
+    s->pos.last_epoch = last_event_id(req);
+    bool full;
+    s->watcher = nd_events_watch(s->hub, id, conn_sleep, conn_wake, s,
+                                 &s->pos, &full);
+    if (!s->watcher) {
+        free(s);
+        nd_reply_header(req, "Retry-After", "5");
+        nd_reply_problem(req, 503, full ? "%u clients already watch jobs "
+                                          "(--max-watchers); try later"
+                                        : "the server is stopping",
+                         req->srv->cfg.max_watchers);
+        return;
+    }
+    /* After registering, so that a change from now on reaches the ring. */
+    append(s, strdup("retry: 2000\n\n"));
+    append_status(s);
+    begin_replay(s); /* after the status: a final job has all its epochs */
+    nd_reply_stream(req, 200, "text/event-stream",
+                    (nd_body_source){sse_read, sse_free, s});
+}

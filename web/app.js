@@ -1,0 +1,439 @@
+// app.js — the neurond dashboard: datasets, networks, training watched
+// live over the job's event stream, the decision boundary, predictions.
+// Plain browser JavaScript, no build step; charts by uPlot (vendored).
+// Every call goes through api(): relative URLs unless an API base URL is
+// set, and the bearer token (kept in sessionStorage) when there is one.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  base: sessionStorage.getItem('neurond.base') || '',
+  token: sessionStorage.getItem('neurond.token') || '',
+  dataset: null, rows: [], model: null, layers: [{ units: 4, activation: 'tanh' }],
+  outActivation: 'sigmoid', job: null, cancelled: false,
+};
+// Measures the browser test reads: end-event latency, events received.
+const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0 };
+window.neurond = { state, stats, series: () => series };
+
+const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear', 'softmax', 'step', 'sign'];
+const COLORS = [[47, 111, 223], [230, 120, 40], [60, 170, 90], [200, 60, 160], [120, 120, 120]];
+
+function showError(e) {
+  const el = $('error');
+  el.textContent = e ? String(e.message || e) : '';
+  el.hidden = !e;
+}
+
+function askToken() {
+  showError('This server needs a token (401): enter it above and press Use.');
+  $('api-token').focus();
+}
+
+// One API call: JSON in and out (or a raw body with its type); throws an
+// Error with the problem's detail on a non-2xx reply.
+async function api(method, path, body, type) {
+  const headers = {};
+  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  const opts = { method, headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = type || 'application/json';
+    opts.body = type ? body : JSON.stringify(body);
+  }
+  const r = await fetch(state.base.replace(/\/$/, '') + path, opts);
+  if (r.status === 401) {
+    askToken();
+    throw new Error('401: the server wants a token');
+  }
+  const text = await r.text();
+  const json = (r.headers.get('Content-Type') || '').includes('json') && text ? JSON.parse(text) : null;
+  if (!r.ok) throw new Error((json && json.detail) || `${method} ${path}: ${r.status}`);
+  return json;
+}
+
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+
+// ---- lists ---------------------------------------------------------------
+
+function renderList(el, items, label, selectedId, onPick) {
+  el.replaceChildren(...items.map((it) => {
+    const li = document.createElement('li');
+    li.textContent = label(it);
+    li.dataset.id = it.id;
+    if (it.id === selectedId) li.className = 'selected';
+    li.onclick = () => onPick(it).catch(showError);
+    return li;
+  }));
+}
+
+async function refresh() {
+  const [ds, md, jb] = await Promise.all([
+    api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'), api('GET', '/v1/jobs?limit=50')]);
+  renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${d.input_dim}→${d.output_dim} ${d.task}`,
+    state.dataset && state.dataset.id, pickDataset);
+  renderList($('models'), md.items, (m) => `${m.name} (${m.id.slice(0, 10)}…)`, state.model && state.model.id, pickModel);
+  renderList($('jobs'), jb.items, (j) => `${j.status} ${j.epoch}/${j.epochs} loss ${fmt(j.loss)} — ${j.id.slice(0, 10)}…`,
+    state.job, (j) => watchJob(j.id, 0, true));
+  $('conn-state').textContent = 'connected';
+}
+
+const fmt = (v) => (v === null || v === undefined ? '—' : Number(v).toPrecision(4));
+
+// ---- data ----------------------------------------------------------------
+
+async function pickDataset(d) {
+  state.dataset = d;
+  const page = await api('GET', `/v1/datasets/${d.id}/rows?limit=1000`);
+  state.rows = page.items;
+  drawScatter($('scatter'), d, state.rows);
+  const classes = d.task === 'classification' && d.output_dim >= 2;
+  state.outActivation = classes ? 'softmax' : 'sigmoid';
+  $('loss').value = classes ? 'cross_entropy' : 'mse';
+  renderLayers();
+  await refresh();
+}
+
+// A row's class index (classification) or target value in [0, 1].
+function rowValue(d, row) {
+  if (row.label !== undefined) return { cls: Math.max(0, d.classes.indexOf(row.label)) };
+  return { v: row.targets ? row.targets[0] : 0 };
+}
+
+function plane(d) {
+  const [a, b] = d.stats;
+  const pad = (s) => (s.max - s.min || 1) * 0.15;
+  return { x0: a.min - pad(a), x1: a.max + pad(a), y0: b.min - pad(b), y1: b.max + pad(b) };
+}
+
+function drawPoints(ctx, d, rows, w, h) {
+  const p = plane(d);
+  for (const row of rows) {
+    const x = ((row.inputs[0] - p.x0) / (p.x1 - p.x0)) * w;
+    const y = h - ((row.inputs[1] - p.y0) / (p.y1 - p.y0)) * h;
+    const val = rowValue(d, row);
+    const c = val.cls !== undefined ? COLORS[val.cls % COLORS.length] : mix(val.v);
+    ctx.fillStyle = `rgb(${c.join(',')})`;
+    ctx.strokeStyle = '#fff';
+    ctx.beginPath();
+    ctx.arc(x, y, rows.length > 50 ? 3 : 6, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.stroke();
+  }
+}
+
+function drawScatter(canvas, d, rows) {
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (d.input_dim !== 2) {
+    ctx.fillText(`${d.input_dim} inputs: no 2-D preview`, 10, 20);
+    return;
+  }
+  drawPoints(ctx, d, rows, canvas.width, canvas.height);
+}
+
+// A colour between the first two class colours for a value in [0, 1].
+function mix(v) {
+  const t = Math.min(1, Math.max(0, v));
+  return COLORS[0].map((c, i) => Math.round(c + (COLORS[1][i] - c) * t));
+}
+
+async function createGenerated(ev) {
+  ev.preventDefault();
+  const gen = $('gen').value;
+  const d = await api('POST', '/v1/datasets', {
+    name: `${gen}-${Date.now() % 100000}`, generator: gen,
+    n: Number($('gen-n').value), noise: Number($('gen-noise').value),
+  });
+  await pickDataset(d);
+}
+
+async function uploadCsv(ev) {
+  ev.preventDefault();
+  const file = $('csv-file').files[0];
+  if (!file) throw new Error('choose a CSV file first');
+  const q = new URLSearchParams({ name: file.name.replace(/\.csv$/i, '') });
+  if ($('csv-target').value) q.set('target', $('csv-target').value);
+  const d = await api('POST', `/v1/datasets?${q}`, await file.text(), 'text/csv');
+  await pickDataset(d);
+}
+
+// ---- network -------------------------------------------------------------
+
+function select(options, value, onChange) {
+  const s = document.createElement('select');
+  for (const o of options) s.add(new Option(o, o, false, o === value));
+  s.onchange = () => onChange(s.value);
+  return s;
+}
+
+function renderLayers() {
+  const d = state.dataset;
+  $('model-inputs').textContent = d ? `${d.input_dim} inputs → … → ${d.output_dim} outputs` : 'Pick a dataset first.';
+  const body = $('layers').tBodies[0];
+  const rows = state.layers.map((l, i) => {
+    const units = Object.assign(document.createElement('input'), { type: 'number', min: 1, value: l.units });
+    units.onchange = () => { l.units = Number(units.value); };
+    const del = Object.assign(document.createElement('button'), { type: 'button', textContent: '×' });
+    del.onclick = () => { state.layers.splice(i, 1); renderLayers(); };
+    return tr(`hidden ${i + 1}`, units, select(ACTIVATIONS, l.activation, (v) => { l.activation = v; }), del);
+  });
+  const out = document.createElement('span');
+  out.textContent = d ? d.output_dim : '?';
+  rows.push(tr('output', out, select(ACTIVATIONS, state.outActivation, (v) => { state.outActivation = v; }), ''));
+  body.replaceChildren(...rows);
+}
+
+function tr(...cells) {
+  const row = document.createElement('tr');
+  for (const c of cells) {
+    const td = document.createElement('td');
+    td.append(c);
+    row.append(td);
+  }
+  return row;
+}
+
+async function createModel() {
+  const d = state.dataset;
+  if (!d) throw new Error('pick or create a dataset first');
+  const layers = state.layers.map((l) => ({ units: l.units, activation: l.activation }));
+  layers.push({ units: d.output_dim, activation: state.outActivation });
+  const m = await api('POST', '/v1/models', {
+    name: `net-${[d.input_dim, ...layers.map((l) => l.units)].join('-')}`,
+    inputs: d.input_dim, layers, loss: $('loss').value, seed: Number($('model-seed').value),
+  });
+  await pickModel(m);
+}
+
+async function pickModel(m) {
+  state.model = m;
+  await refresh();
+  await drawBoundary();
+}
+
+// ---- charts --------------------------------------------------------------
+
+const series = { x: [], loss: [], vloss: [], acc: [], vacc: [] };
+let lossPlot = null, accPlot = null, redraw = 0;
+
+// A chart of two series against epochs; log scale for losses, whose fall
+// spans orders of magnitude.
+function makePlot(el, title, a, b, log) {
+  const opts = {
+    title, width: Math.max(260, Math.min(420, el.clientWidth - 8)), height: 180,
+    scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+    axes: [{}, log ? { size: 56, values: (u, vals) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {}],
+    series: [{ label: 'epoch' }, { label: a, stroke: '#2f6fdf', width: 2 }, { label: b, stroke: '#e67828', width: 1.5 }],
+  };
+  el.replaceChildren();
+  return new uPlot(opts, [[], [], []], el);
+}
+
+function resetCharts() {
+  for (const k of Object.keys(series)) series[k] = [];
+  lossPlot = makePlot($('loss-chart'), 'loss (log scale)', 'loss', 'val_loss', true);
+  accPlot = makePlot($('acc-chart'), 'accuracy', 'accuracy', 'val_accuracy', false);
+}
+
+// Adds a history point (epoch shifted by offset, for rounds) and redraws at
+// most once a frame.
+function addPoint(p, offset) {
+  const x = p.epoch + offset;
+  if (series.x.length && x <= series.x[series.x.length - 1]) return;
+  series.x.push(x);
+  series.loss.push(p.loss > 0 ? p.loss : null); // log scale: no zeros
+  series.vloss.push(p.val_loss > 0 ? p.val_loss : null);
+  series.acc.push(p.accuracy);
+  series.vacc.push(p.val_accuracy);
+  $('job-epoch').textContent = x;
+  $('job-loss').textContent = fmt(p.loss);
+  if (!redraw) {
+    redraw = requestAnimationFrame(() => {
+      redraw = 0;
+      lossPlot.setData([series.x, series.loss, series.vloss]);
+      accPlot.setData([series.x, series.acc, series.vacc]);
+    });
+  }
+}
+
+// ---- events --------------------------------------------------------------
+
+// Reads the job's event stream once, from after epoch `after`; calls
+// onEvent(name, data, id) per event. Resolves with the end event's job,
+// or null when the connection dropped. fetch (not EventSource) so that
+// the Authorization header can be sent.
+async function readEvents(jobId, after, onEvent) {
+  const headers = { Accept: 'text/event-stream' };
+  if (state.token) headers.Authorization = 'Bearer ' + state.token;
+  if (after > 0) headers['Last-Event-ID'] = String(after);
+  const r = await fetch(`${state.base.replace(/\/$/, '')}/v1/jobs/${jobId}/events`, { headers });
+  if (r.status === 401) { askToken(); throw new Error('401: the server wants a token'); }
+  if (!r.ok) throw new Error(`events: ${r.status}`);
+  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return null;
+    buf += value;
+    let cut;
+    while ((cut = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, cut);
+      buf = buf.slice(cut + 2);
+      const ev = { name: 'message', data: '', id: 0 };
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) ev.name = line.slice(7);
+        else if (line.startsWith('data: ')) ev.data += line.slice(6);
+        else if (line.startsWith('id: ')) ev.id = Number(line.slice(4));
+      }
+      if (!ev.data) continue; // comments, retry:
+      const data = JSON.parse(ev.data);
+      onEvent(ev.name, data, ev.id);
+      if (ev.name === 'end') { reader.cancel().catch(() => {}); return data; }
+    }
+  }
+}
+
+// Charts a job: its stored history downsampled, then live events after it,
+// reconnecting after a drop. Resolves with the final job.
+async function watchJob(jobId, offset, fresh) {
+  state.job = jobId;
+  if (fresh) resetCharts();
+  $('job-id').textContent = jobId;
+  const h = await api('GET', `/v1/jobs/${jobId}/history?max_points=1000`);
+  h.items.forEach((p) => addPoint(p, offset));
+  let last = h.items.length ? h.items[h.items.length - 1].epoch : 0;
+  for (;;) {
+    const job = await readEvents(jobId, last, (name, data, id) => {
+      if (name === 'epoch') { stats.epochEvents++; last = id; addPoint(data, offset); }
+      if (name === 'status') $('job-status').textContent = data.status;
+      if (name === 'end') {
+        stats.endLatencyMs.push(Date.now() - Date.parse(data.finished_at));
+        $('job-status').textContent = data.status;
+      }
+    }).catch((e) => { showError(e); return null; });
+    if (job) return job;
+    await sleep(1000);
+  }
+}
+
+// ---- training ------------------------------------------------------------
+
+function jobBody(epochs) {
+  const optimizer = { name: $('optimizer').value, learning_rate: Number($('lr').value) };
+  if (optimizer.name === 'sgd') optimizer.momentum = Number($('momentum').value);
+  return {
+    model_id: state.model.id, dataset_id: state.dataset.id, epochs,
+    batch_size: Number($('batch').value), optimizer, normalize: $('normalize').value,
+    validation_split: Number($('val-split').value),
+  };
+}
+
+// Trains in rounds: each a job from the weights the last one stored, so
+// the boundary (drawn from the stored model) moves as it learns.
+async function train(ev) {
+  ev.preventDefault();
+  if (!state.model || !state.dataset) throw new Error('create or pick a dataset and a network first');
+  const total = Number($('epochs').value), rounds = Math.min(total, Number($('rounds').value) || 1);
+  const per = Math.ceil(total / rounds);
+  document.body.dataset.training = 'running';
+  state.cancelled = false;
+  $('cancel-job').disabled = false;
+  resetCharts();
+  try {
+    for (let done = 0; done < total && !state.cancelled; done += per) {
+      const job = await api('POST', '/v1/jobs', jobBody(Math.min(per, total - done)));
+      const end = await watchJob(job.id, done, false);
+      await drawBoundary();
+      if (end.status !== 'succeeded') break;
+    }
+  } finally {
+    $('cancel-job').disabled = true;
+    document.body.dataset.training = 'done';
+    await refresh();
+  }
+}
+
+async function cancelJob() {
+  state.cancelled = true;
+  if (state.job) await api('POST', `/v1/jobs/${state.job}/cancel`).catch(() => {});
+}
+
+// ---- boundary and predict ------------------------------------------------
+
+const GRID = 48;
+
+// Predicts the model over a GRID×GRID lattice of the dataset's input plane
+// and paints it (one output: blue→orange; classes: the likeliest class's
+// colour), with the data on top.
+async function drawBoundary() {
+  const m = state.model, d = state.dataset, canvas = $('boundary');
+  if (!m || !d || d.input_dim !== 2 || m.inputs !== 2) {
+    $('boundary-note').textContent = 'Train a 2-input model on a 2-D dataset to see its boundary.';
+    return;
+  }
+  const p = plane(d), inputs = [];
+  for (let j = 0; j < GRID; j++) {
+    for (let i = 0; i < GRID; i++) {
+      inputs.push([p.x0 + ((i + 0.5) / GRID) * (p.x1 - p.x0), p.y1 - ((j + 0.5) / GRID) * (p.y1 - p.y0)]);
+    }
+  }
+  const out = await api('POST', `/v1/models/${m.id}/predict`, { inputs });
+  const img = new ImageData(GRID, GRID);
+  out.outputs.forEach((o, k) => {
+    let c;
+    if (o.length === 1) c = mix(o[0]);
+    else {
+      const best = o.indexOf(Math.max(...o));
+      c = COLORS[best % COLORS.length].map((v) => Math.round(255 - (255 - v) * o[best]));
+    }
+    img.data.set([...c.map((v) => Math.round(v * 0.55 + 255 * 0.45)), 255], k * 4);
+  });
+  const small = Object.assign(document.createElement('canvas'), { width: GRID, height: GRID });
+  small.getContext('2d').putImageData(img, 0, 0);
+  const ctx = canvas.getContext('2d');
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+  drawPoints(ctx, d, state.rows, canvas.width, canvas.height);
+  stats.boundaryDraws++;
+  $('boundary-note').textContent = `${m.name}: the model's output over the input plane, data on top.`;
+}
+
+async function predict(ev) {
+  ev.preventDefault();
+  if (!state.model) throw new Error('pick a network first');
+  const row = $('predict-in').value.split(/[\s,]+/).filter(Boolean).map(Number);
+  const r = await api('POST', `/v1/models/${state.model.id}/predict`, { inputs: [row] });
+  $('predict-out').textContent = r.labels ? `${r.labels[0]} (${r.outputs[0].map(fmt).join(', ')})`
+    : r.outputs[0].map(fmt).join(', ');
+}
+
+// ---- start ---------------------------------------------------------------
+
+function on(id, event, fn) {
+  $(id).addEventListener(event, (ev) => { showError(null); fn(ev).catch(showError); });
+}
+
+function start() {
+  $('api-base').value = state.base;
+  $('api-token').value = state.token;
+  on('conn', 'submit', async (ev) => {
+    ev.preventDefault();
+    state.base = $('api-base').value.trim();
+    state.token = $('api-token').value.trim();
+    sessionStorage.setItem('neurond.base', state.base);
+    sessionStorage.setItem('neurond.token', state.token);
+    await refresh();
+  });
+  on('gen-form', 'submit', createGenerated);
+  on('csv-form', 'submit', uploadCsv);
+  on('add-layer', 'click', async () => { state.layers.push({ units: 4, activation: 'tanh' }); renderLayers(); });
+  on('create-model', 'click', createModel);
+  on('job-form', 'submit', train);
+  on('cancel-job', 'click', cancelJob);
+  on('predict-form', 'submit', predict);
+  renderLayers();
+  resetCharts();
+  refresh().catch(showError);
+}
+
+start();
