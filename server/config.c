@@ -1,6 +1,7 @@
 /* config.c — flags and environment variables (see config.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,24 @@ static const opt_def options[] = {
     {"checkpoint-ms", "NEUROND_CHECKPOINT_MS",
      "milliseconds between checkpoints of a running job", OPT_UINT,
      F(checkpoint_ms), 10, 3600000},
+    {"max-queued-jobs", "NEUROND_MAX_QUEUED_JOBS",
+     "most jobs waiting in the queue (then 429)", OPT_UINT,
+     F(max_queued_jobs), 1, 10000000},
+    {"max-connections", "NEUROND_MAX_CONNECTIONS",
+     "most HTTP connections open at once", OPT_UINT, F(max_connections), 1,
+     100000},
+    {"max-per-ip", "NEUROND_MAX_PER_IP",
+     "most connections from one IP address (0: no limit)", OPT_UINT,
+     F(max_per_ip), 0, 100000},
+    {"api-token", "NEUROND_API_TOKEN",
+     "bearer token required by the API (empty: no auth)", OPT_STR,
+     F(api_token), 0, 0},
+    {"api-token-file", "NEUROND_API_TOKEN_FILE",
+     "file whose first line is the bearer token", OPT_STR, F(api_token_file),
+     0, 0},
+    {"cors-origin", "NEUROND_CORS_ORIGIN",
+     "comma-separated origins allowed by CORS (empty: none)", OPT_STR,
+     F(cors_origin), 0, 0},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -66,6 +85,47 @@ static void set_defaults(nd_config *c)
     c->max_epochs = 1000000;
     c->timeout_s = 60;
     c->checkpoint_ms = 5000;
+    c->max_queued_jobs = 1000;
+    c->max_connections = 512;
+    c->max_per_ip = 64;
+}
+
+/* Replaces c->api_token with the first line of c->api_token_file; false
+ * with a message (never the token) when it cannot. */
+static bool read_token_file(nd_config *c, FILE *err)
+{
+    FILE *f = fopen(c->api_token_file, "r");
+    if (!f) {
+        fprintf(err, "neurond: --api-token-file %s: %s\n", c->api_token_file,
+                strerror(errno));
+        return false;
+    }
+    char line[sizeof c->api_token + 1];
+    bool ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    line[ok ? strcspn(line, "\r\n") : 0] = '\0';
+    if (!ok || !line[0] || strlen(line) >= sizeof c->api_token) {
+        fprintf(err, "neurond: --api-token-file %s: the first line must hold "
+                     "a token of 1 to %zu characters\n",
+                c->api_token_file, sizeof c->api_token - 1);
+        return false;
+    }
+    strcpy(c->api_token, line);
+    return true;
+}
+
+/* Checks what single options cannot: a token file, and an allowlist that
+ * never holds "*" (origins are echoed exactly, one by one). */
+static bool finish_config(nd_config *c, FILE *err)
+{
+    if (c->api_token_file[0] && !read_token_file(c, err))
+        return false;
+    if (strchr(c->cors_origin, '*')) {
+        fprintf(err, "neurond: --cors-origin lists origins exactly; '*' is "
+                     "not allowed\n");
+        return false;
+    }
+    return true;
 }
 
 /* Stores text into the option's field; false with a message on a bad
@@ -120,11 +180,11 @@ void nd_config_usage(FILE *out)
             snprintf(def, sizeof def, "%u", *(const unsigned *)field);
         else
             snprintf(def, sizeof def, "%zu", *(const size_t *)field);
-        fprintf(out, "  --%-15s %-22s %s (default %s)\n", o->flag, o->env,
-                o->help, def);
+        fprintf(out, "  --%-16s %-24s %s (default %s)\n", o->flag, o->env,
+                o->help, def[0] ? def : "none");
     }
-    fprintf(out, "  --help                                 this text\n"
-                 "  --version                              the version\n");
+    fprintf(out, "  --%-41s this text\n  --%-41s the version\n", "help",
+            "version");
 }
 
 nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
@@ -169,5 +229,5 @@ nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
         fprintf(err, "neurond: unexpected argument '%s'\n", argv[optind]);
         return ND_CONFIG_ERROR;
     }
-    return ND_CONFIG_RUN;
+    return finish_config(cfg, err) ? ND_CONFIG_RUN : ND_CONFIG_ERROR;
 }

@@ -16,7 +16,7 @@ struct MHD_Connection;
 struct nd_server;
 
 #define ND_MAX_PATH_PARAMS 4
-#define ND_MAX_HEADERS 4
+#define ND_MAX_HEADERS 6
 
 typedef struct nd_request nd_request;
 
@@ -64,10 +64,11 @@ struct nd_request {
     size_t n_headers;
 };
 
-/* A query-string argument, or NULL. */
+/* A query-string argument, or NULL (also for a request without a
+ * connection, as the fuzzing harnesses make). */
 const char *nd_query(const nd_request *req, const char *name);
 
-/* A request header, or NULL. */
+/* A request header, or NULL (also without a connection). */
 const char *nd_header(const nd_request *req, const char *name);
 
 /* Adds a response header (copied), e.g. Location. */

@@ -8,30 +8,30 @@
 #include "router.h"
 
 static const nd_route routes[] = {
-    {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL},
-    {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL},
-    {"GET", "/v1/version", ops_version, ND_BODY_NONE, NULL},
-    {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL},
+    {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL, true},
+    {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL, true},
+    {"GET", "/v1/version", ops_version, ND_BODY_NONE, NULL, false},
+    {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL, true},
 
-    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv},
-    {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL},
-    {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL},
-    {"GET", "/v1/datasets/{id}/rows", datasets_rows, ND_BODY_NONE, NULL},
-    {"DELETE", "/v1/datasets/{id}", datasets_delete, ND_BODY_NONE, NULL},
+    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv, false},
+    {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL, false},
+    {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL, false},
+    {"GET", "/v1/datasets/{id}/rows", datasets_rows, ND_BODY_NONE, NULL, false},
+    {"DELETE", "/v1/datasets/{id}", datasets_delete, ND_BODY_NONE, NULL, false},
 
-    {"POST", "/v1/models", models_create, ND_BODY_JSON, NULL},
-    {"GET", "/v1/models", models_list, ND_BODY_NONE, NULL},
-    {"POST", "/v1/models/import", models_import, ND_BODY_JSON, NULL},
-    {"GET", "/v1/models/{id}", models_get, ND_BODY_NONE, NULL},
-    {"DELETE", "/v1/models/{id}", models_delete, ND_BODY_NONE, NULL},
-    {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL},
-    {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL},
+    {"POST", "/v1/models", models_create, ND_BODY_JSON, NULL, false},
+    {"GET", "/v1/models", models_list, ND_BODY_NONE, NULL, false},
+    {"POST", "/v1/models/import", models_import, ND_BODY_JSON, NULL, false},
+    {"GET", "/v1/models/{id}", models_get, ND_BODY_NONE, NULL, false},
+    {"DELETE", "/v1/models/{id}", models_delete, ND_BODY_NONE, NULL, false},
+    {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL, false},
+    {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL, false},
 
-    {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL},
-    {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL},
-    {"GET", "/v1/jobs/{id}", jobs_get, ND_BODY_NONE, NULL},
-    {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL},
-    {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL},
+    {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL, false},
+    {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL, false},
+    {"GET", "/v1/jobs/{id}", jobs_get, ND_BODY_NONE, NULL, false},
+    {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL, false},
+    {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL, false},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
 
