@@ -102,10 +102,7 @@ const char *nd_status_title(unsigned status)
     return "Error";
 }
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), or 0: overlong
- * forms, surrogates and code points past U+10FFFF are invalid, as jansson
- * holds them. */
-static size_t utf8_sequence(const unsigned char *s)
+size_t nd_utf8_sequence(const unsigned char *s)
 {
     unsigned c = s[0];
     size_t n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3
@@ -126,7 +123,7 @@ static void utf8_scrub(char *text)
 {
     unsigned char *s = (unsigned char *)text;
     while (*s) {
-        size_t n = utf8_sequence(s);
+        size_t n = nd_utf8_sequence(s);
         if (n == 0) {
             *s++ = '?';
             continue;

@@ -93,6 +93,12 @@ void nd_reply_invalid(nd_request *req, unsigned status, const char *pointer,
 void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
                        const char *fmt, va_list ap);
 
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0: overlong
+ * forms, surrogates, code points past U+10FFFF and lead bytes 0xF5–0xFF
+ * are invalid, as jansson holds them. A NUL ends s like any invalid
+ * continuation. */
+size_t nd_utf8_sequence(const unsigned char *s);
+
 /* The reason phrase of an HTTP status ("Not Found"). */
 const char *nd_status_title(unsigned status);
 
