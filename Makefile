@@ -21,6 +21,7 @@ DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
               libcurl4-openssl-dev libssl-dev sqlite3 python3-yaml
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 DEPS_FUZZ  := clang libclang-rt-14-dev
+DEPS_LOAD  := wrk curl
 
 CORE_SRC  := $(wildcard core/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -36,7 +37,7 @@ API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps deps-bench test test-asan test-asan-run bench run demo clean help \
-        fuzz fuzz-build
+        fuzz fuzz-build load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
      $(BUILD)/test-core $(BUILD)/test-api
@@ -49,6 +50,7 @@ help:
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
+	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make deps       install missing Debian packages (root)"
 
 deps:
@@ -155,6 +157,13 @@ fuzz-build:
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz-run.sh $(BUILD) $(FUZZ_NAMES)
+
+# Predictions under wrk on loopback, idle and while two jobs train.
+LOAD_SECONDS ?= 10
+load:
+	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_LOAD)
+	@$(MAKE) --no-print-directory $(BUILD)/neurond
+	LOAD_SECONDS=$(LOAD_SECONDS) sh bench/load.sh $(BUILD)/neurond
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/neurond
