@@ -13,7 +13,8 @@ static const nd_route routes[] = {
     {"GET", "/v1/version", ops_version, ND_BODY_NONE, NULL, false},
     {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL, true},
 
-    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv, false},
+    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv,
+     false},
     {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL, false},
     {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL, false},
     {"GET", "/v1/datasets/{id}/rows", datasets_rows, ND_BODY_NONE, NULL, false},
@@ -25,7 +26,8 @@ static const nd_route routes[] = {
     {"GET", "/v1/models/{id}", models_get, ND_BODY_NONE, NULL, false},
     {"DELETE", "/v1/models/{id}", models_delete, ND_BODY_NONE, NULL, false},
     {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL, false},
-    {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL, false},
+    {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL,
+     false},
 
     {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL, false},
     {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL, false},

@@ -221,7 +221,8 @@ static const bad_case bad_cases[] = {
      TEXT("{\"model_id\":\"md_nope\",\"dataset_id\":\"{ds}\"}"), 422,
      "/model_id"},
     {"unknown dataset id", "POST", "/v1/jobs", JSON,
-     TEXT("{\"model_id\":\"{md}\",\"dataset_id\":\"ds_aaaaaaaaaaaaaaaaaaaaaaaaaa\"}"),
+     TEXT("{\"model_id\":\"{md}\",\"dataset_id\":"
+          "\"ds_aaaaaaaaaaaaaaaaaaaaaaaaaa\"}"),
      422, "/dataset_id"},
 
     /* predictions */

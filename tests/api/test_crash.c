@@ -22,8 +22,9 @@ static void teardown(void)
 TestSuite(crash, .fini = teardown, .timeout = 120);
 
 #define JOBS 3
-#define NET "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":8," \
-            "\"activation\":\"tanh\"},{\"units\":1,\"activation\":\"sigmoid\"}]}"
+#define NET                                                                   \
+    "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":8,\"activation\":"    \
+    "\"tanh\"},{\"units\":1,\"activation\":\"sigmoid\"}]}"
 /* Seconds each job should train: long enough to be cut by the kill, short
  * enough that the test stays quick. */
 #define JOB_SECONDS 1.5

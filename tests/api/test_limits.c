@@ -24,8 +24,9 @@ static void teardown(void)
 
 TestSuite(limits, .fini = teardown, .timeout = 60);
 
-#define NET "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":8," \
-            "\"activation\":\"tanh\"},{\"units\":1,\"activation\":\"sigmoid\"}]}"
+#define NET                                                                   \
+    "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":8,\"activation\":"    \
+    "\"tanh\"},{\"units\":1,\"activation\":\"sigmoid\"}]}"
 
 static void wait_running(const char *job)
 {

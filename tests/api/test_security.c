@@ -147,7 +147,8 @@ Test(security, cors_echoes_an_allowed_origin_only)
                           "--api-token", TOKEN, NULL};
     api_start(&srv, args);
     const char *ok[] = {"Origin: http://localhost:3000", BEARER, NULL};
-    api_response r = api_call_with(&srv, "GET", "/v1/models", ok, NULL, NULL, 0);
+    api_response r =
+        api_call_with(&srv, "GET", "/v1/models", ok, NULL, NULL, 0);
     cr_assert_eq(r.status, 200, "%s", r.body);
     assert_header(&r, "Access-Control-Allow-Origin", "http://localhost:3000");
     assert_header(&r, "Vary", "Origin");
