@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "nn_limits.h"
 #include "version.h"
 
 typedef enum { OPT_STR, OPT_UINT, OPT_SIZE } opt_kind;
@@ -42,6 +43,9 @@ static const opt_def options[] = {
      OPT_SIZE, F(max_params), 1, 1ull << 28},
     {"max-epochs", "NEUROND_MAX_EPOCHS", "most epochs in one job", OPT_UINT,
      F(max_epochs), 1, 100000000},
+    {"max-batch-size", "NEUROND_MAX_BATCH_SIZE",
+     "most rows in one mini-batch of a job", OPT_UINT, F(max_batch), 1,
+     NN_MAX_BATCH},
     {"timeout", "NEUROND_TIMEOUT",
      "seconds an idle connection is kept open", OPT_UINT, F(timeout_s), 1,
      86400},
@@ -58,13 +62,13 @@ static const opt_def options[] = {
      "most connections from one IP address (0: no limit)", OPT_UINT,
      F(max_per_ip), 0, 100000},
     {"api-token", "NEUROND_API_TOKEN",
-     "bearer token required by the API (empty: no auth)", OPT_STR,
+     "bearer token the API requires (none: no auth)", OPT_STR,
      F(api_token), 0, 0},
     {"api-token-file", "NEUROND_API_TOKEN_FILE",
      "file whose first line is the bearer token", OPT_STR, F(api_token_file),
      0, 0},
     {"cors-origin", "NEUROND_CORS_ORIGIN",
-     "comma-separated origins allowed by CORS (empty: none)", OPT_STR,
+     "comma-separated origins CORS allows", OPT_STR,
      F(cors_origin), 0, 0},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
@@ -83,6 +87,7 @@ static void set_defaults(nd_config *c)
     c->max_rows = 10000000;
     c->max_params = 50000000;
     c->max_epochs = 1000000;
+    c->max_batch = 65536;
     c->timeout_s = 60;
     c->checkpoint_ms = 5000;
     c->max_queued_jobs = 1000;

@@ -18,6 +18,7 @@ typedef struct {
     size_t max_rows;        /* --max-rows, NEUROND_MAX_ROWS */
     size_t max_params;      /* --max-params, NEUROND_MAX_PARAMS */
     unsigned max_epochs;    /* --max-epochs, NEUROND_MAX_EPOCHS */
+    unsigned max_batch;     /* --max-batch-size, NEUROND_MAX_BATCH_SIZE */
     unsigned timeout_s;     /* --timeout, NEUROND_TIMEOUT */
     unsigned checkpoint_ms; /* --checkpoint-ms, NEUROND_CHECKPOINT_MS */
     unsigned max_queued_jobs; /* --max-queued-jobs, NEUROND_MAX_QUEUED_JOBS */

@@ -69,6 +69,7 @@ void jobs_create(nd_request *req)
         !nd_field_string(req, b, "", "dataset_id", true, &dataset_id) ||
         !check_pair(req, model_id, dataset_id, &perceptron) ||
         !nd_job_params_read(req, b, perceptron, req->srv->cfg.max_epochs,
+                            req->srv->cfg.max_batch,
                             &cfg))
         return;
     char id[ND_ID_MAX], *params = NULL;

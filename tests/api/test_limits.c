@@ -1,6 +1,7 @@
 /* test_limits.c — the limits a hostile or careless client meets: a full
  * job queue (429 with Retry-After), connections past the per-IP limit
- * (closed without an answer), and --help naming every limit. */
+ * (closed without an answer), a batch past --max-batch-size (422), and
+ * --help naming every limit. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
@@ -136,10 +137,29 @@ Test(limits, help_names_every_limit)
     cr_assert_eq(pclose(p), 0);
     const char *flags[] = {"--max-json-bytes", "--max-csv-bytes",
                            "--max-rows", "--max-params", "--max-epochs",
+                           "--max-batch-size",
                            "--timeout", "--max-queued-jobs",
                            "--max-connections", "--max-per-ip",
                            "--api-token", "--api-token-file",
                            "--cors-origin", NULL};
     for (size_t i = 0; flags[i]; i++)
         cr_assert(strstr(text, flags[i]), "--help lacks %s", flags[i]);
+}
+
+Test(limits, a_batch_past_the_limit_is_422_before_training)
+{
+    const char *args[] = {"--max-batch-size", "8", NULL};
+    api_start(&srv, args);
+    char ds[64], md[64], job[64];
+    make_generated(&srv, "xor", ds);
+    make_model(&srv, NET, md);
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"model_id\":\"%s\",\"dataset_id\":\"%s\",\"batch_size\":9}",
+             md, ds);
+    api_response r = api_json(&srv, "POST", "/v1/jobs", body);
+    api_assert_problem(&r, 422, "/batch_size");
+    api_free(&r);
+    start_job(&srv, md, ds, "\"epochs\":10,\"batch_size\":%u", job, 8u);
+    json_decref(api_wait_job(&srv, job, 30));
 }
