@@ -37,7 +37,7 @@ API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps deps-bench test test-asan test-asan-run bench run demo clean help \
-        fuzz fuzz-build load
+        fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
      $(BUILD)/test-core $(BUILD)/test-api
@@ -113,6 +113,7 @@ test: deps
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
 	/usr/bin/python3 tools/check-openapi.py
+	@$(MAKE) --no-print-directory fuzz-check
 	NEUROND_BIN=$(BUILD)/neurond sh tools/run-logged.sh $(LOGS)/api.log \
 	    $(BUILD)/test-api --jobs 2
 	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
@@ -154,6 +155,12 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard server/*.h core
 fuzz-build:
 	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_FUZZ)
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+# What `make test` checks of the harnesses, cheaply and without clang:
+# that they still compile against the server's headers.
+fuzz-check:
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Iserver -Itests/fuzz -fsyntax-only \
+	    $(wildcard tests/fuzz/*.c)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz-run.sh $(BUILD) $(FUZZ_NAMES)
