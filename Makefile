@@ -21,6 +21,8 @@ DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
               libcurl4-openssl-dev libssl-dev sqlite3 python3-yaml \
               chromium nodejs
 DEPS_BENCH := dataset-fashion-mnist python3-torch
+DEPS_FUZZ  := clang libclang-rt-14-dev
+DEPS_LOAD  := wrk curl
 
 CORE_SRC  := $(wildcard core/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -37,7 +39,8 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-bench test test-asan test-asan-run bench run demo clean help
+.PHONY: all deps deps-bench test test-asan test-asan-run bench run demo clean help \
+        fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
      $(BUILD)/test-core $(BUILD)/test-api
@@ -49,6 +52,8 @@ help:
 	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
+	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
+	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make deps       install missing Debian packages (root)"
 
 # npm ships inside some nodejs builds; Debian's own nodejs needs its npm.
@@ -119,6 +124,7 @@ test: deps
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
 	/usr/bin/python3 tools/check-openapi.py
+	@$(MAKE) --no-print-directory fuzz-check
 	NEUROND_BIN=$(BUILD)/neurond sh tools/run-logged.sh $(LOGS)/api.log \
 	    $(BUILD)/test-api --jobs 2
 	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
@@ -143,6 +149,42 @@ test-asan-run:
 	    if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' $(BUILD)/asan/test.log; then \
 	        echo "sanitizer reports in $(BUILD)/asan/test.log"; exit 1; fi; \
 	    exit $$rc
+
+# libFuzzer harnesses (clang, ASan + UBSan) of the parsers and the router,
+# each linked with the whole server but main.c; `make fuzz` runs each for
+# FUZZ_SECONDS from its seed corpus in tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := model_def dataset_json csv_ingest router
+FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -Icore -Iserver -Itests/fuzz $(BLAS_CFLAGS)
+FUZZ_SRC := $(filter-out server/main.c,$(SERVER_SRC)) $(SERVER_GEN) $(CORE_SRC) \
+    tests/fuzz/fuzz_support.c
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard server/*.h core/*.h tests/fuzz/*.h)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $< $(FUZZ_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
+
+fuzz-build:
+	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_FUZZ)
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+# What `make test` checks of the harnesses, cheaply and without clang:
+# that they still compile against the server's headers.
+fuzz-check:
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Iserver -Itests/fuzz -fsyntax-only \
+	    $(wildcard tests/fuzz/*.c)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tools/fuzz-run.sh $(BUILD) $(FUZZ_NAMES)
+
+# Predictions under wrk on loopback, idle and while two jobs train.
+LOAD_SECONDS ?= 10
+load:
+	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_LOAD)
+	@$(MAKE) --no-print-directory $(BUILD)/neurond
+	LOAD_SECONDS=$(LOAD_SECONDS) sh bench/load.sh $(BUILD)/neurond
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/neurond

@@ -3,7 +3,7 @@
 soon they hear a job end.
 
     ulimit -n 8192; build/neurond --port 18772 --db /tmp/w.db --workers 1 \
-        --max-watchers 3000 &
+        --max-watchers 3000 --max-connections 3100 --max-per-ip 0 &
     python3 bench/sse-watchers.py 18772 3000 $!
 
 Queues a blocker job and a watched job behind it (so nothing is replayed),

@@ -1,12 +1,14 @@
 /* config.c — flags and environment variables (see config.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "nn_limits.h"
 #include "version.h"
 
 typedef enum { OPT_STR, OPT_UINT, OPT_SIZE } opt_kind;
@@ -41,6 +43,9 @@ static const opt_def options[] = {
      OPT_SIZE, F(max_params), 1, 1ull << 28},
     {"max-epochs", "NEUROND_MAX_EPOCHS", "most epochs in one job", OPT_UINT,
      F(max_epochs), 1, 100000000},
+    {"max-batch-size", "NEUROND_MAX_BATCH_SIZE",
+     "most rows in one mini-batch of a job", OPT_UINT, F(max_batch), 1,
+     NN_MAX_BATCH},
     {"timeout", "NEUROND_TIMEOUT",
      "seconds an idle connection is kept open", OPT_UINT, F(timeout_s), 1,
      86400},
@@ -53,6 +58,24 @@ static const opt_def options[] = {
     {"keepalive-ms", "NEUROND_KEEPALIVE_MS",
      "milliseconds of silence before an event stream gets a keep-alive",
      OPT_UINT, F(keepalive_ms), 100, 3600000},
+    {"max-queued-jobs", "NEUROND_MAX_QUEUED_JOBS",
+     "most jobs waiting in the queue (then 429)", OPT_UINT,
+     F(max_queued_jobs), 1, 10000000},
+    {"max-connections", "NEUROND_MAX_CONNECTIONS",
+     "most HTTP connections open at once", OPT_UINT, F(max_connections), 1,
+     100000},
+    {"max-per-ip", "NEUROND_MAX_PER_IP",
+     "most connections from one IP address (0: no limit)", OPT_UINT,
+     F(max_per_ip), 0, 100000},
+    {"api-token", "NEUROND_API_TOKEN",
+     "bearer token the API requires (none: no auth)", OPT_STR,
+     F(api_token), 0, 0},
+    {"api-token-file", "NEUROND_API_TOKEN_FILE",
+     "file whose first line is the bearer token", OPT_STR, F(api_token_file),
+     0, 0},
+    {"cors-origin", "NEUROND_CORS_ORIGIN",
+     "comma-separated origins CORS allows", OPT_STR,
+     F(cors_origin), 0, 0},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -70,10 +93,52 @@ static void set_defaults(nd_config *c)
     c->max_rows = 10000000;
     c->max_params = 50000000;
     c->max_epochs = 1000000;
+    c->max_batch = 65536;
     c->timeout_s = 60;
     c->checkpoint_ms = 5000;
     c->max_watchers = 256;
     c->keepalive_ms = 15000;
+    c->max_queued_jobs = 1000;
+    c->max_connections = 512;
+    c->max_per_ip = 64;
+}
+
+/* Replaces c->api_token with the first line of c->api_token_file; false
+ * with a message (never the token) when it cannot. */
+static bool read_token_file(nd_config *c, FILE *err)
+{
+    FILE *f = fopen(c->api_token_file, "r");
+    if (!f) {
+        fprintf(err, "neurond: --api-token-file %s: %s\n", c->api_token_file,
+                strerror(errno));
+        return false;
+    }
+    char line[sizeof c->api_token + 1];
+    bool ok = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    line[ok ? strcspn(line, "\r\n") : 0] = '\0';
+    if (!ok || !line[0] || strlen(line) >= sizeof c->api_token) {
+        fprintf(err, "neurond: --api-token-file %s: the first line must hold "
+                     "a token of 1 to %zu characters\n",
+                c->api_token_file, sizeof c->api_token - 1);
+        return false;
+    }
+    strcpy(c->api_token, line);
+    return true;
+}
+
+/* Checks what single options cannot: a token file, and an allowlist that
+ * never holds "*" (origins are echoed exactly, one by one). */
+static bool finish_config(nd_config *c, FILE *err)
+{
+    if (c->api_token_file[0] && !read_token_file(c, err))
+        return false;
+    if (strchr(c->cors_origin, '*')) {
+        fprintf(err, "neurond: --cors-origin lists origins exactly; '*' is "
+                     "not allowed\n");
+        return false;
+    }
+    return true;
 }
 
 /* Stores text into the option's field; false with a message on a bad
@@ -128,11 +193,11 @@ void nd_config_usage(FILE *out)
             snprintf(def, sizeof def, "%u", *(const unsigned *)field);
         else
             snprintf(def, sizeof def, "%zu", *(const size_t *)field);
-        fprintf(out, "  --%-15s %-22s %s (default %s)\n", o->flag, o->env,
-                o->help, def);
+        fprintf(out, "  --%-16s %-24s %s (default %s)\n", o->flag, o->env,
+                o->help, def[0] ? def : "none");
     }
-    fprintf(out, "  --help                                 this text\n"
-                 "  --version                              the version\n");
+    fprintf(out, "  --%-41s this text\n  --%-41s the version\n", "help",
+            "version");
 }
 
 nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
@@ -177,5 +242,5 @@ nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
         fprintf(err, "neurond: unexpected argument '%s'\n", argv[optind]);
         return ND_CONFIG_ERROR;
     }
-    return ND_CONFIG_RUN;
+    return finish_config(cfg, err) ? ND_CONFIG_RUN : ND_CONFIG_ERROR;
 }

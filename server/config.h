@@ -18,15 +18,23 @@ typedef struct {
     size_t max_rows;        /* --max-rows, NEUROND_MAX_ROWS */
     size_t max_params;      /* --max-params, NEUROND_MAX_PARAMS */
     unsigned max_epochs;    /* --max-epochs, NEUROND_MAX_EPOCHS */
+    unsigned max_batch;     /* --max-batch-size, NEUROND_MAX_BATCH_SIZE */
     unsigned timeout_s;     /* --timeout, NEUROND_TIMEOUT */
     unsigned checkpoint_ms; /* --checkpoint-ms, NEUROND_CHECKPOINT_MS */
     unsigned max_watchers;  /* --max-watchers, NEUROND_MAX_WATCHERS */
     unsigned keepalive_ms;  /* --keepalive-ms, NEUROND_KEEPALIVE_MS */
+    unsigned max_queued_jobs; /* --max-queued-jobs, NEUROND_MAX_QUEUED_JOBS */
+    unsigned max_connections; /* --max-connections, NEUROND_MAX_CONNECTIONS */
+    unsigned max_per_ip;      /* --max-per-ip, NEUROND_MAX_PER_IP; 0: none */
+    char api_token[256];      /* --api-token, NEUROND_API_TOKEN; "" is off */
+    char api_token_file[1024]; /* --api-token-file: read into api_token */
+    char cors_origin[1024];   /* --cors-origin: comma-separated origins */
 } nd_config;
 
 typedef enum { ND_CONFIG_RUN, ND_CONFIG_EXIT_OK, ND_CONFIG_ERROR } nd_config_result;
 
-/* Fills cfg from defaults, then the environment, then argv (flags win).
+/* Fills cfg from defaults, then the environment, then argv (flags win);
+ * a token file, when named, replaces api_token with its first line.
  * Returns ND_CONFIG_EXIT_OK after printing --help or --version to out,
  * ND_CONFIG_ERROR after printing the reason to err. */
 nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,

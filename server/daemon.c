@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "access.h"
 #include "daemon.h"
 #include "router.h"
 #include "server.h"
@@ -106,6 +107,10 @@ static enum MHD_Result send_reply(nd_request *req)
                                               : "application/json");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "frame-ancestors 'none'");
+    nd_access_cors_headers(req, resp);
     for (size_t i = 0; i < req->n_headers; i++)
         MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
     enum MHD_Result ret = MHD_queue_response(req->conn, req->status, resp);
@@ -216,6 +221,27 @@ static bool parse_body(nd_request *req, const nd_route *route)
     return true;
 }
 
+/* Once the headers are in: answers a CORS preflight, refuses a request
+ * without the API token (except on open routes), an unknown route, or a
+ * body the route cannot take; else readies the body's reading. */
+static void route_request(nd_request *req)
+{
+    bool known = false;
+    const nd_route *route = nd_route_match(req->method, req->url, req, &known);
+    req->route = route;
+    if (known && strcmp(req->method, MHD_HTTP_METHOD_OPTIONS) == 0)
+        nd_access_preflight(req);
+    else if (!(route && route->open) && !nd_access_authorized(req))
+        return;
+    else if (!route)
+        nd_reply_problem(req, known ? 405 : 404,
+                         known ? "%s is not allowed on %s"
+                               : "no route for %s %s",
+                         req->method, req->url);
+    else
+        prepare_body(req, route);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -229,16 +255,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (!req)
             return MHD_NO;
         *con_cls = req;
-        bool known = false;
-        const nd_route *route = nd_route_match(method, url, req, &known);
-        req->route = route;
-        if (!route)
-            nd_reply_problem(req, known ? 405 : 404,
-                             known ? "%s is not allowed on %s"
-                                   : "no route for %s %s",
-                             method, url);
-        else
-            prepare_body(req, route);
+        route_request(req);
         return req->replied ? send_reply(req) : MHD_YES;
     }
     if (req->replied) { /* refused: discard what still arrives */
@@ -292,9 +309,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     *con_cls = NULL;
 }
 
-/* Connections kept free for API calls beyond the event streams. */
-#define API_CONNECTIONS 256
-
 int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
 {
     struct sockaddr_in v4 = {.sin_family = AF_INET};
@@ -320,8 +334,8 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
         MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
         srv->cfg.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
         srv->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        srv->cfg.max_watchers + API_CONNECTIONS, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, srv,
+        srv->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        srv->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s port %u", srv->cfg.bind,

@@ -49,32 +49,11 @@ void nd_ds_reply_created(nd_request *req, const char *id)
     nd_reply_json(req, 201, obj);
 }
 
-/* The length of the UTF-8 sequence that starts at s, or 0 if it is not
- * one (overlong forms and surrogates included). */
-static size_t utf8_seq(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-             : s[0] >= 0xe0                 ? 3
-             : s[0] >= 0xc2 && s[0] < 0xe0  ? 2
-                                            : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) ||
-        (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) ||
-        (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return n;
-}
-
 bool nd_ds_name_check(const char *name, const char *pointer, nd_ds_error *e)
 {
     size_t chars = 0;
     for (const unsigned char *s = (const unsigned char *)name; *s; chars++) {
-        size_t n = utf8_seq(s);
+        size_t n = nd_utf8_sequence(s);
         if (n == 0 || *s < 0x20 || *s == 0x7f) {
             nd_ds_fail(e, 422, pointer, "must be UTF-8 text without control "
                                         "characters");

@@ -8,11 +8,15 @@
 
 const char *nd_query(const nd_request *req, const char *name)
 {
+    if (!req->conn)
+        return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *nd_header(const nd_request *req, const char *name)
 {
+    if (!req->conn)
+        return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
@@ -108,6 +112,36 @@ const char *nd_status_title(unsigned status)
     return "Error";
 }
 
+size_t nd_utf8_sequence(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80 ? 1 : c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3
+             : c < 0xF5 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
+        (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+        return 0;
+    return n;
+}
+
+/* Replaces each byte of text that is not valid UTF-8 with '?': a problem
+ * quotes what the client sent (a path, a CSV cell), and JSON takes only
+ * UTF-8. */
+static void utf8_scrub(char *text)
+{
+    unsigned char *s = (unsigned char *)text;
+    while (*s) {
+        size_t n = nd_utf8_sequence(s);
+        if (n == 0) {
+            *s++ = '?';
+            continue;
+        }
+        s += n;
+    }
+}
+
 static json_t *problem(unsigned status, const char *detail)
 {
     return json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
@@ -122,6 +156,7 @@ void nd_reply_problem(nd_request *req, unsigned status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    utf8_scrub(detail);
     reply_json_typed(req, status, "application/problem+json",
                      problem(status, detail));
 }
@@ -131,13 +166,18 @@ void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
 {
     char message[512], detail[640];
     vsnprintf(message, sizeof message, fmt, ap);
+    utf8_scrub(message);
     if (pointer && *pointer)
         snprintf(detail, sizeof detail, "%s: %s", pointer, message);
     else
         snprintf(detail, sizeof detail, "%s", message);
+    utf8_scrub(detail);
+    char where[256];
+    snprintf(where, sizeof where, "%s", pointer ? pointer : "");
+    utf8_scrub(where);
     json_t *p = problem(status, detail);
-    json_t *errors = json_pack("[{s:s, s:s}]", "pointer", pointer ? pointer : "",
-                               "message", message);
+    json_t *errors = json_pack("[{s:s, s:s}]", "pointer", where, "message",
+                               message);
     if (p && errors)
         json_object_set_new(p, "errors", errors);
     else

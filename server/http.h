@@ -16,7 +16,7 @@ struct MHD_Connection;
 struct nd_server;
 
 #define ND_MAX_PATH_PARAMS 4
-#define ND_MAX_HEADERS 4
+#define ND_MAX_HEADERS 6
 
 typedef struct nd_request nd_request;
 
@@ -76,10 +76,11 @@ struct nd_request {
     nd_body_source source; /* set by nd_reply_stream instead of reply */
 };
 
-/* A query-string argument, or NULL. */
+/* A query-string argument, or NULL (also for a request without a
+ * connection, as the fuzzing harnesses make). */
 const char *nd_query(const nd_request *req, const char *name);
 
-/* A request header, or NULL. */
+/* A request header, or NULL (also without a connection). */
 const char *nd_header(const nd_request *req, const char *name);
 
 /* Adds a response header (copied), e.g. Location. */
@@ -109,6 +110,12 @@ void nd_reply_invalid(nd_request *req, unsigned status, const char *pointer,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
                        const char *fmt, va_list ap);
+
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0: overlong
+ * forms, surrogates, code points past U+10FFFF and lead bytes 0xF5–0xFF
+ * are invalid, as jansson holds them. A NUL ends s like any invalid
+ * continuation. */
+size_t nd_utf8_sequence(const unsigned char *s);
 
 /* The reason phrase of an HTTP status ("Not Found"). */
 const char *nd_status_title(unsigned status);

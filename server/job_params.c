@@ -6,7 +6,6 @@
 
 #include "job_params.h"
 #include "jsonv.h"
-#include "nn_limits.h"
 
 static const char *const job_fields[] = {
     "model_id", "dataset_id",       "epochs",  "batch_size",
@@ -95,7 +94,8 @@ static bool read_stopping(nd_request *req, json_t *o, nn_train_config *cfg)
 }
 
 bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
-                        unsigned max_epochs, nn_train_config *cfg)
+                        unsigned max_epochs, unsigned max_batch,
+                        nn_train_config *cfg)
 {
     *cfg = nn_train_defaults();
     cfg->normalize = perceptron ? NN_NORM_NONE : NN_NORM_STANDARD;
@@ -107,7 +107,7 @@ bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
     if (!nd_json_allow(req, body, "", job_fields) ||
         !nd_field_uint(req, body, "", "epochs", false, 1, max_epochs,
                        &epochs) ||
-        !nd_field_uint(req, body, "", "batch_size", false, 1, NN_MAX_BATCH,
+        !nd_field_uint(req, body, "", "batch_size", false, 1, max_batch,
                        &batch) ||
         !nd_field_string(req, body, "", "normalize", false, &normalize) ||
         !nd_field_number(req, body, "", "validation_split", false, 0, 0.99,

@@ -13,10 +13,11 @@
 /* Reads the training fields of a POST /v1/jobs body into cfg, with the
  * defaults of DESIGN.md (normalize "none" for a perceptron, "standard"
  * otherwise; a random seed when none is given). A perceptron takes no
- * optimizer (400 /optimizer). max_epochs bounds /epochs. Returns false
- * once it has replied. */
+ * optimizer (400 /optimizer). max_epochs bounds /epochs and max_batch
+ * /batch_size (422 past them). Returns false once it has replied. */
 bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
-                        unsigned max_epochs, nn_train_config *cfg);
+                        unsigned max_epochs, unsigned max_batch,
+                        nn_train_config *cfg);
 
 /* The parameters as stored and shown in a job ("params"). */
 json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron);

@@ -129,9 +129,10 @@ static int exec_text(const char *sql, const char *const *args, size_t n)
 
 int nd_job_insert(const char *id, const char *model_id,
                   const char *dataset_id, const char *params_json,
-                  size_t epochs, bool perceptron, bool *busy)
+                  size_t epochs, bool perceptron, size_t max_queued,
+                  bool *busy, bool *full)
 {
-    *busy = false;
+    *busy = *full = false;
     if (nd_tx_begin())
         return -1;
     sqlite3_stmt *st = nd_prepare("SELECT 1 FROM jobs WHERE model_id = ? AND "
@@ -142,6 +143,17 @@ int nd_job_insert(const char *id, const char *model_id,
     *busy = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     if (*busy)
+        goto fail;
+    /* Counted inside the write transaction, so concurrent posts cannot
+     * overshoot the bound. */
+    st = nd_prepare("SELECT count(*) FROM jobs WHERE status = 'queued'");
+    if (!st || sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        goto fail;
+    }
+    *full = (size_t)sqlite3_column_int64(st, 0) >= max_queued;
+    sqlite3_finalize(st);
+    if (*full)
         goto fail;
     char now[ND_TIME_MAX];
     nd_now(now);

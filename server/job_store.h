@@ -24,10 +24,12 @@ json_t *nd_job_view_row(sqlite3_stmt *st);
 json_t *nd_job_view(const char *id);
 
 /* Inserts a queued job; fails with 409-worthy *busy when the model already
- * has a queued or running job. Returns 0, or −1 (store error or busy). */
+ * has a queued or running job, and with 429-worthy *full when max_queued
+ * jobs are already queued. Returns 0, or −1 (store error, busy or full). */
 int nd_job_insert(const char *id, const char *model_id,
                   const char *dataset_id, const char *params_json,
-                  size_t epochs, bool perceptron, bool *busy);
+                  size_t epochs, bool perceptron, size_t max_queued,
+                  bool *busy, bool *full);
 
 /* Claims the oldest queued job: it becomes running, attempts + 1. Writes
  * its id (and how many attempts it had) and returns 1; 0 when none is

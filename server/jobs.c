@@ -16,6 +16,10 @@
 #include "server.h"
 #include "workers.h"
 
+/* Seconds a client is told to wait when the queue is full: about how long
+ * a short job takes to free a place. */
+#define ND_QUEUE_RETRY_AFTER "10"
+
 /* Checks that model and dataset exist and fit each other; on success
  * *perceptron tells the model's kind. False once it has replied. */
 static bool check_pair(nd_request *req, const char *model_id,
@@ -61,12 +65,13 @@ void jobs_create(nd_request *req)
 {
     const char *model_id = NULL, *dataset_id = NULL;
     json_t *b = req->json;
-    bool perceptron = false, busy = false;
+    bool perceptron = false, busy = false, full = false;
     nn_train_config cfg;
     if (!nd_field_string(req, b, "", "model_id", true, &model_id) ||
         !nd_field_string(req, b, "", "dataset_id", true, &dataset_id) ||
         !check_pair(req, model_id, dataset_id, &perceptron) ||
         !nd_job_params_read(req, b, perceptron, req->srv->cfg.max_epochs,
+                            req->srv->cfg.max_batch,
                             &cfg))
         return;
     char id[ND_ID_MAX], *params = NULL;
@@ -75,9 +80,18 @@ void jobs_create(nd_request *req)
     params = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
     int rc = params ? nd_job_insert(id, model_id, dataset_id, params,
-                                    cfg.epochs, perceptron, &busy)
+                                    cfg.epochs, perceptron,
+                                    req->srv->cfg.max_queued_jobs, &busy,
+                                    &full)
                     : -1;
     free(params);
+    if (full) {
+        nd_reply_problem(req, 429, "the queue already holds %u jobs; retry "
+                                   "once some have started",
+                         req->srv->cfg.max_queued_jobs);
+        nd_reply_header(req, "Retry-After", ND_QUEUE_RETRY_AFTER);
+        return;
+    }
     if (busy) {
         nd_reply_problem(req, 409, "model %s already has a queued or running "
                                    "job; wait for it or cancel it",

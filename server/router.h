@@ -19,6 +19,7 @@ typedef struct {
     nd_handler handle;
     nd_body_kind body;
     const nd_stream *stream; /* optional: a content type read as it arrives */
+    bool open; /* served without the API token (health, the API document) */
 } nd_route;
 
 /* The route for method and path, with its {…} segments stored in

@@ -88,7 +88,6 @@ static void *worker_main(void *arg)
 {
     slot *s = arg;
     nd_workers *w = s->pool;
-    atomic_fetch_add(&w->alive, 1);
     while (!atomic_load(&w->stopping)) {
         char id[ND_ID_MAX];
         int attempts = 0;
@@ -127,9 +126,13 @@ nd_workers *nd_workers_start(struct nd_server *srv, unsigned n)
     w->pending = (unsigned)requeued;
     for (unsigned i = 0; i < n; i++) {
         slots[i].pool = w;
+        /* Counted before the thread runs, so /readyz sees every worker as
+         * soon as the server listens. */
+        atomic_fetch_add(&w->alive, 1);
         slots[i].started = pthread_create(&slots[i].thread, NULL, worker_main,
                                           &slots[i]) == 0;
         if (!slots[i].started) {
+            atomic_fetch_sub(&w->alive, 1);
             nd_workers_stop(w);
             return NULL;
         }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -223,6 +224,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
                 "Content-Type:");
     copy_header(r->location, sizeof r->location, line, "Location:");
     copy_header(r->retry_after, sizeof r->retry_after, line, "Retry-After:");
+    size_t used = strlen(r->headers);
+    snprintf(r->headers + used, sizeof r->headers - used, "%s", line);
     return len;
 }
 
@@ -249,8 +252,9 @@ static size_t on_read(char *p, size_t size, size_t n, void *user)
 /* A request; with piece ≠ 0 the body goes chunked, piece bytes at a time,
  * without a Content-Length. */
 static api_response perform(api_server *s, const char *method,
-                            const char *path, const char *content_type,
-                            const char *body, size_t len, size_t piece)
+                            const char *path, const char *const *extra,
+                            const char *content_type, const char *body,
+                            size_t len, size_t piece)
 {
     api_response r = {0};
     buffer b = {0};
@@ -266,6 +270,8 @@ static api_response perform(api_server *s, const char *method,
         headers = curl_slist_append(headers, ct);
     }
     headers = curl_slist_append(headers, "Expect:");
+    for (size_t i = 0; extra && extra[i]; i++)
+        headers = curl_slist_append(headers, extra[i]);
     if (body && piece)
         headers = curl_slist_append(headers, "Transfer-Encoding: chunked");
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -300,7 +306,48 @@ static api_response perform(api_server *s, const char *method,
 api_response api_call(api_server *s, const char *method, const char *path,
                       const char *content_type, const char *body, size_t len)
 {
-    return perform(s, method, path, content_type, body, len, 0);
+    return perform(s, method, path, NULL, content_type, body, len, 0);
+}
+
+api_response api_call_with(api_server *s, const char *method,
+                           const char *path, const char *const *headers,
+                           const char *content_type, const char *body,
+                           size_t len)
+{
+    return perform(s, method, path, headers, content_type, body, len, 0);
+}
+
+bool api_header(const api_response *r, const char *name, char *out,
+                size_t cap)
+{
+    size_t n = strlen(name);
+    for (const char *line = r->headers; *line;) {
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':') {
+            const char *v = line + n + 1;
+            while (*v == ' ')
+                v++;
+            snprintf(out, cap, "%.*s", (int)strcspn(v, "\r\n"), v);
+            return true;
+        }
+        line += strcspn(line, "\n");
+        line += *line == '\n';
+    }
+    return false;
+}
+
+long api_rss_kb(const api_server *s)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)s->pid);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    cr_assert_gt(kb, 0, "no VmRSS in %s", path);
+    return kb;
 }
 
 api_response api_call_chunked(api_server *s, const char *method,
@@ -308,7 +355,7 @@ api_response api_call_chunked(api_server *s, const char *method,
                               const char *body, size_t len, size_t piece)
 {
     cr_assert(body && piece > 0);
-    return perform(s, method, path, content_type, body, len, piece);
+    return perform(s, method, path, NULL, content_type, body, len, piece);
 }
 
 api_response api_json(api_server *s, const char *method, const char *path,

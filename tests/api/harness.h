@@ -43,6 +43,7 @@ typedef struct {
     char content_type[128];
     char location[256];
     char retry_after[32];
+    char headers[4096]; /* every response header line, as received */
 } api_response;
 
 /* Any request; body may be NULL. content_type NULL sends none. */
@@ -55,6 +56,21 @@ api_response api_call(api_server *s, const char *method, const char *path,
 api_response api_call_chunked(api_server *s, const char *method,
                               const char *path, const char *content_type,
                               const char *body, size_t len, size_t piece);
+
+/* As api_call, with more request headers: a NULL-terminated list of
+ * "Name: value" lines (or NULL). */
+api_response api_call_with(api_server *s, const char *method,
+                           const char *path, const char *const *headers,
+                           const char *content_type, const char *body,
+                           size_t len);
+
+/* The value of response header name (case-insensitive) copied into out;
+ * false when r has no such header. */
+bool api_header(const api_response *r, const char *name, char *out,
+                size_t cap);
+
+/* The server's resident memory in KiB (VmRSS of /proc/PID/status). */
+long api_rss_kb(const api_server *s);
 
 /* A request with a JSON body given as text (NULL for none). */
 api_response api_json(api_server *s, const char *method, const char *path,

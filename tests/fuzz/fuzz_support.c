@@ -1,0 +1,83 @@
+/* fuzz_support.c — see fuzz_support.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz_support.h"
+#include "store.h"
+
+static nd_server server;
+static char db_path[256];
+
+nd_server *fuzz_server(void)
+{
+    if (!server.cfg.max_rows) {
+        char *argv[] = {"fuzz", NULL};
+        nd_config_load(&server.cfg, 1, argv, stdout, stderr);
+        server.cfg.max_rows = 5000;
+        server.cfg.max_params = 100000;
+        server.cfg.max_epochs = 1000;
+    }
+    return &server;
+}
+
+static void remove_db(void)
+{
+    char path[300];
+    nd_db_close();
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s%s", db_path, suffix[i]);
+        unlink(path);
+    }
+}
+
+void fuzz_store_open(const char *harness)
+{
+    char err[256];
+    snprintf(db_path, sizeof db_path, "/tmp/neurond-fuzz-%s-%d.db", harness,
+             (int)getpid());
+    if (nd_store_open(db_path, err, sizeof err)) {
+        fprintf(stderr, "fuzz: %s\n", err);
+        abort();
+    }
+    atexit(remove_db);
+    /* Durability is not under test here; speed is. */
+    sqlite3_stmt *st = nd_prepare("PRAGMA synchronous = OFF");
+    if (st)
+        sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+void fuzz_store_reset(void)
+{
+    sqlite3_stmt *st = nd_prepare("DELETE FROM datasets");
+    if (st)
+        sqlite3_step(st);
+    sqlite3_finalize(st);
+}
+
+void fuzz_request_init(nd_request *req)
+{
+    memset(req, 0, sizeof *req);
+    req->srv = fuzz_server();
+    req->method = "POST";
+    req->url = "/fuzz";
+}
+
+void fuzz_request_free(nd_request *req)
+{
+    json_decref(req->json);
+    free(req->reply);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        free(req->headers[i][0]);
+        free(req->headers[i][1]);
+    }
+    memset(req, 0, sizeof *req);
+}
+
+json_t *fuzz_json(const uint8_t *data, size_t size)
+{
+    return json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+}
