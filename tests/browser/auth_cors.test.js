@@ -1,0 +1,99 @@
+// auth_cors.test.js — the dashboard served by one neurond drives another
+// that requires a bearer token and allows the first one's origin by CORS:
+// the page asks for the token on a 401, keeps it in sessionStorage once
+// entered, and creates and trains through the other origin.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = resolve(root, process.env.NEUROND_BIN || 'build/neurond');
+const dir = mkdtempSync(join(tmpdir(), 'neurond-cors-'));
+const TOKEN = 'browser-test-token-4f1c';
+const servers = [];
+let pageOrigin, api, context;
+
+// Starts neurond with extra flags on a free port; resolves with its URL.
+function startServer(name, extra) {
+  return new Promise((ok, fail) => {
+    const s = spawn(bin, ['--bind', '127.0.0.1', '--port', '0', '--db', join(dir, name + '.db'),
+      '--workers', '1', ...extra]);
+    servers.push(s);
+    let out = '';
+    s.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) ok(m[1]);
+    });
+    s.stderr.on('data', (b) => process.stderr.write(b));
+    s.on('exit', (code) => fail(new Error(`neurond ${name} exited (${code}): ${out}`)));
+  });
+}
+
+// The number of datasets a server holds, asked with or without the token.
+async function datasetCount(base, token) {
+  const r = await fetch(base + '/v1/datasets', token ? { headers: { Authorization: 'Bearer ' + token } } : {});
+  return r.status === 200 ? (await r.json()).items.length : r.status;
+}
+
+before(async () => {
+  pageOrigin = await startServer('page', []);
+  api = await startServer('api', ['--api-token', TOKEN, '--cors-origin', pageOrigin]);
+  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1500, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  for (const s of servers) {
+    if (s.exitCode !== null) continue;
+    const exited = new Promise((ok) => s.once('exit', (code) => ok(code)));
+    s.kill('SIGTERM');
+    assert.equal(await exited, 0, 'neurond exits 0 on SIGTERM');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the page asks for the token, keeps it, and trains on another origin', async () => {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pageOrigin + '/');
+
+  // The other origin without a token: the page says a token is needed.
+  await page.fill('#api-base', api);
+  await page.click('#conn button[type=submit]');
+  await page.waitForSelector('#error:has-text("401")');
+
+  // With it: connected, and the token stays for this tab's session.
+  await page.fill('#api-token', TOKEN);
+  await page.click('#conn button[type=submit]');
+  await page.waitForSelector('#conn-state:has-text("connected")');
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('neurond.token')), TOKEN);
+
+  await page.selectOption('#gen', 'xor');
+  await page.click('#create-dataset');
+  await page.waitForSelector('#datasets li.selected');
+  await page.click('#create-model');
+  await page.waitForSelector('#models li.selected');
+  await page.fill('#epochs', '400');
+  await page.fill('#rounds', '1');
+  await page.click('#start-job');
+  await page.waitForSelector('body[data-training="done"]', { timeout: 60000 });
+
+  // Everything went to the token server, through CORS; none to the page's.
+  assert.equal(await datasetCount(api, TOKEN), 1);
+  assert.equal(await datasetCount(api, null), 401);
+  assert.equal(await datasetCount(pageOrigin, null), 0);
+  assert.deepEqual(errors, []);
+});
