@@ -41,6 +41,15 @@ void make_model(api_server *s, const char *definition, char id[64])
     take_id(&r, 201, id);
 }
 
+void make_xor_net(api_server *s, char id[64])
+{
+    make_model(s,
+               "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4,"
+               "\"activation\":\"tanh\"},{\"units\":1,\"activation\":"
+               "\"sigmoid\"}],\"seed\":1}",
+               id);
+}
+
 void start_job(api_server *s, const char *model, const char *dataset,
                const char *extra_fmt, char id[64], unsigned arg)
 {

@@ -15,6 +15,9 @@ void make_csv(api_server *s, const char *path, const char *name,
 /* A model from a JSON definition; its id into id. */
 void make_model(api_server *s, const char *definition, char id[64]);
 
+/* A 2-4-1 network (tanh, sigmoid output, seed 1) for the XOR dataset. */
+void make_xor_net(api_server *s, char id[64]);
+
 /* POST /v1/jobs with model and dataset plus the extra fields (a printf
  * format of JSON members, with one unsigned argument); asserts 202. */
 void start_job(api_server *s, const char *model, const char *dataset,

@@ -40,19 +40,10 @@ static void teardown(void)
 
 TestSuite(events, .init = setup, .fini = teardown, .timeout = 120);
 
-static void xor_net(char id[64])
-{
-    make_model(&srv,
-               "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4,"
-               "\"activation\":\"tanh\"},{\"units\":1,\"activation\":"
-               "\"sigmoid\"}],\"seed\":1}",
-               id);
-}
-
 static void xor_job(unsigned epochs, char job[64])
 {
     char md[64];
-    xor_net(md);
+    make_xor_net(&srv, md);
     start_job(&srv, md, xor_ds, "\"epochs\":%u,\"batch_size\":4", job,
               epochs);
 }
@@ -356,7 +347,7 @@ static json_t *sampled(const char *job, const char *max, long status)
 Test(events, history_max_points_keeps_first_last_and_extremes)
 {
     char md[64], job[64];
-    xor_net(md);
+    make_xor_net(&srv, md);
     /* A high rate makes the loss jumpy: extremes inside buckets matter. */
     start_job(&srv, md, xor_ds,
               "\"epochs\":%u,\"batch_size\":1,\"optimizer\":{\"name\":"

@@ -25,15 +25,6 @@ static void teardown(void)
 
 TestSuite(job_lifecycle, .init = setup, .fini = teardown, .timeout = 120);
 
-static void xor_net(char id[64])
-{
-    make_model(&srv,
-               "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4,"
-               "\"activation\":\"tanh\"},{\"units\":1,\"activation\":"
-               "\"sigmoid\"}],\"seed\":1}",
-               id);
-}
-
 static json_t *get_job(const char *id)
 {
     char path[128];
@@ -69,7 +60,7 @@ static void wait_running(const char *id)
 Test(job_lifecycle, defaults_are_reported_and_seed_is_filled)
 {
     char md[64], job[64];
-    xor_net(md);
+    make_xor_net(&srv, md);
     start_job(&srv, md, xor_ds, "\"epochs\":%u", job, 3u);
     json_t *j = api_wait_job(&srv, job, 30);
     json_t *p = json_object_get(j, "params");
@@ -93,7 +84,7 @@ Test(job_lifecycle, defaults_are_reported_and_seed_is_filled)
 Test(job_lifecycle, busy_model_conflict_then_cancel_running)
 {
     char md[64], job[64];
-    xor_net(md);
+    make_xor_net(&srv, md);
     start_job(&srv, md, xor_ds, "\"epochs\":%u,\"batch_size\":1", job,
               1000000u);
     char body[256];
@@ -136,8 +127,8 @@ Test(job_lifecycle, busy_model_conflict_then_cancel_running)
 Test(job_lifecycle, queued_job_has_a_position_and_cancels_at_once)
 {
     char a[64], b[64], ja[64], jb[64];
-    xor_net(a);
-    xor_net(b);
+    make_xor_net(&srv, a);
+    make_xor_net(&srv, b);
     /* One worker: the first job blocks the second in the queue. */
     start_job(&srv, a, xor_ds, "\"epochs\":%u,\"batch_size\":1", ja, 1000000u);
     wait_running(ja);
@@ -164,7 +155,7 @@ Test(job_lifecycle, queued_job_has_a_position_and_cancels_at_once)
 Test(job_lifecycle, history_pages_and_clamps)
 {
     char md[64], job[64];
-    xor_net(md);
+    make_xor_net(&srv, md);
     start_job(&srv, md, xor_ds, "\"epochs\":%u", job, 1500u);
     json_decref(api_wait_job(&srv, job, 60));
     char path[160];
@@ -209,8 +200,8 @@ Test(job_lifecycle, history_pages_and_clamps)
 Test(job_lifecycle, list_filters_and_pages)
 {
     char m1[64], m2[64], j1[64], j2[64], j3[64];
-    xor_net(m1);
-    xor_net(m2);
+    make_xor_net(&srv, m1);
+    make_xor_net(&srv, m2);
     start_job(&srv, m1, xor_ds, "\"epochs\":%u", j1, 2u);
     json_decref(api_wait_job(&srv, j1, 30));
     start_job(&srv, m1, xor_ds, "\"epochs\":%u", j2, 2u);

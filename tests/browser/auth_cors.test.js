@@ -4,36 +4,15 @@
 // entered, and creates and trains through the other origin.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { startServer, stopServer, launchChromium } from './support.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = resolve(root, process.env.NEUROND_BIN || 'build/neurond');
 const dir = mkdtempSync(join(tmpdir(), 'neurond-cors-'));
 const TOKEN = 'browser-test-token-4f1c';
 const servers = [];
 let pageOrigin, api, context;
-
-// Starts neurond with extra flags on a free port; resolves with its URL.
-function startServer(name, extra) {
-  return new Promise((ok, fail) => {
-    const s = spawn(bin, ['--bind', '127.0.0.1', '--port', '0', '--db', join(dir, name + '.db'),
-      '--workers', '1', ...extra]);
-    servers.push(s);
-    let out = '';
-    s.stdout.on('data', (b) => {
-      out += b;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (m) ok(m[1]);
-    });
-    s.stderr.on('data', (b) => process.stderr.write(b));
-    s.on('exit', (code) => fail(new Error(`neurond ${name} exited (${code}): ${out}`)));
-  });
-}
 
 // The number of datasets a server holds, asked with or without the token.
 async function datasetCount(base, token) {
@@ -42,25 +21,18 @@ async function datasetCount(base, token) {
 }
 
 before(async () => {
-  pageOrigin = await startServer('page', []);
-  api = await startServer('api', ['--api-token', TOKEN, '--cors-origin', pageOrigin]);
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1500, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const page = await startServer(dir, 'page');
+  servers.push(page.process);
+  pageOrigin = page.url;
+  const other = await startServer(dir, 'api', ['--api-token', TOKEN, '--cors-origin', pageOrigin]);
+  servers.push(other.process);
+  api = other.url;
+  context = await launchChromium(dir);
 });
 
 after(async () => {
   await context?.close();
-  for (const s of servers) {
-    if (s.exitCode !== null) continue;
-    const exited = new Promise((ok) => s.once('exit', (code) => ok(code)));
-    s.kill('SIGTERM');
-    assert.equal(await exited, 0, 'neurond exits 0 on SIGTERM');
-  }
+  for (const s of servers) await stopServer(s);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,52 +5,23 @@
 // with a fresh database; Chromium is Debian's, never a downloaded one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { root, startServer, stopServer, launchChromium } from './support.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = resolve(root, process.env.NEUROND_BIN || 'build/neurond');
 const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png');
 const dir = mkdtempSync(join(tmpdir(), 'neurond-browser-'));
 let server, base, context;
 
-// Starts neurond with --port 0 and resolves with its URL once it listens.
-function startServer() {
-  return new Promise((ok, fail) => {
-    server = spawn(bin, ['--bind', '127.0.0.1', '--port', '0', '--db', join(dir, 'n.db'), '--workers', '1']);
-    let out = '';
-    server.stdout.on('data', (b) => {
-      out += b;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (m) ok(m[1]);
-    });
-    server.stderr.on('data', (b) => process.stderr.write(b));
-    server.on('exit', (code) => fail(new Error(`neurond exited (${code}): ${out}`)));
-  });
-}
-
 before(async () => {
-  base = await startServer();
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1500, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ process: server, url: base } = await startServer(dir, 'n'));
+  context = await launchChromium(dir);
 });
 
 after(async () => {
   await context?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((ok) => server.once('exit', (code) => ok(code)));
-    server.kill('SIGTERM');
-    assert.equal(await exited, 0, 'neurond exits 0 on SIGTERM');
-  }
+  await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
 });
 

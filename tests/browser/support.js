@@ -1,0 +1,48 @@
+// support.js — what the browser tests share: a real neurond on a free
+// loopback port with its own database, Debian's Chromium (never a
+// downloaded one), and a clean stop that checks neurond exits 0.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { resolve, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = resolve(root, process.env.NEUROND_BIN || 'build/neurond');
+
+// Starts neurond with its database in dir (named name.db) and extra flags;
+// resolves with { process, url } once it listens.
+export function startServer(dir, name, extra = []) {
+  return new Promise((ok, fail) => {
+    const s = spawn(bin, ['--bind', '127.0.0.1', '--port', '0', '--db', join(dir, name + '.db'),
+      '--workers', '1', ...extra]);
+    let out = '';
+    s.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m) ok({ process: s, url: m[1] });
+    });
+    s.stderr.on('data', (b) => process.stderr.write(b));
+    s.on('exit', (code) => fail(new Error(`neurond ${name} exited (${code}): ${out}`)));
+  });
+}
+
+// SIGTERM, and asserts neurond exits 0 (a clean stop).
+export async function stopServer(s) {
+  if (!s || s.exitCode !== null) return;
+  const exited = new Promise((ok) => s.once('exit', (code) => ok(code)));
+  s.kill('SIGTERM');
+  assert.equal(await exited, 0, 'neurond exits 0 on SIGTERM');
+}
+
+// Debian's Chromium, headless, with a fresh profile in dir and the flags
+// that keep it off the network it cannot reach here.
+export function launchChromium(dir) {
+  return chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1500, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
