@@ -53,20 +53,6 @@ json_t *ds_rows(api_server *s, const char *id, size_t offset, size_t limit)
     return page;
 }
 
-long long ds_int(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    cr_assert(json_is_integer(v), "no integer '%s'", key);
-    return json_integer_value(v);
-}
-
-double ds_num(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    cr_assert(json_is_number(v), "no number '%s'", key);
-    return json_number_value(v);
-}
-
 void ds_assert_strings(json_t *arr, const char *const *want)
 {
     size_t n = 0;
@@ -116,9 +102,9 @@ void ds_assert_stats(json_t *ds, size_t j, const char *name, double min,
     const char *keys[] = {"min", "max", "mean", "std"};
     double want[] = {min, max, mean, std};
     for (size_t k = 0; k < 4; k++)
-        cr_assert(near(ds_num(st, keys[k]), want[k], 1e-5),
+        cr_assert(near(api_num(st, keys[k]), want[k], 1e-5),
                   "%s of %s: %.9g, expected %.9g", keys[k], name,
-                  ds_num(st, keys[k]), want[k]);
+                  api_num(st, keys[k]), want[k]);
 }
 
 double ds_sqrt(double x)

@@ -22,12 +22,6 @@ json_t *ds_create_csv(api_server *s, const char *query, const char *csv);
  * page (the caller decrefs). */
 json_t *ds_rows(api_server *s, const char *id, size_t offset, size_t limit);
 
-/* The integer member key of o (asserted present). */
-long long ds_int(json_t *o, const char *key);
-
-/* The number member key of o (asserted present). */
-double ds_num(json_t *o, const char *key);
-
 /* Asserts that arr is a JSON array of exactly the strings of want (a
  * NULL-terminated list). */
 void ds_assert_strings(json_t *arr, const char *const *want);

@@ -395,6 +395,27 @@ const char *api_str(const api_response *r, const char *key)
     return json_string_value(v);
 }
 
+const char *api_jstr(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_string(v), "no string '%s'", key);
+    return json_string_value(v);
+}
+
+json_int_t api_int(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_integer(v), "no integer '%s'", key);
+    return json_integer_value(v);
+}
+
+double api_num(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert(json_is_number(v), "no number '%s'", key);
+    return json_number_value(v);
+}
+
 json_t *api_wait_job(api_server *s, const char *job_id, double timeout_s)
 {
     char path[128];

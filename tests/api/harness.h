@@ -85,6 +85,11 @@ void api_free(api_response *r);
 /* The string member key of r's JSON object (asserted present). */
 const char *api_str(const api_response *r, const char *key);
 
+/* Members of a JSON object, asserted present with that type. */
+const char *api_jstr(json_t *o, const char *key);
+json_int_t api_int(json_t *o, const char *key);
+double api_num(json_t *o, const char *key);
+
 /* Polls GET /v1/jobs/{id} until the job leaves queued and running, at most
  * timeout_s; returns the final job (caller decrefs). Asserts it ended. */
 json_t *api_wait_job(api_server *s, const char *job_id, double timeout_s);

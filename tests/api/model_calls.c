@@ -110,16 +110,3 @@ void mt_assert_json(json_t *v, const char *want)
     free(got);
 }
 
-const char *mt_str(json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_string(v), "no string %s", key);
-    return json_string_value(v);
-}
-
-json_int_t mt_int(json_t *obj, const char *key)
-{
-    json_t *v = json_object_get(obj, key);
-    cr_assert(json_is_integer(v), "no integer %s", key);
-    return json_integer_value(v);
-}

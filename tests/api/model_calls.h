@@ -46,9 +46,4 @@ void mt_refused(api_server *s, const char *method, const char *path,
 /* Asserts that v equals the JSON text want (reals must be written as
  * reals: 1.0, not 1). */
 void mt_assert_json(json_t *v, const char *want);
-
-/* obj[key], asserted to be a string / an integer. */
-const char *mt_str(json_t *obj, const char *key);
-json_int_t mt_int(json_t *obj, const char *key);
-
 #endif

@@ -33,9 +33,9 @@ Test(datasets, json_targets_2d)
                                  "[3, 4], [5, 6]], \"targets\": [[1, 0], "
                                  "[0, 1], [1, 1]]}");
     cr_assert_str_eq(json_string_value(json_object_get(ds, "name")), "pairs");
-    cr_assert_eq(ds_int(ds, "rows"), 3);
-    cr_assert_eq(ds_int(ds, "input_dim"), 2);
-    cr_assert_eq(ds_int(ds, "output_dim"), 2);
+    cr_assert_eq(api_int(ds, "rows"), 3);
+    cr_assert_eq(api_int(ds, "input_dim"), 2);
+    cr_assert_eq(api_int(ds, "output_dim"), 2);
     cr_assert_str_eq(json_string_value(json_object_get(ds, "task")),
                      "regression");
     ds_assert_strings(json_object_get(ds, "classes"), (const char *[]){NULL});
@@ -70,7 +70,7 @@ Test(datasets, json_targets_1d_and_feature_names)
     json_t *ds = ds_create(&srv, "{\"name\": \"line\", \"inputs\": [[0.1], "
                                  "[0.2], [0.7]], \"targets\": [0.5, 1.5, "
                                  "-2.5], \"feature_names\": [\"dose/kg\"]}");
-    cr_assert_eq(ds_int(ds, "output_dim"), 1);
+    cr_assert_eq(api_int(ds, "output_dim"), 1);
     ds_assert_strings(json_object_get(ds, "feature_names"),
                       (const char *[]){"dose/kg", NULL});
     ds_assert_strings(json_object_get(ds, "target_names"),
@@ -119,7 +119,7 @@ Test(datasets, json_integer_labels_sort_their_classes)
                      "classification");
     ds_assert_strings(json_object_get(ds, "classes"),
                       (const char *[]){"0", "1", "3", "10", NULL});
-    cr_assert_eq(ds_int(ds, "output_dim"), 4);
+    cr_assert_eq(api_int(ds, "output_dim"), 4);
     ds_assert_strings(json_object_get(ds, "target_names"),
                       (const char *[]){"label", NULL});
     ds_assert_stats(ds, 0, "x1", 1, 5, 3, ds_sqrt(2.0));
@@ -136,7 +136,7 @@ Test(datasets, json_string_labels_keep_first_appearance)
                                  "\"feature_names\": [\"fur\", \"bark\"]}");
     ds_assert_strings(json_object_get(ds, "classes"),
                       (const char *[]){"cat", "dog", "bird", NULL});
-    cr_assert_eq(ds_int(ds, "output_dim"), 3);
+    cr_assert_eq(api_int(ds, "output_dim"), 3);
     ds_assert_stats(ds, 0, "fur", 0, 1, 0.5, 0.5);
     ds_assert_stats(ds, 1, "bark", 0, 1, 0.5, 0.5);
     assert_labels(ds, (const char *[]){"cat", "dog", "cat", "bird"}, 4);
@@ -243,9 +243,9 @@ static void assert_gate(const char *gate, const double *table, size_t rows,
                         size_t inputs)
 {
     json_t *ds = generate(gate, 999, 0, 1); /* n is ignored */
-    cr_assert_eq(ds_int(ds, "rows"), (long long)rows, "%s", gate);
-    cr_assert_eq(ds_int(ds, "input_dim"), (long long)inputs, "%s", gate);
-    cr_assert_eq(ds_int(ds, "output_dim"), 1, "%s", gate);
+    cr_assert_eq(api_int(ds, "rows"), (long long)rows, "%s", gate);
+    cr_assert_eq(api_int(ds, "input_dim"), (long long)inputs, "%s", gate);
+    cr_assert_eq(api_int(ds, "output_dim"), 1, "%s", gate);
     cr_assert_str_eq(json_string_value(json_object_get(ds, "task")),
                      "regression");
     ds_assert_strings(json_object_get(ds, "target_names"),
@@ -279,9 +279,9 @@ typedef bool (*point_check)(double x, double y, int cls);
 static void assert_shape(const char *kind, point_check check)
 {
     json_t *ds = generate(kind, 60, 0, 7);
-    cr_assert_eq(ds_int(ds, "rows"), 60);
-    cr_assert_eq(ds_int(ds, "input_dim"), 2);
-    cr_assert_eq(ds_int(ds, "output_dim"), 2);
+    cr_assert_eq(api_int(ds, "rows"), 60);
+    cr_assert_eq(api_int(ds, "input_dim"), 2);
+    cr_assert_eq(api_int(ds, "output_dim"), 2);
     cr_assert_str_eq(json_string_value(json_object_get(ds, "task")),
                      "classification");
     ds_assert_strings(json_object_get(ds, "classes"),
@@ -365,7 +365,7 @@ Test(datasets, generator_defaults)
 {
     json_t *ds = ds_create(&srv, "{\"name\": \"d\", \"generator\": "
                                  "\"circle\"}");
-    cr_assert_eq(ds_int(ds, "rows"), 200);
+    cr_assert_eq(api_int(ds, "rows"), 200);
     json_t *again = ds_create(&srv, "{\"name\": \"d\", \"generator\": "
                                     "\"circle\", \"seed\": 1, \"noise\": 0}");
     cr_assert_str_eq(sha(ds), sha(again), "seed 1 and noise 0 are defaults");
@@ -399,9 +399,9 @@ Test(datasets, rows_are_paged)
     const char *id = json_string_value(json_object_get(ds, "id"));
     json_t *page = ds_rows(&srv, id, 240, 20);
     cr_assert_eq(json_array_size(json_object_get(page, "items")), 10);
-    cr_assert_eq(ds_int(page, "offset"), 240);
-    cr_assert_eq(ds_int(page, "limit"), 20);
-    cr_assert_eq(ds_int(page, "total"), 250);
+    cr_assert_eq(api_int(page, "offset"), 240);
+    cr_assert_eq(api_int(page, "limit"), 20);
+    cr_assert_eq(api_int(page, "total"), 250);
     /* row 241 is the second of the page, a class-1 point */
     cr_assert_str_eq(json_string_value(json_object_get(
                          json_array_get(json_object_get(page, "items"), 1),
@@ -410,20 +410,20 @@ Test(datasets, rows_are_paged)
     json_decref(page);
     page = ds_rows(&srv, id, 300, 5);
     cr_assert_eq(json_array_size(json_object_get(page, "items")), 0);
-    cr_assert_eq(ds_int(page, "total"), 250);
+    cr_assert_eq(api_int(page, "total"), 250);
     json_decref(page);
 
     char path[256];
     snprintf(path, sizeof path, "/v1/datasets/%s/rows", id);
     api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
     cr_assert_eq(r.status, 200);
-    cr_assert_eq(ds_int(r.json, "limit"), 100, "default limit");
-    cr_assert_eq(ds_int(r.json, "offset"), 0);
+    cr_assert_eq(api_int(r.json, "limit"), 100, "default limit");
+    cr_assert_eq(api_int(r.json, "offset"), 0);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 100);
     api_free(&r);
     snprintf(path, sizeof path, "/v1/datasets/%s/rows?limit=5000", id);
     r = api_call(&srv, "GET", path, NULL, NULL, 0);
-    cr_assert_eq(ds_int(r.json, "limit"), 1000, "clamped");
+    cr_assert_eq(api_int(r.json, "limit"), 1000, "clamped");
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 250);
     api_free(&r);
 

@@ -49,9 +49,9 @@ Test(datasets_csv, iris_has_string_labels)
     size_t len;
     char *csv = ds_read_file(api_shared_data("iris.csv"), &len);
     json_t *ds = ds_create_csv(&srv, "name=iris", csv);
-    cr_assert_eq(ds_int(ds, "rows"), 150);
-    cr_assert_eq(ds_int(ds, "input_dim"), 4);
-    cr_assert_eq(ds_int(ds, "output_dim"), 3);
+    cr_assert_eq(api_int(ds, "rows"), 150);
+    cr_assert_eq(api_int(ds, "input_dim"), 4);
+    cr_assert_eq(api_int(ds, "output_dim"), 3);
     cr_assert_str_eq(json_string_value(json_object_get(ds, "task")),
                      "classification");
     ds_assert_strings(json_object_get(ds, "classes"),
@@ -84,8 +84,8 @@ Test(datasets_csv, wine_column_with_a_slash)
     size_t len;
     char *csv = ds_read_file(api_shared_data("wine.csv"), &len);
     json_t *ds = ds_create_csv(&srv, "name=wine&target=cultivar", csv);
-    cr_assert_eq(ds_int(ds, "rows"), 178);
-    cr_assert_eq(ds_int(ds, "input_dim"), 13);
+    cr_assert_eq(api_int(ds, "rows"), 178);
+    cr_assert_eq(api_int(ds, "input_dim"), 13);
     ds_assert_strings(json_object_get(ds, "classes"),
                       (const char *[]){"class_0", "class_1", "class_2", NULL});
     json_t *names = json_object_get(ds, "feature_names");
@@ -120,7 +120,7 @@ Test(datasets_csv, quotes_crlf_and_bom)
                       (const char *[]){"first, name", "say \"hi\"", NULL});
     ds_assert_strings(json_object_get(ds, "classes"),
                       (const char *[]){"yes", "no", NULL});
-    cr_assert_eq(ds_int(ds, "rows"), 3);
+    cr_assert_eq(api_int(ds, "rows"), 3);
     ds_assert_stats(ds, 0, "first, name", 1, 5, 3, ds_sqrt(8.0 / 3));
     ds_assert_stats(ds, 1, "say \"hi\"", 2.5, 6, 12.5 / 3,
                     ds_sqrt((sq(2.5 - 12.5 / 3) + sq(4 - 12.5 / 3) +
@@ -140,8 +140,8 @@ Test(datasets_csv, several_targets_make_a_regression)
                                "a,b,c,d\n1,2,3,4\n5,6,7,8\n");
     cr_assert_str_eq(json_string_value(json_object_get(ds, "task")),
                      "regression");
-    cr_assert_eq(ds_int(ds, "input_dim"), 2);
-    cr_assert_eq(ds_int(ds, "output_dim"), 2);
+    cr_assert_eq(api_int(ds, "input_dim"), 2);
+    cr_assert_eq(api_int(ds, "output_dim"), 2);
     ds_assert_strings(json_object_get(ds, "feature_names"),
                       (const char *[]){"b", "d", NULL});
     ds_assert_strings(json_object_get(ds, "target_names"),
@@ -161,7 +161,7 @@ Test(datasets_csv, task_classification_takes_numbers_as_classes)
     json_t *ds = ds_create_csv(&srv, "name=digits&task=classification", csv);
     ds_assert_strings(json_object_get(ds, "classes"),
                       (const char *[]){"0", "1", "2", NULL});
-    cr_assert_eq(ds_int(ds, "output_dim"), 3);
+    cr_assert_eq(api_int(ds, "output_dim"), 3);
     json_t *page = ds_rows(&srv, json_string_value(json_object_get(ds, "id")),
                            0, 10);
     const char *want[] = {"2", "0", "1", "0", "2"};
@@ -176,7 +176,7 @@ Test(datasets_csv, task_classification_takes_numbers_as_classes)
     ds = ds_create_csv(&srv, "name=digits", csv);
     cr_assert_str_eq(json_string_value(json_object_get(ds, "task")),
                      "regression");
-    cr_assert_eq(ds_int(ds, "output_dim"), 1);
+    cr_assert_eq(api_int(ds, "output_dim"), 1);
     json_decref(ds);
 }
 
@@ -208,8 +208,8 @@ Test(datasets_csv, chunked_upload_of_a_few_mb)
     cr_assert_eq(r.status, 201, "%ld %s", r.status, r.body);
     json_t *ds = json_incref(r.json);
     api_free(&r);
-    cr_assert_eq(ds_int(ds, "rows"), (long long)rows);
-    cr_assert_eq(ds_int(ds, "input_dim"), 11);
+    cr_assert_eq(api_int(ds, "rows"), (long long)rows);
+    cr_assert_eq(api_int(ds, "input_dim"), 11);
     double sum = 0, sumsq = 0;
     for (size_t i = 0; i < rows; i++) {
         double v = (double)(float)((double)((i * 3) % 1000) / 10);

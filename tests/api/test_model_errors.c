@@ -230,7 +230,7 @@ Test(model_errors, predict_refuses_bad_inputs)
 {
     json_t *m = mt_create(&srv, mt_xor_net);
     char path[128];
-    snprintf(path, sizeof path, "/v1/models/%s/predict", mt_str(m, "id"));
+    snprintf(path, sizeof path, "/v1/models/%s/predict", api_jstr(m, "id"));
     mt_refused(&srv, "POST", path, "{\"inputs\": [[0, 1], [1, 1, 0]]}", 422,
                "/inputs/1");
     mt_refused(&srv, "POST", path, "{\"inputs\": [[0]]}", 422, "/inputs/0");
@@ -331,11 +331,11 @@ Test(model_limits, max_params_is_refused_before_allocating)
         mt_create(&srv, "{\"name\": \"ok\", \"inputs\": 2, \"layers\":"
                         " [{\"units\": 10, \"activation\": \"relu\"},"
                         "  {\"units\": 1, \"activation\": \"linear\"}]}");
-    cr_assert_eq(mt_int(m, "parameters"), 41);
+    cr_assert_eq(api_int(m, "parameters"), 41);
     json_decref(m);
     m = mt_create(
         &srv, "{\"name\": \"p\", \"type\": \"perceptron\", \"inputs\": 99}");
-    cr_assert_eq(mt_int(m, "parameters"), 100);
+    cr_assert_eq(api_int(m, "parameters"), 100);
     json_decref(m);
     refuse("{\"name\": \"p\", \"type\": \"perceptron\", \"inputs\": 100}", 422,
            "/outputs");
@@ -348,17 +348,17 @@ Test(model_limits, weights_views_stay_within_the_json_limit)
         mt_create(&srv, "{\"name\": \"ok\", \"inputs\": 2, \"layers\":"
                         " [{\"units\": 10, \"activation\": \"relu\"},"
                         "  {\"units\": 1, \"activation\": \"linear\"}]}");
-    json_decref(mt_get_model(&srv, mt_str(small, "id"), true));
-    json_decref(mt_export(&srv, mt_str(small, "id")));
+    json_decref(mt_get_model(&srv, api_jstr(small, "id"), true));
+    json_decref(mt_export(&srv, api_jstr(small, "id")));
     json_t *big = mt_create(&srv, "{\"name\": \"p\", \"type\": \"perceptron\","
                                   " \"inputs\": 99}");
     char path[128];
     snprintf(path, sizeof path, "/v1/models/%s?weights=true",
-             mt_str(big, "id"));
+             api_jstr(big, "id"));
     mt_refused(&srv, "GET", path, NULL, 422, "?weights");
-    snprintf(path, sizeof path, "/v1/models/%s/export", mt_str(big, "id"));
+    snprintf(path, sizeof path, "/v1/models/%s/export", api_jstr(big, "id"));
     mt_refused(&srv, "GET", path, NULL, 422, "");
-    json_decref(mt_get_model(&srv, mt_str(big, "id"), false));
+    json_decref(mt_get_model(&srv, api_jstr(big, "id"), false));
     json_decref(small);
     json_decref(big);
 }

@@ -36,24 +36,24 @@ Test(models, create_network_reports_its_definition)
               "              {\"units\": 5, \"activation\": \"relu\"},"
               "              {\"units\": 2, \"activation\": \"softmax\"}],"
               " \"loss\": \"cross_entropy\", \"init\": \"he\", \"seed\": 42}");
-    cr_assert(strncmp(mt_str(m, "id"), "md_", 3) == 0);
-    cr_assert_str_eq(mt_str(m, "name"), "iris-net");
-    cr_assert_str_eq(mt_str(m, "type"), "mlp");
-    cr_assert_eq(mt_int(m, "inputs"), 3);
-    cr_assert_eq(mt_int(m, "outputs"), 2);
+    cr_assert(strncmp(api_jstr(m, "id"), "md_", 3) == 0);
+    cr_assert_str_eq(api_jstr(m, "name"), "iris-net");
+    cr_assert_str_eq(api_jstr(m, "type"), "mlp");
+    cr_assert_eq(api_int(m, "inputs"), 3);
+    cr_assert_eq(api_int(m, "outputs"), 2);
     mt_assert_json(json_object_get(m, "layers"),
                    "[{\"units\": 4, \"activation\": \"tanh\"},"
                    " {\"units\": 5, \"activation\": \"relu\"},"
                    " {\"units\": 2, \"activation\": \"softmax\"}]");
-    cr_assert_str_eq(mt_str(m, "loss"), "cross_entropy");
-    cr_assert_str_eq(mt_str(m, "init"), "he");
-    cr_assert_eq(mt_int(m, "seed"), 42);
+    cr_assert_str_eq(api_jstr(m, "loss"), "cross_entropy");
+    cr_assert_str_eq(api_jstr(m, "init"), "he");
+    cr_assert_eq(api_int(m, "seed"), 42);
     /* Σ in·out + out = 3·4+4 + 4·5+5 + 5·2+2 */
-    cr_assert_eq(mt_int(m, "parameters"), 16 + 25 + 12);
+    cr_assert_eq(api_int(m, "parameters"), 16 + 25 + 12);
     cr_assert(json_is_false(json_object_get(m, "trained")));
-    cr_assert_eq(strlen(mt_str(m, "created_at")), 27); /* …:00.000000Z */
-    cr_assert_str_eq(mt_str(m, "created_at"), mt_str(m, "updated_at"));
-    json_t *again = mt_get_model(&srv, mt_str(m, "id"), false);
+    cr_assert_eq(strlen(api_jstr(m, "created_at")), 27); /* …:00.000000Z */
+    cr_assert_str_eq(api_jstr(m, "created_at"), api_jstr(m, "updated_at"));
+    json_t *again = mt_get_model(&srv, api_jstr(m, "id"), false);
     cr_assert(json_equal(m, again), "GET differs from the 201 body");
     json_decref(again);
     json_decref(m);
@@ -64,15 +64,15 @@ Test(models, create_network_fills_in_defaults)
     json_t *m =
         mt_create(&srv, "{\"name\": \"d\", \"inputs\": 2, \"layers\":"
                         " [{\"units\": 1, \"activation\": \"sigmoid\"}]}");
-    cr_assert_str_eq(mt_str(m, "type"), "mlp");
-    cr_assert_str_eq(mt_str(m, "loss"), "mse");
-    cr_assert_str_eq(mt_str(m, "init"), "xavier");
-    json_int_t seed = mt_int(m, "seed");
+    cr_assert_str_eq(api_jstr(m, "type"), "mlp");
+    cr_assert_str_eq(api_jstr(m, "loss"), "mse");
+    cr_assert_str_eq(api_jstr(m, "init"), "xavier");
+    json_int_t seed = api_int(m, "seed");
     cr_assert(seed >= 0 && seed < (json_int_t)1 << 53, "seed %lld",
               (long long)seed);
     mt_assert_json(json_object_get(m, "layers"),
                    "[{\"units\": 1, \"activation\": \"sigmoid\", \"k\": 1.0}]");
-    cr_assert_eq(mt_int(m, "parameters"), 3);
+    cr_assert_eq(api_int(m, "parameters"), 3);
     json_decref(m);
 }
 
@@ -80,14 +80,14 @@ Test(models, create_perceptron_starts_at_zero)
 {
     json_t *m = mt_create(&srv, "{\"name\": \"p\", \"type\": \"perceptron\","
                                 " \"inputs\": 3}");
-    cr_assert_str_eq(mt_str(m, "type"), "perceptron");
-    cr_assert_str_eq(mt_str(m, "activation"), "step");
-    cr_assert_eq(mt_int(m, "outputs"), 1);
-    cr_assert_eq(mt_int(m, "parameters"), 4);
-    cr_assert_str_eq(mt_str(m, "init"), "zeros");
+    cr_assert_str_eq(api_jstr(m, "type"), "perceptron");
+    cr_assert_str_eq(api_jstr(m, "activation"), "step");
+    cr_assert_eq(api_int(m, "outputs"), 1);
+    cr_assert_eq(api_int(m, "parameters"), 4);
+    cr_assert_str_eq(api_jstr(m, "init"), "zeros");
     cr_assert(json_is_null(json_object_get(m, "seed")));
     cr_assert_null(json_object_get(m, "loss"));
-    json_t *w = mt_get_model(&srv, mt_str(m, "id"), true);
+    json_t *w = mt_get_model(&srv, api_jstr(m, "id"), true);
     mt_assert_json(json_object_get(w, "weights"),
                    "[{\"W\": [[0.0], [0.0], [0.0]], \"b\": [0.0]}]");
     json_decref(w);
@@ -96,9 +96,9 @@ Test(models, create_perceptron_starts_at_zero)
     m = mt_create(&srv,
                   "{\"name\": \"p2\", \"type\": \"perceptron\", \"inputs\": 3,"
                   " \"activation\": \"sign\", \"outputs\": 2}");
-    cr_assert_str_eq(mt_str(m, "activation"), "sign");
-    cr_assert_eq(mt_int(m, "outputs"), 2);
-    cr_assert_eq(mt_int(m, "parameters"), 8);
+    cr_assert_str_eq(api_jstr(m, "activation"), "sign");
+    cr_assert_eq(api_int(m, "outputs"), 2);
+    cr_assert_eq(api_int(m, "parameters"), 8);
     json_decref(m);
 }
 
@@ -108,12 +108,12 @@ Test(models, hand_weighted_nor_perceptron_computes_nor)
         &srv, "{\"name\": \"nor\", \"type\": \"perceptron\", \"inputs\": 2,"
               " \"activation\": \"step\","
               " \"weights\": [{\"W\": [[-1], [-1]], \"b\": [0.5]}]}");
-    cr_assert_str_eq(mt_str(m, "init"), "given");
-    json_t *p = mt_predict(&srv, mt_str(m, "id"), mt_truth_table);
+    cr_assert_str_eq(api_jstr(m, "init"), "given");
+    json_t *p = mt_predict(&srv, api_jstr(m, "id"), mt_truth_table);
     mt_assert_json(p, "{\"outputs\": [[1.0], [0.0], [0.0], [0.0]]}");
     json_decref(p);
     /* A perceptron exports as it is written: activation and outputs. */
-    json_t *doc = mt_export(&srv, mt_str(m, "id"));
+    json_t *doc = mt_export(&srv, api_jstr(m, "id"));
     mt_assert_json(doc, "{\"format\": \"neurond-model\", \"version\": 1,"
                         " \"name\": \"nor\", \"type\": \"perceptron\","
                         " \"inputs\": 2, \"outputs\": 1,"
@@ -123,8 +123,8 @@ Test(models, hand_weighted_nor_perceptron_computes_nor)
                         " \"normalization\": {\"kind\": \"none\"},"
                         " \"classes\": [], \"trained\": false}");
     json_t *copy = mt_import(&srv, doc);
-    cr_assert_str_eq(mt_str(copy, "type"), "perceptron");
-    p = mt_predict(&srv, mt_str(copy, "id"), mt_truth_table);
+    cr_assert_str_eq(api_jstr(copy, "type"), "perceptron");
+    p = mt_predict(&srv, api_jstr(copy, "id"), mt_truth_table);
     mt_assert_json(p, "{\"outputs\": [[1.0], [0.0], [0.0], [0.0]]}");
     json_decref(p);
     json_decref(copy);
@@ -135,13 +135,13 @@ Test(models, hand_weighted_nor_perceptron_computes_nor)
 Test(models, hand_weighted_two_layer_network_computes_xor)
 {
     json_t *m = mt_create(&srv, mt_xor_net);
-    cr_assert_str_eq(mt_str(m, "init"), "given");
+    cr_assert_str_eq(api_jstr(m, "init"), "given");
     cr_assert(json_is_null(json_object_get(m, "seed")));
-    cr_assert_eq(mt_int(m, "parameters"), 9);
-    json_t *p = mt_predict(&srv, mt_str(m, "id"), mt_truth_table);
+    cr_assert_eq(api_int(m, "parameters"), 9);
+    json_t *p = mt_predict(&srv, api_jstr(m, "id"), mt_truth_table);
     mt_assert_json(p, "{\"outputs\": [[0.0], [1.0], [1.0], [0.0]]}");
     json_decref(p);
-    json_t *w = mt_get_model(&srv, mt_str(m, "id"), true);
+    json_t *w = mt_get_model(&srv, api_jstr(m, "id"), true);
     mt_assert_json(json_object_get(w, "weights"),
                    "[{\"W\": [[1.0, 1.0], [1.0, 1.0]], \"b\": [-0.5, -1.5]},"
                    " {\"W\": [[1.0], [-1.0]], \"b\": [-0.5]}]");
@@ -166,7 +166,7 @@ Test(models, sigmoid_k_and_leaky_alpha_round_trip_and_apply)
                    "  \"alpha\": 0.2},"
                    " {\"units\": 1, \"activation\": \"sigmoid\", \"k\": 2.5}]");
     /* x = −1: leaky gives −0.2, then 1/(1+e^(−2.5·−0.2)) = σ(−0.5). */
-    json_t *p = mt_predict(&srv, mt_str(m, "id"), "[[-1], [2]]");
+    json_t *p = mt_predict(&srv, api_jstr(m, "id"), "[[-1], [2]]");
     json_t *out = json_object_get(p, "outputs");
     double y0 = json_real_value(json_array_get(json_array_get(out, 0), 0));
     double y1 = json_real_value(json_array_get(json_array_get(out, 1), 0));
@@ -188,8 +188,8 @@ Test(models, seed_fixes_the_initial_weights)
     for (int i = 0; i < 3; i++) {
         snprintf(body, sizeof body, fmt, "uniform", seeds[i]);
         json_t *m = mt_create(&srv, body);
-        cr_assert_eq(mt_int(m, "seed"), seeds[i]);
-        json_t *full = mt_get_model(&srv, mt_str(m, "id"), true);
+        cr_assert_eq(api_int(m, "seed"), seeds[i]);
+        json_t *full = mt_get_model(&srv, api_jstr(m, "id"), true);
         w[i] = json_incref(json_object_get(full, "weights"));
         json_decref(full);
         json_decref(m);
@@ -212,7 +212,7 @@ Test(models, name_counts_characters_not_bytes)
              "{\"name\": \"%s\", \"type\": \"perceptron\", \"inputs\": 1}",
              name);
     json_t *m = mt_create(&srv, body);
-    cr_assert_str_eq(mt_str(m, "name"), name);
+    cr_assert_str_eq(api_jstr(m, "name"), name);
     json_decref(m);
     snprintf(body, sizeof body,
              "{\"name\": \"%s!\", \"type\": \"perceptron\", \"inputs\": 1}",
@@ -229,7 +229,7 @@ static void page_names(json_t *page, char *out, size_t cap)
     json_array_foreach(json_object_get(page, "items"), i, item)
     {
         size_t n = strlen(out);
-        snprintf(out + n, cap - n, "%s%s", n ? " " : "", mt_str(item, "name"));
+        snprintf(out + n, cap - n, "%s%s", n ? " " : "", api_jstr(item, "name"));
     }
 }
 
@@ -272,7 +272,7 @@ Test(models, get_delete_and_unknown_ids)
 {
     json_t *m = mt_create(&srv, mt_xor_net);
     char path[128], predict_path[160];
-    snprintf(path, sizeof path, "/v1/models/%s", mt_str(m, "id"));
+    snprintf(path, sizeof path, "/v1/models/%s", api_jstr(m, "id"));
     snprintf(predict_path, sizeof predict_path, "%s/predict", path);
     mt_refused(&srv, "GET", "/v1/models/md_aaaaaaaaaaaaaaaaaaaaaaaaaa", NULL,
                404, NULL);
@@ -308,22 +308,22 @@ Test(models, export_then_import_predicts_identically)
               " \"loss\": \"cross_entropy\"}");
     static const char inputs[] =
         "[[0.1, -0.7], [1.5, 2.25], [-3, 0.333], [0, 0], [1e-3, 42]]";
-    json_t *before = mt_predict(&srv, mt_str(m, "id"), inputs);
-    json_t *doc = mt_export(&srv, mt_str(m, "id"));
-    cr_assert_str_eq(mt_str(doc, "format"), "neurond-model");
-    cr_assert_eq(mt_int(doc, "version"), 1);
+    json_t *before = mt_predict(&srv, api_jstr(m, "id"), inputs);
+    json_t *doc = mt_export(&srv, api_jstr(m, "id"));
+    cr_assert_str_eq(api_jstr(doc, "format"), "neurond-model");
+    cr_assert_eq(api_int(doc, "version"), 1);
     cr_assert_null(json_object_get(doc, "id"));
     cr_assert_eq(json_array_size(json_object_get(doc, "weights")), 3);
 
     json_t *copy = mt_import(&srv, doc);
-    cr_assert_str_neq(mt_str(copy, "id"), mt_str(m, "id"));
-    cr_assert_str_eq(mt_str(copy, "init"), "given");
-    cr_assert_eq(mt_int(copy, "parameters"), mt_int(m, "parameters"));
+    cr_assert_str_neq(api_jstr(copy, "id"), api_jstr(m, "id"));
+    cr_assert_str_eq(api_jstr(copy, "init"), "given");
+    cr_assert_eq(api_int(copy, "parameters"), api_int(m, "parameters"));
     cr_assert(json_equal(json_object_get(copy, "layers"),
                          json_object_get(m, "layers")));
-    json_t *after = mt_predict(&srv, mt_str(copy, "id"), inputs);
+    json_t *after = mt_predict(&srv, api_jstr(copy, "id"), inputs);
     cr_assert(json_equal(before, after), "predictions differ after import");
-    json_t *doc2 = mt_export(&srv, mt_str(copy, "id"));
+    json_t *doc2 = mt_export(&srv, api_jstr(copy, "id"));
     cr_assert(json_equal(doc, doc2), "the re-export differs");
     json_decref(doc2);
     json_decref(after);
@@ -339,17 +339,17 @@ Test(models, import_keeps_normalization_classes_and_trained)
     cr_assert_not_null(doc);
     json_t *m = mt_import(&srv, doc);
     cr_assert(json_is_true(json_object_get(m, "trained")));
-    json_t *p = mt_predict(&srv, mt_str(m, "id"), "[[3], [1], [0]]");
+    json_t *p = mt_predict(&srv, api_jstr(m, "id"), "[[3], [1], [0]]");
     mt_assert_json(p, "{\"outputs\": [[2.0], [0.0], [-1.0]],"
                       " \"labels\": [\"yes\", \"no\", \"no\"]}");
     json_decref(p);
-    json_t *w = mt_get_model(&srv, mt_str(m, "id"), true);
+    json_t *w = mt_get_model(&srv, api_jstr(m, "id"), true);
     mt_assert_json(json_object_get(w, "normalization"),
                    "{\"kind\": \"standard\", \"shift\": [1.0],"
                    " \"scale\": [0.5]}");
     mt_assert_json(json_object_get(w, "classes"), "[\"no\", \"yes\"]");
     json_decref(w);
-    json_t *again = mt_export(&srv, mt_str(m, "id"));
+    json_t *again = mt_export(&srv, api_jstr(m, "id"));
     cr_assert(json_is_true(json_object_get(again, "trained")));
     mt_assert_json(json_object_get(again, "classes"), "[\"no\", \"yes\"]");
     json_decref(again);
@@ -369,7 +369,7 @@ Test(models, predict_many_rows_in_workspace_chunks)
                               i & 1, (i >> 1) & 1);
     snprintf(inputs + n, cap - n, "]");
     char path[128];
-    snprintf(path, sizeof path, "/v1/models/%s/predict", mt_str(m, "id"));
+    snprintf(path, sizeof path, "/v1/models/%s/predict", api_jstr(m, "id"));
     char *body = malloc(cap + 16);
     snprintf(body, cap + 16, "{\"inputs\": %s}", inputs);
     api_response r = api_json(&srv, "POST", path, body);
