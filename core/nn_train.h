@@ -83,6 +83,9 @@ unsigned nn_trainer_threads(const nn_trainer *tr);
 /* Epochs completed so far (0 for a new trainer, more after a restore). */
 size_t nn_trainer_epoch(const nn_trainer *tr);
 
+/* Rows an epoch trains on: the data's rows less the validation split. */
+size_t nn_trainer_train_rows(const nn_trainer *tr);
+
 /* Trains from the next epoch up to cfg.epochs, calling cb (may be NULL)
  * after each. Ends with NN_OK (all epochs, early stop, or a converged
  * perceptron), NN_ERR_STOPPED (cb returned false), NN_ERR_DIVERGED (loss not

@@ -274,3 +274,8 @@ size_t nn_trainer_epoch(const nn_trainer *tr)
 {
     return tr->epoch;
 }
+
+size_t nn_trainer_train_rows(const nn_trainer *tr)
+{
+    return tr->n_train;
+}
