@@ -16,10 +16,11 @@ LDLIBS   := $(BLAS_LIBS) -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages each step needs; `make deps` installs the missing ones.
+# prometheus is there for promtool, which the metrics tests run.
 DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
               libcsv-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev \
               libcurl4-openssl-dev libssl-dev sqlite3 python3-yaml \
-              chromium nodejs
+              chromium nodejs prometheus
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_LOAD  := wrk curl

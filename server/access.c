@@ -10,7 +10,7 @@
 
 #define CORS_METHODS "GET, POST, DELETE, OPTIONS"
 #define CORS_HEADERS "Authorization, Content-Type, Last-Event-ID"
-#define CORS_EXPOSE "Location, Retry-After"
+#define CORS_EXPOSE "Location, Retry-After, X-Request-Id"
 #define CORS_MAX_AGE "600"
 
 /* Compares digests rather than the strings themselves, so that neither the

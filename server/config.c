@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 #include "nn_limits.h"
 #include "version.h"
 
@@ -76,6 +77,9 @@ static const opt_def options[] = {
     {"cors-origin", "NEUROND_CORS_ORIGIN",
      "comma-separated origins CORS allows", OPT_STR,
      F(cors_origin), 0, 0},
+    {"log-format", "NEUROND_LOG_FORMAT",
+     "log lines on stdout as text (logfmt) or json", OPT_STR, F(log_format),
+     0, 0},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -101,6 +105,7 @@ static void set_defaults(nd_config *c)
     c->max_queued_jobs = 1000;
     c->max_connections = 512;
     c->max_per_ip = 64;
+    strcpy(c->log_format, "text");
 }
 
 /* Replaces c->api_token with the first line of c->api_token_file; false
@@ -127,12 +132,19 @@ static bool read_token_file(nd_config *c, FILE *err)
     return true;
 }
 
-/* Checks what single options cannot: a token file, and an allowlist that
- * never holds "*" (origins are echoed exactly, one by one). */
+/* Checks what single options cannot: a token file, an allowlist that
+ * never holds "*" (origins are echoed exactly, one by one), and a log
+ * format the log knows. */
 static bool finish_config(nd_config *c, FILE *err)
 {
+    nd_log_format format;
     if (c->api_token_file[0] && !read_token_file(c, err))
         return false;
+    if (!nd_log_format_parse(c->log_format, &format)) {
+        fprintf(err, "neurond: --log-format must be text or json, not '%s'\n",
+                c->log_format);
+        return false;
+    }
     if (strchr(c->cors_origin, '*')) {
         fprintf(err, "neurond: --cors-origin lists origins exactly; '*' is "
                      "not allowed\n");

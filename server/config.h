@@ -29,6 +29,7 @@ typedef struct {
     char api_token[256];      /* --api-token, NEUROND_API_TOKEN; "" is off */
     char api_token_file[1024]; /* --api-token-file: read into api_token */
     char cors_origin[1024];   /* --cors-origin: comma-separated origins */
+    char log_format[8];       /* --log-format, NEUROND_LOG_FORMAT: text|json */
 } nd_config;
 
 typedef enum { ND_CONFIG_RUN, ND_CONFIG_EXIT_OK, ND_CONFIG_ERROR } nd_config_result;

@@ -7,11 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "access.h"
 #include "daemon.h"
+#include "log.h"
+#include "request_log.h"
 #include "router.h"
 #include "server.h"
+#include "store.h"
 
 /* Whether the request's Content-Type is `type` (parameters ignored). */
 static bool content_type_is(const char *header, const char *type)
@@ -23,17 +27,27 @@ static bool content_type_is(const char *header, const char *type)
            (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
 }
 
+/* A new request, with its X-Request-Id: the client's when sane, else a
+ * new random one ("rq_" and 26 base32 characters). */
 static nd_request *request_new(nd_server *srv, struct MHD_Connection *conn,
                                const char *method, const char *url)
 {
     nd_request *req = calloc(1, sizeof *req);
     if (!req)
         return NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    req->started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     req->srv = srv;
     req->conn = conn;
     req->method = method;
     req->url = url;
     req->body_limit = srv->cfg.max_json_bytes;
+    const char *given = nd_header(req, "X-Request-Id");
+    if (given && nd_request_id_valid(given))
+        snprintf(req->request_id, sizeof req->request_id, "%s", given);
+    else
+        nd_new_id(req->request_id, "rq_");
     return req;
 }
 
@@ -53,20 +67,30 @@ static void request_free(nd_request *req)
     free(req);
 }
 
+/* A streamed reply's source, counting the bytes it gives into its
+ * request (which outlives every read: libmicrohttpd reads no more once it
+ * reports the request completed). */
+typedef struct {
+    nd_body_source src;
+    size_t *sent;
+} counted_source;
+
 /* libmicrohttpd's reader of a streamed body, over nd_body_source. */
 static ssize_t read_source(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
-    const nd_body_source *src = cls;
-    long n = src->read(src->cls, buf, max);
+    counted_source *c = cls;
+    long n = c->src.read(c->src.cls, buf, max);
+    if (n > 0)
+        *c->sent += (size_t)n;
     return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
 }
 
 static void free_source(void *cls)
 {
-    nd_body_source *src = cls;
-    src->free(src->cls);
-    free(src);
+    counted_source *c = cls;
+    c->src.free(c->src.cls);
+    free(c);
 }
 
 /* The reply as a libmicrohttpd response, which then owns its body (and
@@ -78,9 +102,10 @@ static struct MHD_Response *response_for(nd_request *req)
             req->reply_len, req->reply, MHD_RESPMEM_MUST_FREE);
         if (resp)
             req->reply = NULL; /* owned by the response now */
+        req->bytes_sent = req->reply_len;
         return resp;
     }
-    nd_body_source *src = malloc(sizeof *src);
+    counted_source *src = malloc(sizeof *src);
     struct MHD_Response *resp =
         src ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
                                                 read_source, src, free_source)
@@ -89,7 +114,7 @@ static struct MHD_Response *response_for(nd_request *req)
         free(src);
         return NULL; /* request_free releases the source */
     }
-    *src = req->source;
+    *src = (counted_source){req->source, &req->bytes_sent};
     req->source = (nd_body_source){0};
     return resp;
 }
@@ -105,6 +130,7 @@ static enum MHD_Result send_reply(nd_request *req)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             req->content_type ? req->content_type
                                               : "application/json");
+    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
@@ -303,10 +329,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 {
     (void)cls;
     (void)conn;
-    (void)code;
-    if (*con_cls)
-        request_free(*con_cls);
+    if (!*con_cls)
+        return;
+    nd_request_finished(*con_cls, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    request_free(*con_cls);
     *con_cls = NULL;
+}
+
+/* libmicrohttpd's own messages (a connection refused past a limit, …),
+ * as log lines like every other. */
+static void on_mhd_message(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\r\n")] = '\0';
+    nd_log(ND_LOG_WARN, "http.server", msg, ND_LS("library", "microhttpd"));
 }
 
 int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
@@ -331,6 +369,7 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
     }
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_message, NULL, /* first */
         MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
         srv->cfg.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
         srv->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,

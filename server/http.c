@@ -6,6 +6,13 @@
 
 #include "http.h"
 
+bool nd_request_id_valid(const char *s)
+{
+    size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789-_.:");
+    return n > 0 && n < ND_REQUEST_ID_MAX && s[n] == '\0';
+}
+
 const char *nd_query(const nd_request *req, const char *name)
 {
     if (!req->conn)
@@ -126,10 +133,7 @@ size_t nd_utf8_sequence(const unsigned char *s)
     return n;
 }
 
-/* Replaces each byte of text that is not valid UTF-8 with '?': a problem
- * quotes what the client sent (a path, a CSV cell), and JSON takes only
- * UTF-8. */
-static void utf8_scrub(char *text)
+void nd_utf8_scrub(char *text)
 {
     unsigned char *s = (unsigned char *)text;
     while (*s) {
@@ -142,11 +146,15 @@ static void utf8_scrub(char *text)
     }
 }
 
-static json_t *problem(unsigned status, const char *detail)
+static json_t *problem(const nd_request *req, unsigned status,
+                       const char *detail)
 {
-    return json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
-                     nd_status_title(status), "status", (int)status, "detail",
-                     detail);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank",
+                          "title", nd_status_title(status), "status",
+                          (int)status, "detail", detail);
+    if (p && req->request_id[0])
+        json_object_set_new(p, "request_id", json_string(req->request_id));
+    return p;
 }
 
 void nd_reply_problem(nd_request *req, unsigned status, const char *fmt, ...)
@@ -156,9 +164,9 @@ void nd_reply_problem(nd_request *req, unsigned status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    utf8_scrub(detail);
+    nd_utf8_scrub(detail);
     reply_json_typed(req, status, "application/problem+json",
-                     problem(status, detail));
+                     problem(req, status, detail));
 }
 
 void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
@@ -166,16 +174,16 @@ void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
 {
     char message[512], detail[640];
     vsnprintf(message, sizeof message, fmt, ap);
-    utf8_scrub(message);
+    nd_utf8_scrub(message);
     if (pointer && *pointer)
         snprintf(detail, sizeof detail, "%s: %s", pointer, message);
     else
         snprintf(detail, sizeof detail, "%s", message);
-    utf8_scrub(detail);
+    nd_utf8_scrub(detail);
     char where[256];
     snprintf(where, sizeof where, "%s", pointer ? pointer : "");
-    utf8_scrub(where);
-    json_t *p = problem(status, detail);
+    nd_utf8_scrub(where);
+    json_t *p = problem(req, status, detail);
     json_t *errors = json_pack("[{s:s, s:s}]", "pointer", where, "message",
                                message);
     if (p && errors)

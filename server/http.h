@@ -17,6 +17,7 @@ struct nd_server;
 
 #define ND_MAX_PATH_PARAMS 4
 #define ND_MAX_HEADERS 6
+#define ND_REQUEST_ID_MAX 65 /* 64 characters and the NUL */
 
 typedef struct nd_request nd_request;
 
@@ -51,6 +52,8 @@ struct nd_request {
     const char *method;
     const char *url;
     const void *route; /* the nd_route matched (router.h) */
+    char request_id[ND_REQUEST_ID_MAX]; /* X-Request-Id: sent or made */
+    double started;    /* CLOCK_MONOTONIC seconds when the headers came */
     const char *params[ND_MAX_PATH_PARAMS]; /* {id} segments of the route */
     size_t n_params;
     char param_buf[256]; /* the segments' text */
@@ -74,7 +77,13 @@ struct nd_request {
     char *headers[ND_MAX_HEADERS][2];
     size_t n_headers;
     nd_body_source source; /* set by nd_reply_stream instead of reply */
+    size_t bytes_sent;     /* of the reply's body, so far */
 };
+
+/* Whether s may serve as a request's X-Request-Id as the client sent it:
+ * 1 to 64 characters of A-Z, a-z, 0-9 and "-_.:" (a UUID fits). Anything
+ * else (CR/LF, quotes, spaces, longer) is replaced by an id of ours. */
+bool nd_request_id_valid(const char *s);
 
 /* A query-string argument, or NULL (also for a request without a
  * connection, as the fuzzing harnesses make). */
@@ -99,7 +108,8 @@ void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
 void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
                      nd_body_source source);
 
-/* Replies with a problem+json of status; detail is printf-formatted. */
+/* Replies with a problem+json of status; detail is printf-formatted.
+ * Problems carry the request's id as "request_id" when it has one. */
 void nd_reply_problem(nd_request *req, unsigned status, const char *detail,
                       ...) __attribute__((format(printf, 3, 4)));
 
@@ -116,6 +126,11 @@ void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,
  * are invalid, as jansson holds them. A NUL ends s like any invalid
  * continuation. */
 size_t nd_utf8_sequence(const unsigned char *s);
+
+/* Replaces each byte of text that is not valid UTF-8 with '?': a problem
+ * or a log line quotes what the client sent (a path, a CSV cell), and
+ * JSON takes only UTF-8. */
+void nd_utf8_scrub(char *text);
 
 /* The reason phrase of an HTTP status ("Not Found"). */
 const char *nd_status_title(unsigned status);

@@ -21,6 +21,39 @@ static json_t *column_text(sqlite3_stmt *st, int i)
     return t ? json_string(t) : json_null();
 }
 
+const char *const nd_job_states[ND_JOB_STATES] = {
+    "queued", "running", "succeeded", "failed", "cancelled"};
+
+static int state_index(const char *s)
+{
+    for (int i = 0; s && i < ND_JOB_STATES; i++)
+        if (strcmp(s, nd_job_states[i]) == 0)
+            return i;
+    return -1;
+}
+
+bool nd_job_state_valid(const char *s)
+{
+    return state_index(s) >= 0;
+}
+
+int nd_job_count_states(long long counts[ND_JOB_STATES])
+{
+    memset(counts, 0, ND_JOB_STATES * sizeof *counts);
+    sqlite3_stmt *st = nd_prepare("SELECT status, count(*) FROM jobs GROUP "
+                                  "BY status");
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int i = state_index((const char *)sqlite3_column_text(st, 0));
+        if (i >= 0)
+            counts[i] = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 json_t *nd_history_view_row(sqlite3_stmt *st)
 {
     json_t *p = json_pack("{s:I, s:o, s:o, s:o, s:o, s:f}", "epoch",

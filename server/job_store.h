@@ -16,6 +16,17 @@
     "val_loss, accuracy, val_accuracy, converged, error, created_at, "       \
     "started_at, finished_at, cancel_requested, rowid"
 
+/* Every state a job can be in, in the order of its life. */
+#define ND_JOB_STATES 5
+extern const char *const nd_job_states[ND_JOB_STATES];
+
+/* Whether s names one of nd_job_states. */
+bool nd_job_state_valid(const char *s);
+
+/* How many jobs are in each state (indexed as nd_job_states) into
+ * counts. Returns 0, or −1 on a store error. */
+int nd_job_count_states(long long counts[ND_JOB_STATES]);
+
 /* The job at the current row of st (a SELECT of ND_JOB_COLUMNS) as the
  * API shows it, queue_position included while it is queued. */
 json_t *nd_job_view_row(sqlite3_stmt *st);

@@ -11,6 +11,7 @@
 #include "job_store.h"
 #include "jobs.h"
 #include "jsonv.h"
+#include "log.h"
 #include "models.h"
 #include "paging.h"
 #include "server.h"
@@ -103,6 +104,9 @@ void jobs_create(nd_request *req)
         return;
     }
     nd_workers_notify(req->srv->workers);
+    nd_log(ND_LOG_INFO, "job.queued", NULL, ND_LS("job_id", id),
+           ND_LS("model_id", model_id), ND_LS("dataset_id", dataset_id),
+           ND_LI("epochs", cfg.epochs), ND_LS("request_id", req->request_id));
     char location[64];
     snprintf(location, sizeof location, "/v1/jobs/%s", id);
     nd_reply_header(req, "Location", location);
@@ -126,17 +130,6 @@ void jobs_get(nd_request *req)
         nd_reply_json(req, 200, job);
 }
 
-static const char *const statuses[] = {"queued", "running", "succeeded",
-                                       "failed", "cancelled", NULL};
-
-static bool valid_status(const char *s)
-{
-    for (size_t i = 0; statuses[i]; i++)
-        if (strcmp(s, statuses[i]) == 0)
-            return true;
-    return false;
-}
-
 void jobs_list(nd_request *req)
 {
     size_t limit;
@@ -145,7 +138,7 @@ void jobs_list(nd_request *req)
                *model = nd_query(req, "model_id");
     if (!nd_page_args(req, "jb_", &limit, &after))
         return;
-    if (status && !valid_status(status)) {
+    if (status && !nd_job_state_valid(status)) {
         nd_reply_invalid(req, 422, "?status", "must be queued, running, "
                                               "succeeded, failed or cancelled");
         return;
@@ -262,8 +255,11 @@ void jobs_cancel(nd_request *req)
     const char *id = req->params[0];
     /* Queued first; if a worker claimed it meanwhile, it is running. */
     int rc = nd_job_cancel_queued(id);
-    if (rc == 0)
+    if (rc == 0) {
         nd_events_status(req->srv->events, id); /* cancelled: the end */
+        nd_log(ND_LOG_INFO, "job.cancelled", "cancelled while queued",
+               ND_LS("job_id", id), ND_LS("request_id", req->request_id));
+    }
     if (rc == 1)
         rc = nd_job_request_cancel(id);
     if (rc == 1) {
@@ -274,6 +270,8 @@ void jobs_cancel(nd_request *req)
         nd_reply_problem(req, 500, "cannot cancel the job");
         return;
     }
-    nd_workers_cancel(req->srv->workers, id);
+    if (nd_workers_cancel(req->srv->workers, id))
+        nd_log(ND_LOG_INFO, "job.cancel_requested", NULL, ND_LS("job_id", id),
+               ND_LS("request_id", req->request_id));
     nd_reply_json(req, 202, nd_job_view(id));
 }

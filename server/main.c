@@ -3,10 +3,27 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "server.h"
+#include "version.h"
+
+/* The start-up line; its msg names the URL, which scripts and tests read
+ * (`listening on http://HOST:PORT/ `) to find a port picked with 0. */
+static void log_listening(const nd_server *srv)
+{
+    bool v6 = strchr(srv->cfg.bind, ':') != NULL;
+    char msg[1400];
+    snprintf(msg, sizeof msg,
+             "neurond listening on http://%s%s%s:%u/ (database %s, %u workers)",
+             v6 ? "[" : "", srv->cfg.bind, v6 ? "]" : "", srv->port,
+             srv->cfg.db, srv->cfg.workers);
+    nd_log(ND_LOG_INFO, "server.started", msg, ND_LS("version", ND_VERSION),
+           ND_LS("bind", srv->cfg.bind), ND_LI("port", srv->port),
+           ND_LS("db", srv->cfg.db), ND_LI("workers", srv->cfg.workers),
+           ND_LB("api_token", srv->cfg.api_token[0] != '\0'));
+}
 
 int main(int argc, char **argv)
 {
@@ -24,22 +41,21 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    nd_log_format format = ND_LOG_TEXT;
+    nd_log_format_parse(srv.cfg.log_format, &format); /* checked by config */
+    nd_log_set_format(format);
     char err[512];
     if (nd_server_start(&srv, err, sizeof err)) {
-        fprintf(stderr, "neurond: %s\n", err);
+        nd_log(ND_LOG_ERROR, "server.start_failed", err,
+               ND_LS("version", ND_VERSION));
         return 1;
     }
-    bool v6 = strchr(srv.cfg.bind, ':') != NULL;
-    printf("neurond listening on http://%s%s%s:%u/ (database %s, %u "
-           "workers)\n",
-           v6 ? "[" : "", srv.cfg.bind, v6 ? "]" : "", srv.port, srv.cfg.db,
-           srv.cfg.workers);
-    fflush(stdout);
+    log_listening(&srv);
     int sig = 0;
     sigwait(&stop, &sig);
-    printf("neurond: %s received, stopping\n", sig == SIGINT ? "SIGINT"
-                                                             : "SIGTERM");
-    fflush(stdout);
+    nd_log(ND_LOG_INFO, "server.stopping", NULL,
+           ND_LS("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
     nd_server_stop(&srv);
+    nd_logf(ND_LOG_INFO, "server.stopped", "neurond stopped cleanly");
     return 0;
 }

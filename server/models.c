@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jsonv.h"
+#include "log.h"
 #include "model_def.h"
 #include "model_store.h"
 #include "model_view.h"
@@ -42,7 +43,8 @@ static void reply_store(nd_request *req, int result, const char *id,
                          "or wait for it to finish",
                          id);
     } else {
-        fprintf(stderr, "neurond: models: %s\n", err);
+        nd_log(ND_LOG_ERROR, "model.store_failed", err, ND_LS("model_id", id),
+               ND_LS("request_id", req->request_id));
         nd_reply_problem(req, 500, "%s", err);
     }
 }

@@ -1,6 +1,11 @@
-/* ops.c — liveness, readiness, version and the OpenAPI document. */
+/* ops.c — liveness, readiness, metrics, version and the OpenAPI
+ * document. */
 #include <stddef.h>
+#include <stdlib.h>
 
+#include "events.h"
+#include "job_store.h"
+#include "metrics.h"
 #include "ops.h"
 #include "server.h"
 #include "store.h"
@@ -28,6 +33,28 @@ void ops_readyz(nd_request *req)
                             "migrations", want, "workers", "running",
                             (int)workers, "configured",
                             (int)req->srv->cfg.workers));
+}
+
+void ops_metrics(nd_request *req)
+{
+    long long jobs[ND_JOB_STATES];
+    if (nd_job_count_states(jobs)) {
+        nd_reply_problem(req, 500, "cannot count the jobs");
+        return;
+    }
+    nd_server *srv = req->srv;
+    nd_metrics_gauges g = {nd_job_states, jobs, ND_JOB_STATES,
+                           srv->cfg.max_queued_jobs, srv->cfg.workers,
+                           nd_workers_busy(srv->workers),
+                           nd_events_watchers(srv->events)};
+    size_t len = 0;
+    char *text = nd_metrics_render(&g, &len);
+    if (!text) {
+        nd_reply_problem(req, 503, "out of memory");
+        return;
+    }
+    nd_reply_raw(req, 200, ND_METRICS_CONTENT_TYPE, text, len);
+    free(text);
 }
 
 void ops_version(nd_request *req)

@@ -7,6 +7,7 @@
 
 void ops_healthz(nd_request *req); /* GET /healthz: the process answers */
 void ops_readyz(nd_request *req);  /* GET /readyz: store and workers ready */
+void ops_metrics(nd_request *req); /* GET /metrics: Prometheus text */
 void ops_version(nd_request *req); /* GET /v1/version */
 void ops_openapi(nd_request *req); /* GET /openapi.yaml */
 

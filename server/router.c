@@ -11,6 +11,7 @@
 static const nd_route routes[] = {
     {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL, true},
     {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL, true},
+    {"GET", "/metrics", ops_metrics, ND_BODY_NONE, NULL, false},
     {"GET", "/v1/version", ops_version, ND_BODY_NONE, NULL, false},
     {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL, true},
     {"GET", "/", web_index, ND_BODY_NONE, NULL, true},

@@ -3,6 +3,8 @@
 
 #include "daemon.h"
 #include "events.h"
+#include "log.h"
+#include "metrics.h"
 #include "nn_blas.h"
 #include "server.h"
 #include "store.h"
@@ -16,7 +18,7 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     /* Training threads are libnn's; BLAS stays single-threaded inside them
      * so jobs never oversubscribe the cores. */
     nn_blas_set_threads(1);
-    if (nd_store_open(srv->cfg.db, err, errlen))
+    if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
         return -1;
     srv->events = nd_events_new(srv->cfg.max_watchers,
                                 srv->cfg.keepalive_ms);
@@ -51,8 +53,9 @@ void nd_server_stop(nd_server *srv)
     if (srv->events) {
         unsigned left = nd_events_close(srv->events, WATCHERS_GRACE_MS);
         if (left)
-            printf("neurond: %u event stream(s) still open at shutdown\n",
-                   left);
+            nd_log(ND_LOG_WARN, "server.streams_open",
+                   "event streams still open at shutdown",
+                   ND_LI("streams", left));
     }
     nd_daemon_stop(srv);
     if (srv->workers)

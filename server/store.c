@@ -9,12 +9,39 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "log.h"
+#include "metrics.h"
 #include "migrations.h"
 #include "store.h"
 
 static char db_path[1024];
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+
+/* SQLite's error log (SQLITE_CONFIG_LOG): every error any statement on
+ * any connection meets comes here, so this is where they are counted for
+ * /metrics and logged. Notices (a WAL recovered) and warnings are logged
+ * only; SQLITE_SCHEMA is retried by SQLite itself. It must not call
+ * SQLite. */
+static void on_sqlite_log(void *arg, int code, const char *msg)
+{
+    (void)arg;
+    int primary = code & 0xff;
+    if (primary == SQLITE_SCHEMA)
+        return;
+    bool error = primary != SQLITE_NOTICE && primary != SQLITE_WARNING;
+    if (error)
+        nd_metrics_sqlite_error();
+    nd_log(error ? ND_LOG_ERROR : ND_LOG_WARN,
+           error ? "sqlite.error" : "sqlite.notice", msg, ND_LI("code", code));
+}
+
+/* Before SQLite initialises, as SQLITE_CONFIG_LOG requires. */
+static void install_log(void)
+{
+    sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
+}
 
 static void close_conn(void *db)
 {
@@ -65,7 +92,7 @@ sqlite3 *nd_db(void)
     if (db)
         pthread_setspecific(conn_key, db);
     else
-        fprintf(stderr, "neurond: cannot open the database: %s\n", err);
+        nd_log(ND_LOG_ERROR, "store.open_failed", err, ND_LS("db", db_path));
     return db;
 }
 
@@ -142,6 +169,7 @@ int nd_store_open(const char *path, char *err, size_t errlen)
     }
     if (make_parent(path, err, errlen))
         return -1;
+    pthread_once(&log_once, install_log);
     snprintf(db_path, sizeof db_path, "%s", path);
     sqlite3 *db = nd_db();
     if (!db) {
@@ -201,11 +229,9 @@ sqlite3_stmt *nd_prepare(const char *sql)
 {
     sqlite3 *db = nd_db();
     sqlite3_stmt *st = NULL;
-    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "neurond: SQL error: %s\n",
-                db ? sqlite3_errmsg(db) : "no database");
+    /* A failure was logged and counted: by nd_db, or by on_sqlite_log. */
+    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return NULL;
-    }
     return st;
 }
 

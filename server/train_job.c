@@ -9,12 +9,15 @@
 #include "events.h"
 #include "job_params.h"
 #include "job_store.h"
+#include "log.h"
+#include "metrics.h"
 #include "models.h"
 #include "nn.h"
 #include "train_job.h"
 
 #define FLUSH_POINTS 256     /* history rows written per transaction, at most */
 #define FLUSH_MS 250.0       /* and at least this often */
+#define RATE_MS 250.0        /* the throughput gauge's shortest window */
 
 typedef struct {
     const nd_job_run *run;
@@ -27,6 +30,12 @@ typedef struct {
     nn_epoch_stats last;  /* the latest epoch */
     double last_event;    /* when an epoch last went live */
     bool last_published;  /* whether `last` went live */
+    size_t epochs;        /* the job's planned epochs */
+    size_t rows;          /* training rows per epoch */
+    double started;       /* when this run began training */
+    size_t samples;       /* rows trained in this run */
+    double window_start;  /* the throughput gauge's current window */
+    size_t window_samples;
 } progress;
 
 static double now_ms(void)
@@ -64,11 +73,27 @@ static void publish_last(progress *p, double t)
     p->last_published = true;
 }
 
+/* Counts an epoch's rows, and sets this worker's throughput once a window
+ * of RATE_MS has passed. */
+static void count_samples(progress *p, double t)
+{
+    nd_metrics_epoch(p->rows);
+    p->samples += p->rows;
+    p->window_samples += p->rows;
+    if (t - p->window_start < RATE_MS)
+        return;
+    nd_metrics_job_rate(p->run->worker, (double)p->window_samples * 1e3 /
+                                            (t - p->window_start));
+    p->window_start = t;
+    p->window_samples = 0;
+}
+
 static bool on_epoch(const nn_epoch_stats *st, void *user)
 {
     progress *p = user;
     p->points[p->n++].st = *st;
     double t = now_ms();
+    count_samples(p, t);
     p->last = *st;
     p->last_published = false;
     if (t - p->last_event >= ND_EVENTS_MIN_GAP_MS)
@@ -103,15 +128,45 @@ static int resume(const char *id, nn_trainer *tr, char *err, size_t errlen)
         rc = -1;
     }
     free(ck);
-    if (!rc && nn_trainer_epoch(tr) > 0)
-        printf("neurond: job %s resumes from its checkpoint at epoch %zu\n",
-               id, nn_trainer_epoch(tr));
-    fflush(stdout);
+    if (!rc && nn_trainer_epoch(tr) > 0) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "job %s resumes from its checkpoint at "
+                                  "epoch %zu", id, nn_trainer_epoch(tr));
+        nd_log(ND_LOG_INFO, "job.resumed", msg, ND_LS("job_id", id),
+               ND_LI("epoch", nn_trainer_epoch(tr)));
+    }
     if (!rc && nd_job_trim_history(id, nn_trainer_epoch(tr))) {
         snprintf(err, errlen, "cannot trim the history");
         rc = -1;
     }
     return rc;
+}
+
+/* Logs how a run of the job ended (state: succeeded, failed, cancelled or
+ * requeued) with why it failed, and what it trained; p is NULL when it
+ * failed before training. */
+static void log_end(const nd_job_run *run, const char *model_id,
+                    const char *state, const char *reason, const progress *p)
+{
+    char event[32];
+    snprintf(event, sizeof event, "job.%s", state);
+    double ms = p ? now_ms() - p->started : 0;
+    double rate = ms > 0 ? (double)p->samples * 1e3 / ms : 0;
+    nd_log(strcmp(state, "failed") == 0 ? ND_LOG_WARN : ND_LOG_INFO, event,
+           NULL, ND_LS("job_id", run->job_id), ND_LS("model_id", model_id),
+           ND_LI("epoch", p ? p->last.epoch : 0),
+           ND_LI("epochs", p ? p->epochs : 0), ND_LN("duration_ms", ms),
+           ND_LN("samples_per_s", rate),
+           ND_LN("loss", p && p->last.epoch ? p->last.loss : NAN),
+           ND_LS("reason", reason));
+}
+
+/* Records that the job failed, and why. */
+static void fail(const nd_job_run *run, const char *model_id,
+                 const char *reason, const progress *p)
+{
+    nd_job_finish(run->job_id, "failed", reason);
+    log_end(run, model_id, "failed", reason, p);
 }
 
 /* Records the end of a run that returned st. */
@@ -121,34 +176,40 @@ static void finish(const nd_job_run *run, const char *model_id,
 {
     const char *id = run->job_id;
     char msg[256];
+    nd_metrics_job_rate(run->worker, 0);
     if (p->last.epoch && !p->last_published)
         publish_last(p, now_ms()); /* the last epoch always goes live */
     if (st == NN_ERR_STOPPED && !atomic_load(run->cancel) &&
         atomic_load(run->stopping)) {
         flush(p, true); /* shutdown: keep every epoch, resume later */
         nd_job_requeue(id);
+        log_end(run, model_id, "requeued", NULL, p);
         return;
     }
     flush(p, false);
     if (p->store_failed) {
-        nd_job_finish(id, "failed", "the store refused the job's progress");
+        fail(run, model_id, "the store refused the job's progress", p);
     } else if (st == NN_OK) {
         if (nd_tx_begin() || nd_model_store(model_id, net, msg, sizeof msg) ||
             nd_job_finish(id, "succeeded", NULL) || nd_tx_commit()) {
             nd_tx_rollback();
-            nd_job_finish(id, "failed", "cannot store the trained weights");
+            fail(run, model_id, "cannot store the trained weights", p);
+        } else {
+            log_end(run, model_id, "succeeded", NULL, p);
         }
     } else if (st == NN_ERR_STOPPED) {
         nd_job_finish(id, "cancelled", "cancelled");
+        log_end(run, model_id, "cancelled", NULL, p);
     } else {
-        nd_job_finish(id, "failed", e->message);
+        fail(run, model_id, e->message, p);
     }
 }
 
-/* Trains with everything loaded; owns nothing. */
-static void train_loaded(const nd_job_run *run, const char *model_id,
-                         nn_network *net, nd_dataset *ds,
-                         nn_train_config *cfg)
+/* A trainer for the job, resumed from its checkpoint; NULL after
+ * recording why the job failed. */
+static nn_trainer *make_trainer(const nd_job_run *run, const char *model_id,
+                                nn_network *net, nd_dataset *ds,
+                                nn_train_config *cfg)
 {
     bool perceptron = net->type == NN_MODEL_PERCEPTRON;
     nn_data data = {ds->rows, ds->input_dim, ds->output_dim, ds->X, ds->Y,
@@ -160,28 +221,48 @@ static void train_loaded(const nd_job_run *run, const char *model_id,
     if (ds->n_classes &&
         nn_network_set_classes(net, (const char *const *)ds->classes,
                                ds->n_classes, &e) != NN_OK) {
-        nd_job_finish(run->job_id, "failed", e.message);
-        return;
+        fail(run, model_id, e.message, NULL);
+        return NULL;
     }
     if (nn_trainer_create(&tr, net, &data, cfg, &e) != NN_OK) {
         snprintf(msg, sizeof msg, "%s%s%s", e.message, e.field[0] ? " at " : "",
                  e.field);
-        nd_job_finish(run->job_id, "failed", msg);
-        return;
+        fail(run, model_id, msg, NULL);
+        return NULL;
     }
     if (resume(run->job_id, tr, msg, sizeof msg)) {
-        nd_job_finish(run->job_id, "failed", msg);
+        fail(run, model_id, msg, NULL);
         nn_trainer_free(tr);
-        return;
+        return NULL;
     }
-    progress *p = calloc(1, sizeof *p);
+    return tr;
+}
+
+/* Trains with everything loaded; owns nothing. */
+static void train_loaded(const nd_job_run *run, const char *model_id,
+                         nn_network *net, nd_dataset *ds,
+                         nn_train_config *cfg)
+{
+    nn_trainer *tr = make_trainer(run, model_id, net, ds, cfg);
+    progress *p = tr ? calloc(1, sizeof *p) : NULL;
     if (!p) {
-        nd_job_finish(run->job_id, "failed", "out of memory");
+        if (tr)
+            fail(run, model_id, "out of memory", NULL);
         nn_trainer_free(tr);
         return;
     }
-    *p = (progress){.run = run, .trainer = tr, .perceptron = perceptron};
-    p->last_flush = p->last_checkpoint = now_ms();
+    double t = now_ms();
+    *p = (progress){.run = run, .trainer = tr,
+                    .perceptron = net->type == NN_MODEL_PERCEPTRON,
+                    .epochs = cfg->epochs, .rows = nn_trainer_train_rows(tr),
+                    .started = t, .window_start = t, .last_flush = t,
+                    .last_checkpoint = t};
+    nd_log(ND_LOG_INFO, "job.running", NULL, ND_LS("job_id", run->job_id),
+           ND_LS("model_id", model_id), ND_LS("dataset_id", ds->id),
+           ND_LI("epochs", cfg->epochs), ND_LI("from_epoch",
+                                               nn_trainer_epoch(tr)),
+           ND_LI("rows", p->rows), ND_LI("threads", nn_trainer_threads(tr)));
+    nn_error e;
     nn_status st = nn_trainer_run(tr, on_epoch, p, NULL, &e);
     finish(run, model_id, net, p, st, &e);
     free(p);
@@ -197,13 +278,11 @@ void nd_train_job(const nd_job_run *run)
     int rc;
     if (nd_job_inputs(run->job_id, &params, &model_id, &dataset_id) ||
         !nd_job_params_parse(params, &cfg))
-        nd_job_finish(run->job_id, "failed", "the job's parameters are corrupt");
+        fail(run, model_id, "the job's parameters are corrupt", NULL);
     else if ((rc = nd_model_load(model_id, &net, err, sizeof err)))
-        nd_job_finish(run->job_id, "failed",
-                      rc > 0 ? "the model was deleted" : err);
+        fail(run, model_id, rc > 0 ? "the model was deleted" : err, NULL);
     else if ((rc = nd_dataset_load(dataset_id, &ds, err, sizeof err)))
-        nd_job_finish(run->job_id, "failed",
-                      rc > 0 ? "the dataset was deleted" : err);
+        fail(run, model_id, rc > 0 ? "the dataset was deleted" : err, NULL);
     else
         train_loaded(run, model_id, net, &ds, &cfg);
     nd_events_status(run->events, run->job_id);

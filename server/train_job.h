@@ -15,6 +15,7 @@ typedef struct {
     unsigned threads;            /* libnn training threads for this job */
     unsigned checkpoint_ms;      /* time between checkpoints */
     struct nd_events *events;    /* where epochs and state changes go live */
+    unsigned worker;             /* the worker's index, for its metrics */
 } nd_job_run;
 
 /* Trains the job (status running) until it succeeds, fails, is cancelled

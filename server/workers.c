@@ -10,6 +10,7 @@
 
 #include "events.h"
 #include "job_store.h"
+#include "log.h"
 #include "server.h"
 #include "store.h"
 #include "train_job.h"
@@ -62,9 +63,12 @@ static unsigned threads_for_job(nd_workers *w)
     return t ? t : 1;
 }
 
-static void train_claimed(slot *s, const char *id)
+static void train_claimed(slot *s, const char *id, int attempts)
 {
     nd_workers *w = s->pool;
+    unsigned index = (unsigned)(s - w->slots);
+    nd_log(ND_LOG_INFO, "job.claimed", NULL, ND_LS("job_id", id),
+           ND_LI("worker", index), ND_LI("attempt", attempts + 1));
     pthread_mutex_lock(&w->lock);
     snprintf(s->job, sizeof s->job, "%s", id);
     atomic_store(&s->cancel, false);
@@ -74,8 +78,9 @@ static void train_claimed(slot *s, const char *id)
     if (nd_job_cancel_requested(id))
         atomic_store(&s->cancel, true);
     atomic_fetch_add(&w->training, 1);
-    nd_job_run run = {s->job, &s->cancel, &w->stopping, threads_for_job(w),
-                      w->checkpoint_ms, w->events};
+    nd_job_run run = {s->job,           &s->cancel,       &w->stopping,
+                      threads_for_job(w), w->checkpoint_ms, w->events,
+                      index};
     nd_events_status(w->events, s->job); /* running */
     nd_train_job(&run);
     atomic_fetch_sub(&w->training, 1);
@@ -93,7 +98,7 @@ static void *worker_main(void *arg)
         int attempts = 0;
         int rc = nd_job_claim(id, &attempts);
         if (rc == 1)
-            train_claimed(s, id);
+            train_claimed(s, id, attempts);
         else
             wait_for_work(w);
     }
@@ -108,8 +113,9 @@ nd_workers *nd_workers_start(struct nd_server *srv, unsigned n)
     if (requeued < 0)
         return NULL;
     if (requeued > 0)
-        printf("neurond: %d interrupted job(s) queued again to resume\n",
-               requeued);
+        nd_log(ND_LOG_WARN, "job.recovered",
+               "interrupted jobs queued again to resume",
+               ND_LI("jobs", requeued));
     nd_workers *w = calloc(1, sizeof *w);
     slot *slots = calloc(n, sizeof *slots);
     if (!w || !slots) {
@@ -165,6 +171,11 @@ bool nd_workers_cancel(nd_workers *w, const char *job_id)
 unsigned nd_workers_alive(const nd_workers *w)
 {
     return atomic_load(&w->alive);
+}
+
+unsigned nd_workers_busy(const nd_workers *w)
+{
+    return atomic_load(&w->training);
 }
 
 void nd_workers_stop(nd_workers *w)

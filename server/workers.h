@@ -24,6 +24,9 @@ bool nd_workers_cancel(nd_workers *w, const char *job_id);
 /* Worker threads alive (for /readyz). */
 unsigned nd_workers_alive(const nd_workers *w);
 
+/* Workers training a job now (for /metrics). */
+unsigned nd_workers_busy(const nd_workers *w);
+
 /* Stops every worker: running jobs checkpoint and go back to `queued`, so
  * the next start resumes them. Frees w. */
 void nd_workers_stop(nd_workers *w);

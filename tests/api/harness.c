@@ -335,6 +335,13 @@ bool api_header(const api_response *r, const char *name, char *out,
     return false;
 }
 
+char *api_log(const api_server *s)
+{
+    char *log = read_file(s->log);
+    cr_assert_not_null(log, "%s: %s", s->log, strerror(errno));
+    return log;
+}
+
 long api_rss_kb(const api_server *s)
 {
     char path[64], line[256];

@@ -69,6 +69,10 @@ api_response api_call_with(api_server *s, const char *method,
 bool api_header(const api_response *r, const char *name, char *out,
                 size_t cap);
 
+/* The server's log as written so far (its stdout and stderr), malloc'd;
+ * asserted readable. */
+char *api_log(const api_server *s);
+
 /* The server's resident memory in KiB (VmRSS of /proc/PID/status). */
 long api_rss_kb(const api_server *s);
 

@@ -64,6 +64,23 @@ void start_job(api_server *s, const char *model, const char *dataset,
     take_id(&r, 202, id);
 }
 
+void start_diverging_job(api_server *s, char id[64])
+{
+    char ds[64], md[64];
+    api_response r = api_json(s, "POST", "/v1/datasets",
+                              "{\"name\":\"big\",\"inputs\":[[1],[2],[3],[4]],"
+                              "\"targets\":[1e30,2e30,3e30,4e30]}");
+    take_id(&r, 201, ds);
+    make_model(s,
+               "{\"name\":\"lin\",\"inputs\":1,\"layers\":[{\"units\":1,"
+               "\"activation\":\"linear\"}]}",
+               md);
+    start_job(s, md, ds,
+              "\"epochs\":%u,\"normalize\":\"none\",\"optimizer\":"
+              "{\"learning_rate\":1000}",
+              id, 100u);
+}
+
 void predict4(api_server *s, const char *model, float out[4])
 {
     char path[128];

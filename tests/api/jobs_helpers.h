@@ -23,6 +23,10 @@ void make_xor_net(api_server *s, char id[64]);
 void start_job(api_server *s, const char *model, const char *dataset,
                const char *extra_fmt, char id[64], unsigned arg);
 
+/* A job that diverges (a linear model fitting targets near 1e30 with a
+ * learning rate of 1000): it fails with "diverged". Its id into id. */
+void start_diverging_job(api_server *s, char id[64]);
+
 /* Predictions of a 2-input, 1-output model on the four XOR inputs. */
 void predict4(api_server *s, const char *model, float out[4]);
 

@@ -243,21 +243,8 @@ Test(job_lifecycle, list_filters_and_pages)
 
 Test(job_lifecycle, diverging_job_fails_with_reason)
 {
-    char ds[64], md[64], job[64];
-    api_response r = api_json(&srv, "POST", "/v1/datasets",
-                              "{\"name\":\"big\",\"inputs\":[[1],[2],[3],[4]],"
-                              "\"targets\":[1e30,2e30,3e30,4e30]}");
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    snprintf(ds, sizeof ds, "%s", api_str(&r, "id"));
-    api_free(&r);
-    make_model(&srv,
-               "{\"name\":\"lin\",\"inputs\":1,\"layers\":[{\"units\":1,"
-               "\"activation\":\"linear\"}]}",
-               md);
-    start_job(&srv, md, ds,
-              "\"epochs\":%u,\"normalize\":\"none\",\"optimizer\":"
-              "{\"learning_rate\":1000}",
-              job, 100u);
+    char job[64];
+    start_diverging_job(&srv, job);
     json_t *j = api_wait_job(&srv, job, 30);
     cr_assert_str_eq(status_of(j), "failed");
     cr_assert(strstr(json_string_value(json_object_get(j, "error")),
@@ -266,7 +253,7 @@ Test(job_lifecycle, diverging_job_fails_with_reason)
     json_decref(j);
     char path[160];
     snprintf(path, sizeof path, "/v1/jobs/%s/history", job);
-    r = api_call(&srv, "GET", path, NULL, NULL, 0);
+    api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
     cr_assert_eq(r.status, 200);
     cr_assert_not_null(r.json, "history stays valid JSON: %s", r.body);
     api_free(&r);
