@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 #include "jobs_helpers.h"
@@ -246,5 +247,36 @@ Test(logs, text_lines_are_logfmt_and_a_failure_has_its_reason)
     char reason[256];
     cr_assert(strstr(text(o, "reason", reason, sizeof reason), "diverged"),
               "%s", reason);
+    json_decref(lines);
+}
+
+/* Runs neurond with args, returning its exit status and output in out. */
+static int run_neurond(const char *args, char *out, size_t cap)
+{
+    const char *bin = getenv("NEUROND_BIN");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin ? bin : "build/neurond",
+             args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(logs, the_format_is_a_flag_and_a_variable)
+{
+    char out[8192];
+    cr_assert_eq(run_neurond("--help", out, sizeof out), 0);
+    cr_assert(strstr(out, "--log-format") && strstr(out, "NEUROND_LOG_FORMAT"),
+              "%s", out);
+    cr_assert_eq(run_neurond("--log-format xml", out, sizeof out), 2);
+    cr_assert(strstr(out, "--log-format must be text or json"), "%s", out);
+    setenv("NEUROND_LOG_FORMAT", "json", 1);
+    api_start(&srv, NULL);
+    unsetenv("NEUROND_LOG_FORMAT");
+    json_t *lines = log_lines(true);
+    find(lines, "server.started", "bind", "127.0.0.1");
     json_decref(lines);
 }
