@@ -96,7 +96,7 @@ $(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server
 	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/test-api: $(API_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lm -pthread
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lm -pthread
 
 $(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
