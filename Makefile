@@ -113,7 +113,8 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/
 	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
 # `make test` runs the unit tests, then the same tests under ASan + UBSan,
-# then the API tests against a real neurond — plain, then sanitized — then
+# then the spec's checks (routes against it, Redocly's lint), then the API
+# tests against a real neurond — plain, then sanitized — then
 # the dashboard in headless Chromium (tests/browser, node --test), and
 # closes with one line adding up every suite.
 LOGS := $(BUILD)/test-logs
@@ -124,6 +125,7 @@ test: deps
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
 	/usr/bin/python3 tools/check-openapi.py
+	cd tools/openapi-lint && npm ci --no-audit --no-fund --silent && npm run --silent lint
 	@$(MAKE) --no-print-directory fuzz-check
 	NEUROND_BIN=$(BUILD)/neurond sh tools/run-logged.sh $(LOGS)/api.log \
 	    $(BUILD)/test-api --jobs 2
