@@ -33,7 +33,8 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 SERVER_SRC := $(wildcard server/*.c)
 SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
               $(BUILD)/gen/web_data.c
-WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE))
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
+                web/docs/*.html web/docs/*.js web/docs/*.css web/docs/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
 SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
@@ -80,7 +81,8 @@ $(BUILD)/gen/openapi_data.c: api-docs/openapi.yaml tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh blob nd_openapi $@ $<
 
-# The dashboard (web/) is compiled in too: the binary serves it at /.
+# The dashboard (web/) is compiled in too: the binary serves it at /, and
+# the API docs (web/docs/, Swagger UI) at /docs.
 $(BUILD)/gen/web_data.c: $(WEB_FILES) tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh assets web $@ $(WEB_FILES)

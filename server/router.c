@@ -16,6 +16,8 @@ static const nd_route routes[] = {
     {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL, true},
     {"GET", "/", web_index, ND_BODY_NONE, NULL, true},
     {"GET", "/web/{file}", web_file, ND_BODY_NONE, NULL, true},
+    {"GET", "/docs", web_docs_index, ND_BODY_NONE, NULL, true},
+    {"GET", "/docs/{file}", web_docs_file, ND_BODY_NONE, NULL, true},
 
     {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv,
      false},
