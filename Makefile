@@ -87,6 +87,11 @@ $(BUILD)/gen/web_data.c: $(WEB_FILES) tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh assets web $@ $(WEB_FILES)
 
+# The spec as JSON, for the spec-walk API test (tests/api/test_spec_walk.c).
+$(BUILD)/gen/openapi.json: api-docs/openapi.yaml
+	@mkdir -p $(@D)
+	/usr/bin/python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"))' $< $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -122,16 +127,19 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/
 LOGS := $(BUILD)/test-logs
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
-	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api
+	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api \
+	    $(BUILD)/gen/openapi.json
 	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
 	/usr/bin/python3 tools/check-openapi.py
 	cd tools/openapi-lint && npm ci --no-audit --no-fund --silent && npm run --silent lint
 	@$(MAKE) --no-print-directory fuzz-check
-	NEUROND_BIN=$(BUILD)/neurond sh tools/run-logged.sh $(LOGS)/api.log \
+	NEUROND_BIN=$(BUILD)/neurond NEUROND_OPENAPI_JSON=$(BUILD)/gen/openapi.json \
+	    sh tools/run-logged.sh $(LOGS)/api.log \
 	    $(BUILD)/test-api --jobs 2
 	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
+	    NEUROND_OPENAPI_JSON=$(BUILD)/gen/openapi.json \
 	    sh tools/run-logged.sh $(LOGS)/api-asan.log $(BUILD)/test-api --jobs 2
 	@if [ -s $(BUILD)/asan/server-reports.log ]; then \
 	    echo "sanitizer reports from neurond:"; cat $(BUILD)/asan/server-reports.log; exit 1; fi
