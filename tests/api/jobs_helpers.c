@@ -35,6 +35,12 @@ void make_csv(api_server *s, const char *path, const char *name,
     take_id(&r, 201, id);
 }
 
+void make_dataset(api_server *s, const char *body, char id[64])
+{
+    api_response r = api_json(s, "POST", "/v1/datasets", body);
+    take_id(&r, 201, id);
+}
+
 void make_model(api_server *s, const char *definition, char id[64])
 {
     api_response r = api_json(s, "POST", "/v1/models", definition);
@@ -62,6 +68,15 @@ void start_job(api_server *s, const char *model, const char *dataset,
     cr_assert_eq(r.status, 202, "%ld %s", r.status, r.body);
     cr_assert(strstr(r.location, "/v1/jobs/"), "Location: %s", r.location);
     take_id(&r, 202, id);
+}
+
+void cancel_job(api_server *s, const char *job)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
+    api_response r = api_call(s, "POST", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    api_free(&r);
 }
 
 void predict4(api_server *s, const char *model, float out[4])

@@ -75,12 +75,8 @@ static void setup_data(float want[4], char busy[64])
     char xor[64], spiral[64], iris[64], model[64], job[64];
     make_generated(&srv, "xor", xor);
     make_csv(&srv, api_shared_data("iris.csv"), "iris", "species", iris);
-    api_response r = api_json(&srv, "POST", "/v1/datasets",
-                              "{\"name\":\"spiral\",\"generator\":\"spiral\","
-                              "\"n\":200000,\"noise\":0.1}");
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    snprintf(spiral, sizeof spiral, "%s", api_str(&r, "id"));
-    api_free(&r);
+    make_dataset(&srv, "{\"name\":\"spiral\",\"generator\":\"spiral\","
+                       "\"n\":200000,\"noise\":0.1}", spiral);
     make_xor_net(&srv, model);
     start_job(&srv, model, xor, "\"epochs\":%u,\"batch_size\":4,\"normalize\":"
               "\"none\",\"optimizer\":{\"name\":\"sgd\",\"learning_rate\":0.5,"
@@ -97,7 +93,7 @@ static void setup_data(float want[4], char busy[64])
                other);
     start_job(&srv, other, spiral, "\"epochs\":%u", busy, 1000000);
     for (int i = 0; i < 500; i++) {
-        r = api_call(&srv, "GET", "/v1/jobs", NULL, NULL, 0);
+        api_response r = api_call(&srv, "GET", "/v1/jobs", NULL, NULL, 0);
         bool running = strstr(r.body, "\"running\"") != NULL;
         api_free(&r);
         if (running)
@@ -119,15 +115,6 @@ static void assert_no_temp(const char *dir)
     closedir(d);
 }
 
-static void cancel(const char *job)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
-    api_response r = api_call(&srv, "POST", path, NULL, NULL, 0);
-    cr_assert_eq(r.status, 202, "%s", r.body);
-    api_free(&r);
-}
-
 Test(backup, route_copy_while_training_serves_the_same_predictions)
 {
     const char *args[] = {"--checkpoint-ms", "20", NULL};
@@ -146,7 +133,7 @@ Test(backup, route_copy_while_training_serves_the_same_predictions)
     cr_assert(strstr(disp, "attachment; filename=\"neurond-"), "%s", disp);
     cr_assert(memcmp(r.body, "SQLite format 3", 16) == 0);
     assert_no_temp(srv.dir);
-    cancel(busy);
+    cancel_job(&srv, busy);
 
     api_server copy;
     api_prepare(&copy);
@@ -184,7 +171,7 @@ Test(backup, cli_copies_the_database_of_a_running_server)
     cr_assert_eq(stat(target, &sb), 0);
     cr_assert_eq(sb.st_mode & 0777, 0600, "a copy of the data is private");
     assert_no_temp(srv.dir);
-    cancel(busy);
+    cancel_job(&srv, busy);
 }
 
 /* Asserts `neurond ARGS` exits with status and prints want. */
