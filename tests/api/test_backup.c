@@ -205,6 +205,9 @@ Test(backup, cli_errors)
     cli_fails("backup", 2, "usage: neurond [--db FILE] backup FILE");
     cli_fails("backup a b", 2, "usage");
     cli_fails("restore x", 2, "unexpected argument 'restore'");
+    char help[16384];
+    cr_assert_eq(api_cli("--help", help, sizeof help), 0);
+    cr_assert(strstr(help, "neurond [--db FILE] backup FILE"), "%s", help);
     assert_no_temp(srv.dir);
     api_response r = api_call(&srv, "GET", "/v1/datasets", NULL, NULL, 0);
     cr_assert_eq(json_array_size(json_object_get(r.json, "items")), 1,
