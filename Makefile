@@ -34,7 +34,8 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 SERVER_SRC := $(wildcard server/*.c)
 SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
               $(BUILD)/gen/web_data.c
-WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE))
+WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
+                web/docs/*.html web/docs/*.js web/docs/*.css web/docs/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
 SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
@@ -81,10 +82,16 @@ $(BUILD)/gen/openapi_data.c: api-docs/openapi.yaml tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh blob nd_openapi $@ $<
 
-# The dashboard (web/) is compiled in too: the binary serves it at /.
+# The dashboard (web/) is compiled in too: the binary serves it at /, and
+# the API docs (web/docs/, Swagger UI) at /docs.
 $(BUILD)/gen/web_data.c: $(WEB_FILES) tools/embed.sh
 	@mkdir -p $(@D)
 	sh tools/embed.sh assets web $@ $(WEB_FILES)
+
+# The spec as JSON, for the spec-walk API test (tests/api/test_spec_walk.c).
+$(BUILD)/gen/openapi.json: api-docs/openapi.yaml
+	@mkdir -p $(@D)
+	/usr/bin/python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"))' $< $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -97,7 +104,7 @@ $(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server
 	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/test-api: $(API_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lm -pthread
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lm -pthread
 
 $(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
@@ -114,21 +121,26 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/
 	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
 # `make test` runs the unit tests, then the same tests under ASan + UBSan,
-# then the API tests against a real neurond — plain, then sanitized — then
+# then the spec's checks (routes against it, Redocly's lint), then the API
+# tests against a real neurond — plain, then sanitized — then
 # the dashboard in headless Chromium (tests/browser, node --test), and
 # closes with one line adding up every suite.
 LOGS := $(BUILD)/test-logs
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
-	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api
+	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api \
+	    $(BUILD)/gen/openapi.json
 	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
 	/usr/bin/python3 tools/check-openapi.py
+	cd tools/openapi-lint && npm ci --no-audit --no-fund --silent && npm run --silent lint
 	@$(MAKE) --no-print-directory fuzz-check
-	NEUROND_BIN=$(BUILD)/neurond sh tools/run-logged.sh $(LOGS)/api.log \
+	NEUROND_BIN=$(BUILD)/neurond NEUROND_OPENAPI_JSON=$(BUILD)/gen/openapi.json \
+	    sh tools/run-logged.sh $(LOGS)/api.log \
 	    $(BUILD)/test-api --jobs 2
 	NEUROND_BIN=$(BUILD)/asan/neurond NEUROND_REPORTS=$(BUILD)/asan/server-reports.log \
+	    NEUROND_OPENAPI_JSON=$(BUILD)/gen/openapi.json \
 	    sh tools/run-logged.sh $(LOGS)/api-asan.log $(BUILD)/test-api --jobs 2
 	@if [ -s $(BUILD)/asan/server-reports.log ]; then \
 	    echo "sanitizer reports from neurond:"; cat $(BUILD)/asan/server-reports.log; exit 1; fi

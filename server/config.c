@@ -153,6 +153,26 @@ static bool finish_config(nd_config *c, FILE *err)
     return true;
 }
 
+/* The command after the options: only `backup FILE`. */
+static nd_config_result command(nd_config *c, int argc, char **argv,
+                                FILE *err)
+{
+    if (strcmp(argv[0], "backup") != 0) {
+        fprintf(err, "neurond: unexpected argument '%s'\n", argv[0]);
+        return ND_CONFIG_ERROR;
+    }
+    if (argc != 2 || !argv[1][0]) {
+        fprintf(err, "neurond: usage: neurond [--db FILE] backup FILE\n");
+        return ND_CONFIG_ERROR;
+    }
+    if (strlen(argv[1]) >= sizeof c->backup_to) {
+        fprintf(err, "neurond: backup: file name too long\n");
+        return ND_CONFIG_ERROR;
+    }
+    strcpy(c->backup_to, argv[1]);
+    return ND_CONFIG_BACKUP;
+}
+
 /* Stores text into the option's field; false with a message on a bad
  * value. */
 static bool assign(nd_config *c, const opt_def *o, const char *text,
@@ -188,11 +208,17 @@ void nd_config_usage(FILE *out)
     nd_config d;
     set_defaults(&d);
     fprintf(out,
-            "usage: neurond [options]\n\n"
+            "usage: neurond [options]\n"
+            "       neurond [--db FILE] backup FILE\n\n"
             "neurond is a neural-network training server: an HTTP API "
-            "(see /openapi.yaml)\n"
-            "for datasets, models, training jobs and predictions, "
+            "(see /openapi.yaml,\n"
+            "/docs) for datasets, models, training jobs and predictions, "
             "stored in SQLite.\n\n"
+            "`backup FILE` copies the database to FILE and exits: a "
+            "consistent snapshot,\n"
+            "taken while a server may be running on it, written "
+            "atomically (POST\n"
+            "/v1/admin/backup streams the same copy over HTTP).\n\n"
             "Each option can also be set by its environment variable; a flag "
             "wins.\n\n");
     for (size_t i = 0; i < N_OPTIONS; i++) {
@@ -250,9 +276,7 @@ nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
         if (!assign(cfg, &options[c], optarg, from, err))
             return ND_CONFIG_ERROR;
     }
-    if (optind < argc) {
-        fprintf(err, "neurond: unexpected argument '%s'\n", argv[optind]);
-        return ND_CONFIG_ERROR;
-    }
+    if (optind < argc)
+        return command(cfg, argc - optind, argv + optind, err);
     return finish_config(cfg, err) ? ND_CONFIG_RUN : ND_CONFIG_ERROR;
 }

@@ -30,14 +30,21 @@ typedef struct {
     char api_token_file[1024]; /* --api-token-file: read into api_token */
     char cors_origin[1024];   /* --cors-origin: comma-separated origins */
     char log_format[8];       /* --log-format, NEUROND_LOG_FORMAT: text|json */
+    char backup_to[1024];     /* FILE of `neurond backup FILE` */
 } nd_config;
 
-typedef enum { ND_CONFIG_RUN, ND_CONFIG_EXIT_OK, ND_CONFIG_ERROR } nd_config_result;
+typedef enum {
+    ND_CONFIG_RUN,    /* start the server */
+    ND_CONFIG_BACKUP, /* `neurond backup FILE`: copy cfg->db to backup_to */
+    ND_CONFIG_EXIT_OK,
+    ND_CONFIG_ERROR
+} nd_config_result;
 
 /* Fills cfg from defaults, then the environment, then argv (flags win);
  * a token file, when named, replaces api_token with its first line.
- * Returns ND_CONFIG_EXIT_OK after printing --help or --version to out,
- * ND_CONFIG_ERROR after printing the reason to err. */
+ * Returns ND_CONFIG_BACKUP for the command `backup FILE` (among the
+ * options, in any order), ND_CONFIG_EXIT_OK after printing --help or
+ * --version to out, ND_CONFIG_ERROR after printing the reason to err. */
 nd_config_result nd_config_load(nd_config *cfg, int argc, char **argv,
                                 FILE *out, FILE *err);
 

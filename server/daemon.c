@@ -107,7 +107,10 @@ static struct MHD_Response *response_for(nd_request *req)
     }
     counted_source *src = malloc(sizeof *src);
     struct MHD_Response *resp =
-        src ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384,
+        src ? MHD_create_response_from_callback(req->source.length
+                                                    ? req->source.length
+                                                    : MHD_SIZE_UNKNOWN,
+                                                16384,
                                                 read_source, src, free_source)
             : NULL;
     if (!resp) {

@@ -44,6 +44,8 @@ typedef struct {
     long (*read)(void *cls, char *buf, size_t max);
     void (*free)(void *cls);
     void *cls;
+    size_t length; /* the body's size when known (sent as Content-Length);
+                      0: unknown, sent chunked */
 } nd_body_source;
 
 struct nd_request {

@@ -1,6 +1,7 @@
 /* router.c — every route of the HTTP API, and matching a request to one. */
 #include <string.h>
 
+#include "admin.h"
 #include "datasets.h"
 #include "jobs.h"
 #include "models.h"
@@ -16,6 +17,8 @@ static const nd_route routes[] = {
     {"GET", "/openapi.yaml", ops_openapi, ND_BODY_NONE, NULL, true},
     {"GET", "/", web_index, ND_BODY_NONE, NULL, true},
     {"GET", "/web/{file}", web_file, ND_BODY_NONE, NULL, true},
+    {"GET", "/docs", web_docs_index, ND_BODY_NONE, NULL, true},
+    {"GET", "/docs/{file}", web_docs_file, ND_BODY_NONE, NULL, true},
 
     {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv,
      false},
@@ -39,6 +42,8 @@ static const nd_route routes[] = {
     {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL, false},
     {"GET", "/v1/jobs/{id}/events", jobs_events, ND_BODY_NONE, NULL, false},
     {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL, false},
+
+    {"POST", "/v1/admin/backup", admin_backup, ND_BODY_NONE, NULL, false},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
 

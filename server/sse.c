@@ -268,5 +268,5 @@ void jobs_events(nd_request *req)
     append_status(s);
     begin_replay(s); /* after the status: a final job has all its epochs */
     nd_reply_stream(req, 200, "text/event-stream",
-                    (nd_body_source){sse_read, sse_free, s});
+                    (nd_body_source){sse_read, sse_free, s, 0});
 }

@@ -1,4 +1,4 @@
-/* web.c — serving the embedded dashboard files (see web.h). Embedding
+/* web.c — serving the embedded dashboard and docs files (see web.h). Embedding
  * means the binary never depends on where it is started from, and the
  * files match the build that serves the API they call. */
 #include <string.h>
@@ -45,15 +45,31 @@ void web_index(nd_request *req)
     serve(req, "/index.html");
 }
 
-void web_file(nd_request *req)
+/* Replies with the asset named by the route's {file} under folder ("" for
+ * web/, "/docs" for web/docs/), or 404. The segment holds no '/', so a
+ * file of another folder is never reached. */
+static void serve_in(nd_request *req, const char *folder)
 {
     char path[200];
-    size_t n = strlen(req->params[0]);
-    if (n + 2 > sizeof path) {
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", folder,
+                         req->params[0]) >= sizeof path) {
         nd_reply_problem(req, 404, "no such file in the dashboard");
         return;
     }
-    path[0] = '/';
-    memcpy(path + 1, req->params[0], n + 1);
     serve(req, path);
+}
+
+void web_file(nd_request *req)
+{
+    serve_in(req, "");
+}
+
+void web_docs_index(nd_request *req)
+{
+    serve(req, "/docs/index.html");
+}
+
+void web_docs_file(nd_request *req)
+{
+    serve_in(req, "/docs");
 }

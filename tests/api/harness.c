@@ -95,14 +95,36 @@ static void spawn(api_server *s, const char *const *extra)
     cr_assert_fail("neurond did not start within 10 s");
 }
 
-void api_start(api_server *s, const char *const *extra)
+void api_prepare(api_server *s)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/neurond-test-XXXXXX");
     cr_assert_not_null(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
     snprintf(s->db, sizeof s->db, "%s/neurond.db", s->dir);
     snprintf(s->log, sizeof s->log, "%s/neurond.log", s->dir);
+}
+
+void api_start(api_server *s, const char *const *extra)
+{
+    api_prepare(s);
     spawn(s, extra);
+}
+
+int api_cli(const char *args, char *out, size_t cap)
+{
+    const char *bin = getenv("NEUROND_BIN");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin ? bin : "build/neurond",
+             args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "popen: %s", strerror(errno));
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    cr_assert(!strstr(out, "Sanitizer") && !strstr(out, "runtime error:"),
+              "sanitizer report from %s:\n%s", cmd, out);
+    cr_assert(WIFEXITED(status), "%s did not exit: %d", cmd, status);
+    return WEXITSTATUS(status);
 }
 
 void api_restart(api_server *s, const char *const *extra)

@@ -22,6 +22,17 @@ typedef struct {
  * more arguments, or NULL. Asserts it comes up. */
 void api_start(api_server *s, const char *const *extra);
 
+/* Makes the temporary folder and names the database and log in it, as
+ * api_start does, without starting neurond: the test puts a database
+ * there first (s->db), then calls api_restart. */
+void api_prepare(api_server *s);
+
+/* Runs the neurond binary once with args (shell words, quoted by the
+ * caller), e.g. "--db '/tmp/x.db' backup '/tmp/y.db'", and returns its
+ * exit status; what it prints (stdout and stderr) goes into out. Asserts
+ * the output holds no sanitizer report. */
+int api_cli(const char *args, char *out, size_t cap);
+
 /* Starts neurond again on the same folder and database (after a stop or
  * kill). */
 void api_restart(api_server *s, const char *const *extra);

@@ -35,6 +35,12 @@ void make_csv(api_server *s, const char *path, const char *name,
     take_id(&r, 201, id);
 }
 
+void make_dataset(api_server *s, const char *body, char id[64])
+{
+    api_response r = api_json(s, "POST", "/v1/datasets", body);
+    take_id(&r, 201, id);
+}
+
 void make_model(api_server *s, const char *definition, char id[64])
 {
     api_response r = api_json(s, "POST", "/v1/models", definition);
@@ -79,6 +85,15 @@ void start_diverging_job(api_server *s, char id[64])
               "\"epochs\":%u,\"normalize\":\"none\",\"optimizer\":"
               "{\"learning_rate\":1000}",
               id, 100u);
+}
+
+void cancel_job(api_server *s, const char *job)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
+    api_response r = api_call(s, "POST", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    api_free(&r);
 }
 
 void predict4(api_server *s, const char *model, float out[4])

@@ -12,6 +12,9 @@ void make_generated(api_server *s, const char *generator, char id[64]);
 void make_csv(api_server *s, const char *path, const char *name,
               const char *target, char id[64]);
 
+/* A dataset from a JSON body (POST /v1/datasets); its id into id. */
+void make_dataset(api_server *s, const char *body, char id[64]);
+
 /* A model from a JSON definition; its id into id. */
 void make_model(api_server *s, const char *definition, char id[64]);
 
@@ -26,6 +29,9 @@ void start_job(api_server *s, const char *model, const char *dataset,
 /* A job that diverges (a linear model fitting targets near 1e30 with a
  * learning rate of 1000): it fails with "diverged". Its id into id. */
 void start_diverging_job(api_server *s, char id[64]);
+
+/* POST /v1/jobs/{job}/cancel; asserts 202. */
+void cancel_job(api_server *s, const char *job);
 
 /* Predictions of a 2-input, 1-output model on the four XOR inputs. */
 void predict4(api_server *s, const char *model, float out[4]);

@@ -54,15 +54,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static void cancel(const char *job)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
-    api_response r = api_call(&srv, "POST", path, NULL, NULL, 0);
-    cr_assert_eq(r.status, 202, "%s", r.body);
-    api_free(&r);
-}
-
 /* Waits until every client has had its first bytes (it is registered). */
 static void wait_connected(sse_client *c, size_t n)
 {
@@ -181,9 +172,9 @@ Test(events, many_watchers_see_the_same_end_soon_after_it_happens,
     static sse_client c[MANY];
     static pthread_t t[MANY];
     watch_all(c, t, MANY, job);
-    cancel(blocker);
+    cancel_job(&srv, blocker);
     sleep_ms(500); /* live epochs */
-    cancel(job);
+    cancel_job(&srv, job);
     double worst = 0, sum = 0;
     for (size_t i = 0; i < MANY; i++) {
         pthread_join(t[i], NULL);
@@ -220,7 +211,7 @@ Test(events, watchers_past_the_limit_get_503)
     sse_init(&c[2], &srv, job);
     sse_watch(&c[2]);
     cr_assert_eq(c[2].status, 503);
-    cancel(job);
+    cancel_job(&srv, job);
     for (size_t i = 0; i < 2; i++) {
         pthread_join(t[i], NULL);
         cr_assert_eq(c[i].status, 200);
@@ -250,7 +241,7 @@ Test(events, clients_that_hang_up_mid_stream_cost_nothing)
     sse_client c;
     pthread_t t;
     watch_all(&c, &t, 1, job);
-    cancel(job);
+    cancel_job(&srv, job);
     pthread_join(t, NULL);
     long last = json_integer_value(
         json_object_get(c.events[c.n_events - 1].data, "epoch"));
@@ -293,7 +284,7 @@ Test(events, a_fast_job_is_coalesced_live_but_keeps_every_epoch)
     pthread_t t;
     double t0 = now_s();
     watch_all(&c, &t, 1, job);
-    cancel(blocker);
+    cancel_job(&srv, blocker);
     pthread_join(t, NULL);
     double wall = now_s() - t0;
     assert_complete(&c, 20000, "succeeded");
@@ -405,7 +396,7 @@ Test(events, a_quiet_stream_gets_keep_alive_comments)
     for (int i = 0; i < 300 && !__atomic_load_n(&c.keepalives, __ATOMIC_ACQUIRE);
          i++)
         sleep_ms(10);
-    cancel(blocker);
+    cancel_job(&srv, blocker);
     pthread_join(t, NULL);
     cr_assert_gt(c.keepalives, 0, "no keep-alive comment");
     assert_complete(&c, 10, "succeeded");

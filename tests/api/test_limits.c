@@ -45,15 +45,6 @@ static void wait_running(const char *job)
     cr_assert_fail("job %s never started", job);
 }
 
-static void cancel(const char *job)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
-    api_response r = api_call(&srv, "POST", path, NULL, NULL, 0);
-    cr_assert_eq(r.status, 202, "%s", r.body);
-    api_free(&r);
-}
-
 Test(limits, a_full_queue_answers_429_with_retry_after)
 {
     const char *args[] = {"--workers", "1", "--max-queued-jobs", "2", NULL};
@@ -76,11 +67,11 @@ Test(limits, a_full_queue_answers_429_with_retry_after)
     api_assert_problem(&r, 429, NULL);
     cr_assert_str_eq(r.retry_after, "10");
     api_free(&r);
-    cancel(job[1]); /* a place frees up */
+    cancel_job(&srv, job[1]); /* a place frees up */
     r = api_json(&srv, "POST", "/v1/jobs", body);
     cr_assert_eq(r.status, 202, "%s", r.body);
     api_free(&r);
-    cancel(job[0]);
+    cancel_job(&srv, job[0]);
 }
 
 static int connect_local(unsigned port)

@@ -1,0 +1,63 @@
+/* spec_walk.h — reading api-docs/openapi.yaml (as JSON) into the calls
+ * that its examples make, for test_spec_walk.c. */
+#ifndef API_SPEC_WALK_H
+#define API_SPEC_WALK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "harness.h"
+
+typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_KINDS } sw_kind;
+
+/* The walk's three rounds: POSTs to a collection (no {…} in the path);
+ * every other call but DELETE; DELETEs. */
+typedef enum { SW_CREATE, SW_READ, SW_DELETE } sw_phase;
+
+typedef struct {
+    json_t *spec;
+    char ids[SW_KINDS][64]; /* the first of each kind the walk created */
+    unsigned operations;    /* path × method pairs in the document */
+    unsigned calls;         /* calls made with the token */
+} sw_walk;
+
+#define SW_MAX_HEADERS 4
+
+/* One request built from the document: its URL with the path and query
+ * parameters filled in, headers from header parameters, the body. */
+typedef struct {
+    const char *method; /* "GET", "POST", … */
+    char url[1024];
+    json_t *op;         /* the operation object (borrowed) */
+    bool public_op;     /* security: [] */
+    const char *content_type; /* NULL without a body */
+    char *body;
+    size_t body_len;
+    char headers[SW_MAX_HEADERS][256];
+    size_t n_headers;
+} sw_call;
+
+/* Loads the document ($NEUROND_OPENAPI_JSON or build/gen/openapi.json)
+ * and counts its operations; asserts it is there. */
+void sw_load(sw_walk *w);
+void sw_free(sw_walk *w);
+
+/* Calls fn for each call of phase, in the document's order: one per
+ * example of each request content type (its `x-query` adds query
+ * arguments), or one for an operation without a body. Query and header
+ * parameters with an `example` are sent, path parameters filled with
+ * w->ids for {id} (by the path's collection) or their example; example
+ * ids in bodies and parameters are replaced by w->ids. A call is built
+ * just before fn runs, so ids remembered by fn fill the next ones. */
+void sw_each_call(sw_walk *w, sw_phase phase,
+                  void (*fn)(sw_walk *w, const sw_call *c));
+
+/* The documented response of op for status ($ref resolved), or NULL. */
+json_t *sw_response(sw_walk *w, json_t *op, long status);
+
+/* Keeps r's "id" as the first dataset, model or job when the walk has
+ * none of that kind yet. */
+void sw_remember_ids(sw_walk *w, const api_response *r);
+
+#endif
