@@ -319,12 +319,27 @@ echo "neurond-test runs as uid $uid ($("$DOCKER" exec neurond-test id -un))"
 "$DOCKER" exec neurond-test test -s /data/neurond.db || fail "no database in /data"
 wait_healthy neurond-test
 
-phase "docker stop, a new container on the same volume"
+phase "docker stop during a training job, a new container on the same volume"
+# A job far too long to finish, on a model of its own: docker stop must
+# checkpoint it and the next container must take it up again.
+spiral_id=$(api POST /v1/datasets 201 '{"name":"spiral","generator":"spiral","n":1000,"seed":3}' | jq -er .id)
+long_model_id=$(api POST /v1/models 201 '{"name":"spiral-net","inputs":2,"layers":[{"units":32,"activation":"tanh"},{"units":2,"activation":"softmax"}],"loss":"cross_entropy","seed":1}' | jq -er .id)
+long_id=$(api POST /v1/jobs 202 "{\"model_id\":\"$long_model_id\",\"dataset_id\":\"$spiral_id\",\"epochs\":1000000,\"batch_size\":32}" | jq -er .id)
+deadline=$((SECONDS + 30))
+until [ "$(api GET "/v1/jobs/$long_id" 200 | jq -r '.status == "running" and .epoch >= 1')" = true ]; do
+    [ $SECONDS -lt $deadline ] || fail "job $long_id not running after 30 s: $(cat "$WORK/body")"
+    sleep 0.1
+done
+# Two seconds of training: more epochs than a restart from scratch could
+# redo before the first look after it.
+sleep 2
+epoch_before=$(api GET "/v1/jobs/$long_id" 200 | jq -er .epoch)
 t0=$(now_ms)
 "$DOCKER" stop -t 20 neurond-test >/dev/null
 code=$("$DOCKER" inspect --format '{{.State.ExitCode}}' neurond-test)
-echo "docker stop took $(secs $(($(now_ms) - t0))) s, exit code $code"
+echo "docker stop (job $long_id running) took $(secs $(($(now_ms) - t0))) s, exit code $code"
 [ "$code" = 0 ] || fail "neurond exited $code on docker stop (137: killed, SIGTERM not handled)"
+"$DOCKER" logs neurond-test 2>&1 | tail -n 3
 "$DOCKER" rm neurond-test >/dev/null
 run_neurond neurond-test2
 api GET "/v1/datasets/$ds_id" 200 >/dev/null
@@ -333,6 +348,18 @@ api GET "/v1/datasets/$ds_id" 200 >/dev/null
 again=$(api POST "/v1/models/$model_id/predict" 200 '{"inputs":[[0,0],[0,1],[1,0],[1,1]]}' | jq -c .outputs)
 [ "$again" = "$outputs" ] || fail "predictions changed across the restart: $again"
 echo "after restart: dataset, model (trained), job (succeeded) there; predict $again"
+# The interrupted job goes on from its checkpoint (not from epoch 0), then is
+# cancelled: it is not needed any longer.
+resumed=$(api GET "/v1/jobs/$long_id" 200)
+echo "job $long_id: epoch $epoch_before at docker stop; after restart $(jq -c '{status, epoch}' <<<"$resumed")"
+jq -e --argjson e "$epoch_before" '(.status == "queued" or .status == "running") and .epoch >= $e' \
+    <<<"$resumed" >/dev/null || fail "job $long_id did not resume from its checkpoint"
+api POST "/v1/jobs/$long_id/cancel" 202 >/dev/null
+deadline=$((SECONDS + 30))
+until [ "$(api GET "/v1/jobs/$long_id" 200 | jq -r .status)" = cancelled ]; do
+    [ $SECONDS -lt $deadline ] || fail "job $long_id not cancelled after 30 s: $(cat "$WORK/body")"
+    sleep 0.1
+done
 [ "$("$DOCKER" exec neurond-test2 id -u)" != 0 ] || fail "the server runs as root"
 wait_healthy neurond-test2
 
