@@ -12,7 +12,7 @@ case "$host" in
     0.0.0.0) host=127.0.0.1 ;;
     ::|'[::]') host=::1 ;;
 esac
-if ! exec 3<>"/dev/tcp/$host/$port"; then
+if ! { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null; then
     echo "unhealthy: nothing listens on $host port $port"
     exit 1
 fi

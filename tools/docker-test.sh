@@ -60,7 +60,19 @@ done
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/neurond-docker.XXXXXX")
 export DOCKER_HOST="unix://$WORK/docker.sock"
 export DOCKER_CONFIG="$WORK/client" # no ~/.docker settings or credentials
-DOCKERD_PID=""
+DOCKERD_PID="" CHILD_PID=""
+# The script's own output, for cleanup: a signal may come while a command's
+# output goes to a log file.
+exec 8>&1 9>&2
+
+# bounded SECONDS COMMAND...: runs COMMAND under timeout, in the background
+# so that a signal to this script is handled at once (cleanup stops it by
+# PID) rather than after the command ends.
+bounded() {
+    timeout "$1" "${@:2}" &
+    CHILD_PID=$!
+    wait "$CHILD_PID"
+}
 
 # The processes whose command line names $WORK: ours alone (the folder is
 # new), e.g. a containerd shim left behind by a killed engine.
@@ -88,8 +100,13 @@ wait_gone() {
 cleanup() {
     local rc=$? pid mnt
     set +e
+    exec 1>&8 2>&9
     trap - EXIT INT TERM
     phase ""
+    if [ -n "$CHILD_PID" ] && kill -0 "$CHILD_PID" 2>/dev/null; then
+        kill -TERM "$CHILD_PID"
+        wait_gone "$CHILD_PID" 30 || kill -KILL "$CHILD_PID"
+    fi
     if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
         echo "== cleanup"
         # shellcheck disable=SC2046
@@ -155,6 +172,7 @@ phase "base images (debootstrap $SUITE minbase)"
 # The Debian archive as the host's apt reaches it: its sources for this
 # suite (and -updates, -security) and its Acquire settings for proxies and
 # Release validity, which the image's apt-get then uses the same way.
+# shellcheck disable=SC2016 # $(...) here is apt's field syntax, not the shell's
 sources=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' |
     awk -v s="$SUITE" '$2 == s || index($2, s "-") == 1' | sort -u)
 [ -n "$sources" ] || fail "the host's apt has no source for $SUITE"
@@ -172,7 +190,7 @@ if [ -s "$full_tar" ] && [ -s "$slim_tar" ]; then
 else
     echo "mirror $mirror"
     rootfs="$WORK/rootfs"
-    timeout 600 debootstrap --variant=minbase "$SUITE" "$rootfs" "$mirror" \
+    bounded 600 debootstrap --variant=minbase "$SUITE" "$rootfs" "$mirror" \
         >"$WORK/debootstrap.log" 2>&1 || { tail -n 30 "$WORK/debootstrap.log"; fail "debootstrap"; }
     # What Debian's images also leave out: the host's name and resolver
     # (Docker provides both), downloaded packages and package lists.
@@ -227,7 +245,7 @@ proxy_args=()
 for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
     if [ -n "${!v:-}" ]; then proxy_args+=(--build-arg "$v"); fi
 done
-timeout 600 "$DOCKER" build --network host -f docker/Dockerfile -t "$IMAGE" \
+bounded 600 "$DOCKER" build --network host -f docker/Dockerfile -t "$IMAGE" \
     --build-arg "BUILD_IMAGE=$BASE_FULL" --build-arg "RUNTIME_IMAGE=$BASE_SLIM" \
     ${proxy_args[@]+"${proxy_args[@]}"} . >"$CACHE/build.log" 2>&1 ||
     { tail -n 40 "$CACHE/build.log"; fail "docker build (log: $CACHE/build.log)"; }
