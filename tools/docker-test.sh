@@ -388,7 +388,8 @@ phase "the image's defaults: 0.0.0.0:8080, health check"
 "$DOCKER" exec neurond-defaults cat /proc/net/tcp | awk '$2 == "00000000:1F90" && $4 == "0A" { ok = 1 } END { exit !ok }' ||
     fail "neurond-defaults does not listen on 0.0.0.0:8080"
 echo "neurond-defaults listens on 0.0.0.0:8080 as uid $("$DOCKER" exec neurond-defaults id -u)"
-if "$DOCKER" exec -e NEUROND_PORT=1 neurond-defaults neurond-healthcheck; then
+if said=$("$DOCKER" exec -e NEUROND_PORT=1 neurond-defaults neurond-healthcheck); then
     fail "the health check passes with nothing listening"
 fi
+echo "the health check pointed at port 1 fails, as it must: $said"
 wait_healthy neurond-defaults
