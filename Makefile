@@ -16,14 +16,21 @@ LDLIBS   := $(BLAS_LIBS) -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 # Debian packages each step needs; `make deps` installs the missing ones.
-# prometheus is there for promtool, which the metrics tests run.
-DEPS_BUILD := gcc make pkg-config libopenblas-dev libcriterion-dev zlib1g-dev \
-              libcsv-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev \
-              libcurl4-openssl-dev libssl-dev sqlite3 python3-yaml \
-              chromium nodejs prometheus
+# DEPS_NEUROND is what build/neurond alone needs: the Docker image's build
+# stage installs only these (`make deps-neurond`), no test or browser tools.
+# prometheus is in DEPS_BUILD for promtool, which the metrics tests run.
+DEPS_NEUROND := gcc libc6-dev make pkg-config libopenblas-dev libcsv-dev \
+              libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev
+DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev zlib1g-dev \
+              libcurl4-openssl-dev sqlite3 python3-yaml chromium nodejs \
+              prometheus
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_LOAD  := wrk curl
+# `make docker-test`: Debian's Docker engine and client, debootstrap for the
+# base image, docker-compose to check the compose file, curl and jq to drive
+# the API, python3 to pick a free port.
+DEPS_DOCKER := docker.io debootstrap docker-compose curl jq python3
 
 CORE_SRC  := $(wildcard core/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -41,7 +48,7 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-bench test test-asan test-asan-run bench run demo clean help \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench run demo clean help \
         fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
@@ -56,12 +63,16 @@ help:
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
+	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
 	@echo "make deps       install missing Debian packages (root)"
 
 # npm ships inside some nodejs builds; Debian's own nodejs needs its npm.
 deps:
 	@sh tools/install-deps.sh $(DEPS_BUILD)
 	@command -v npm >/dev/null 2>&1 || sh tools/install-deps.sh npm
+
+deps-neurond:
+	@sh tools/install-deps.sh $(DEPS_NEUROND)
 
 deps-bench:
 	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_BENCH)
@@ -198,6 +209,13 @@ load:
 	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_LOAD)
 	@$(MAKE) --no-print-directory $(BUILD)/neurond
 	LOAD_SECONDS=$(LOAD_SECONDS) sh bench/load.sh $(BUILD)/neurond
+
+# The image in docker/ built and run on a Docker engine of its own
+# (tools/docker-test.sh): the README's session against the container, data
+# kept across a new container, non-root, health check; then all torn down.
+docker-test:
+	@sh tools/install-deps.sh $(DEPS_DOCKER)
+	BUILD=$(BUILD) bash tools/docker-test.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/neurond
