@@ -10,7 +10,10 @@
 # systems are cached in $BUILD/docker/, so a second run skips debootstrap.
 #
 # The checks: the README's first session against the container (host
-# network, a free loopback port); `docker stop` ends it cleanly (SIGTERM,
+# network, a free loopback port); the container's operations (/metrics
+# counts the session, `docker logs` has its request and job lines, a backup
+# over HTTP and one by `neurond backup` inside the container are whole
+# copies, /docs is served); `docker stop` ends it cleanly (SIGTERM,
 # exit 0); a new container on the same volume still has the dataset, model
 # and job and predicts the same; the server runs as non-root; the image's
 # HEALTHCHECK says healthy, and a second container with nothing but the
@@ -336,6 +339,34 @@ echo "neurond-test runs as uid $uid ($("$DOCKER" exec neurond-test id -un))"
 [ "$uid" != 0 ] || fail "the server runs as root"
 "$DOCKER" exec neurond-test test -s /data/neurond.db || fail "no database in /data"
 wait_healthy neurond-test
+
+phase "operations of the container: metrics, logs, backup, docs"
+metrics=$(api GET /metrics 200)
+grep -qx 'neurond_jobs{state="succeeded"} 1' <<<"$metrics" ||
+    fail "/metrics does not count the succeeded job: $(grep neurond_jobs <<<"$metrics")"
+grep -q '^neurond_http_requests_total{method="POST",route="/v1/jobs",status="202"} 1$' <<<"$metrics" ||
+    fail "/metrics does not count the POST /v1/jobs"
+echo "/metrics: $(grep -c '^# TYPE' <<<"$metrics") families; $(grep '^neurond_training_epochs_total' <<<"$metrics")"
+"$DOCKER" logs neurond-test 2>&1 | grep -q "event=job.succeeded job_id=$job_id" ||
+    fail "docker logs has no job.succeeded line for $job_id"
+"$DOCKER" logs neurond-test 2>&1 | grep -q 'event=http.request method=POST route=/v1/jobs ' ||
+    fail "docker logs has no request line for POST /v1/jobs"
+curl -fsS --max-time 10 -X POST -o "$WORK/backup.db" "$BASE/v1/admin/backup" || fail "POST /v1/admin/backup failed"
+"$DOCKER" exec neurond-test neurond backup /tmp/cli-backup.db >/dev/null || fail "neurond backup in the container failed"
+"$DOCKER" cp neurond-test:/tmp/cli-backup.db "$WORK/cli-backup.db"
+for copy in "$WORK/backup.db" "$WORK/cli-backup.db"; do
+    python3 - "$copy" "$job_id" <<'PY' || fail "backup $copy is not a whole copy"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+assert db.execute("SELECT status FROM jobs WHERE id = ?", (sys.argv[2],)).fetchone()[0] == "succeeded"
+PY
+done
+echo "backups (HTTP $(stat -c %s "$WORK/backup.db") bytes, CLI in the container): integrity ok, job there"
+docs=$(api GET /docs 200)
+grep -q 'docs.js' <<<"$docs" || fail "/docs is not the API docs page"
+api GET /docs/swagger-ui-bundle.js 200 >/dev/null
+echo "/docs and its Swagger UI bundle served"
 
 phase "docker stop during a training job, a new container on the same volume"
 # A job far too long to finish, on a model of its own: docker stop must
