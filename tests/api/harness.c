@@ -163,9 +163,14 @@ static void check_log(const api_server *s)
 
 void api_stop(api_server *s)
 {
+    api_stop_by(s, SIGTERM);
+}
+
+void api_stop_by(api_server *s, int sig)
+{
     if (!s->pid)
         return;
-    kill(s->pid, SIGTERM);
+    kill(s->pid, sig);
     int status = 0;
     for (int i = 0; i < 3000 && waitpid(s->pid, &status, WNOHANG) == 0; i++)
         sleep_ms(10);
@@ -173,7 +178,7 @@ void api_stop(api_server *s)
         kill(s->pid, SIGKILL);
         waitpid(s->pid, &status, 0);
         s->pid = 0;
-        cr_assert_fail("neurond did not stop within 30 s of SIGTERM");
+        cr_assert_fail("neurond did not stop within 30 s of signal %d", sig);
     }
     s->pid = 0;
     check_log(s);

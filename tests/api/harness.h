@@ -40,6 +40,9 @@ void api_restart(api_server *s, const char *const *extra);
 /* SIGTERM, waits for exit 0 (asserted) and checks the log. */
 void api_stop(api_server *s);
 
+/* api_stop with another stop signal (SIGINT). */
+void api_stop_by(api_server *s, int sig);
+
 /* SIGKILL, as a crash would. */
 void api_kill(api_server *s);
 

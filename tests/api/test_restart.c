@@ -3,6 +3,7 @@
  * SIGKILL mid-training resumes from its checkpoint after a restart, and
  * its history has every epoch exactly once. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,13 +130,36 @@ Test(restart, everything_survives_a_clean_stop)
     assert_history_complete(job, 10);
 }
 
-Test(restart, sigterm_requeues_and_the_job_resumes)
+/* Whether the server's log has a line holding both a and b. */
+static bool log_has(const char *a, const char *b)
+{
+    char *log = api_log(&srv);
+    bool found = false;
+    for (char *line = log; line && *line && !found;) {
+        char *end = strchr(line, '\n');
+        if (end)
+            *end = '\0';
+        found = strstr(line, a) && strstr(line, b);
+        line = end ? end + 1 : NULL;
+    }
+    free(log);
+    return found;
+}
+
+/* A long job, the server stopped by sig while it trains (exit 0 asserted),
+ * started again: the job resumes from its last epoch and its history
+ * holds every epoch once. */
+static void stop_and_resume(int sig, const char *sig_name)
 {
     api_start(&srv, NULL);
     char ds[64], md[64], job[64];
     long_job(ds, md, job, 1000000u);
     wait_epochs(job, 500);
-    api_stop(&srv); /* asserts exit status 0 */
+    api_stop_by(&srv, sig); /* asserts exit status 0 */
+    cr_assert(log_has("event=server.stopping", sig_name), "no stopping line "
+              "naming %s", sig_name);
+    cr_assert(log_has("event=job.requeued", job), "job %s not requeued", job);
+    cr_assert(log_has("event=server.stopped", "stopped cleanly"));
     api_restart(&srv, NULL);
     /* The stop may come well past epoch 1000, so wait for the resume
      * itself rather than for an epoch count the job already had. */
@@ -155,6 +179,16 @@ Test(restart, sigterm_requeues_and_the_job_resumes)
     json_int_t last = json_integer_value(json_object_get(j, "epoch"));
     json_decref(j);
     assert_history_complete(job, last);
+}
+
+Test(restart, sigterm_requeues_and_the_job_resumes)
+{
+    stop_and_resume(SIGTERM, "signal=SIGTERM");
+}
+
+Test(restart, sigint_stops_as_cleanly_as_sigterm)
+{
+    stop_and_resume(SIGINT, "signal=SIGINT");
 }
 
 Test(restart, sigkill_resumes_from_the_checkpoint)
