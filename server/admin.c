@@ -13,6 +13,7 @@
 
 #include "admin.h"
 #include "backup.h"
+#include "log.h"
 #include "server.h"
 
 /* The reply body, read from the copy's descriptor (carried in cls). */
@@ -37,10 +38,12 @@ void admin_backup(nd_request *req)
     int fd;
     nd_backup_stats st;
     if (nd_backup_to_temp(req->srv->cfg.db, &fd, &st, err, sizeof err)) {
-        fprintf(stderr, "neurond: backup failed: %s\n", err);
+        nd_logf(ND_LOG_ERROR, "backup.failed", "%s", err);
         nd_reply_problem(req, 500, "the backup failed: %s", err);
         return;
     }
+    nd_log(ND_LOG_INFO, "backup.sent", NULL, ND_LI("bytes", st.bytes),
+           ND_LI("pages", st.pages), ND_LI("copy_ms", st.ms));
     char name[96], stamp[32];
     time_t now = time(NULL);
     struct tm tm;

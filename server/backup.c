@@ -8,6 +8,8 @@
  * never restarted by their commits (an unpinned step-by-step backup
  * starts over after each one and may never finish under a busy job).
  * The pause between steps leaves the disk to those commits. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -223,4 +225,37 @@ int nd_backup_to_temp(const char *db, int *fd, nd_backup_stats *st,
         *fd = -1;
     }
     return rc;
+}
+
+/* Whether name is "<base>.backup-XXXXXX" (mkstemp's six characters),
+ * or that with SQLite's "-journal" after it. */
+static bool is_stale_copy(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) || strncmp(name + n, ".backup-", 8))
+        return false;
+    const char *x = name + n + 8;
+    for (int i = 0; i < 6; i++)
+        if (!isalnum((unsigned char)x[i]))
+            return false;
+    return x[6] == '\0' || strcmp(x + 6, "-journal") == 0;
+}
+
+int nd_backup_remove_stale(const char *db)
+{
+    char dir_buf[4096], base_buf[4096];
+    snprintf(dir_buf, sizeof dir_buf, "%s", db);
+    snprintf(base_buf, sizeof base_buf, "%s", db);
+    const char *dir = dirname(dir_buf), *base = basename(base_buf);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (is_stale_copy(e->d_name, base) &&
+            unlinkat(dirfd(d), e->d_name, 0) == 0)
+            removed++;
+    closedir(d);
+    return removed;
 }

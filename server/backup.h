@@ -29,4 +29,10 @@ int nd_backup_to_file(const char *db, const char *dst, nd_backup_stats *st,
 int nd_backup_to_temp(const char *db, int *fd, nd_backup_stats *st,
                       char *err, size_t errlen);
 
+/* Removes the temporary copies nd_backup_to_temp leaves next to db when
+ * the process dies during a copy ("<db>.backup-XXXXXX" and its journal).
+ * Called at start-up, before any backup can run. Returns how many files
+ * it removed. */
+int nd_backup_remove_stale(const char *db);
+
 #endif

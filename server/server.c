@@ -1,6 +1,7 @@
 /* server.c — starting and stopping the daemon's parts in order. */
 #include <stdio.h>
 
+#include "backup.h"
 #include "daemon.h"
 #include "events.h"
 #include "log.h"
@@ -20,6 +21,11 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     nn_blas_set_threads(1);
     if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
         return -1;
+    int stale = nd_backup_remove_stale(srv->cfg.db);
+    if (stale)
+        nd_log(ND_LOG_WARN, "backup.stale_removed",
+               "removed the temporary copies of a backup cut short",
+               ND_LI("files", stale));
     srv->events = nd_events_new(srv->cfg.max_watchers,
                                 srv->cfg.keepalive_ms);
     if (!srv->events) {

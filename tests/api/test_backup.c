@@ -134,6 +134,10 @@ Test(backup, route_copy_while_training_serves_the_same_predictions)
     cr_assert(memcmp(r.body, "SQLite format 3", 16) == 0);
     assert_no_temp(srv.dir);
     cancel_job(&srv, busy);
+    char *log = api_log(&srv);
+    cr_assert(strstr(log, "event=backup.sent bytes="), "no backup line: %s",
+              log);
+    free(log);
 
     api_server copy;
     api_prepare(&copy);
@@ -244,4 +248,40 @@ Test(backup, route_errors)
     r = api_call_with(&srv, "POST", "/v1/admin/backup", auth, NULL, NULL, 0);
     cr_assert_eq(r.status, 200, "%s", r.body);
     api_free(&r);
+}
+
+/* Whether path exists. */
+static bool exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+Test(backup, start_up_removes_the_copies_of_a_backup_cut_short)
+{
+    api_start(&srv, NULL);
+    api_stop(&srv);
+    /* What a process killed during POST /v1/admin/backup leaves, and two
+     * look-alikes that are not its names and must stay. */
+    const char *stale[] = {".backup-a1B2c3", ".backup-a1B2c3-journal"};
+    const char *kept[] = {".backup-keep", ".backup-a1B2c3.txt"};
+    char path[512];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s%s", srv.db, stale[i]);
+        save(path, "partial", 7);
+        snprintf(path, sizeof path, "%s%s", srv.db, kept[i]);
+        save(path, "mine", 4);
+    }
+    api_restart(&srv, NULL);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s%s", srv.db, stale[i]);
+        cr_assert_not(exists(path), "%s is still there", path);
+        snprintf(path, sizeof path, "%s%s", srv.db, kept[i]);
+        cr_assert(exists(path), "%s was removed", path);
+    }
+    char *log = api_log(&srv);
+    cr_assert(strstr(log, "event=backup.stale_removed") &&
+                  strstr(log, "files=2"),
+              "no log line for the removal: %s", log);
+    free(log);
 }
