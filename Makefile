@@ -28,9 +28,10 @@ DEPS_BENCH := dataset-fashion-mnist python3-torch
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_LOAD  := wrk curl
 # `make docker-test`: Debian's Docker engine and client, debootstrap for the
-# base image, docker-compose to check the compose file, curl and jq to drive
-# the API, python3 to pick a free port.
-DEPS_DOCKER := docker.io debootstrap docker-compose curl jq python3
+# base image, docker-compose to check and run the compose file, curl and jq
+# to drive the API, python3 to pick a free port and subnet, iproute2 for the
+# engine's bridge.
+DEPS_DOCKER := docker.io debootstrap docker-compose curl jq python3 iproute2
 
 CORE_SRC  := $(wildcard core/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
@@ -211,8 +212,10 @@ load:
 	LOAD_SECONDS=$(LOAD_SECONDS) sh bench/load.sh $(BUILD)/neurond
 
 # The image in docker/ built and run on a Docker engine of its own
-# (tools/docker-test.sh): the README's session against the container, data
-# kept across a new container, non-root, health check; then all torn down.
+# (tools/docker-test.sh): the README's session against the container through
+# a port published on loopback, data kept across a new container, non-root,
+# health check; docker/compose.yaml up, its restart policy and named volume;
+# then all torn down.
 docker-test:
 	@sh tools/install-deps.sh $(DEPS_DOCKER)
 	BUILD=$(BUILD) bash tools/docker-test.sh

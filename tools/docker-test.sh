@@ -9,17 +9,31 @@
 # arguments and are never tagged as Debian's official images. The root file
 # systems are cached in $BUILD/docker/, so a second run skips debootstrap.
 #
-# The checks: the README's first session against the container (host
-# network, a free loopback port); the container's operations (/metrics
-# counts the session, `docker logs` has its request and job lines, a backup
-# over HTTP and one by `neurond backup` inside the container are whole
-# copies, /docs is served); `docker stop` ends it cleanly (SIGTERM,
-# exit 0); a new container on the same volume still has the dataset, model
-# and job and predicts the same; the server runs as non-root; the image's
-# HEALTHCHECK says healthy, and a second container with nothing but the
-# image's defaults (0.0.0.0:8080, in a network namespace of its own) listens
-# on every address and turns healthy. Then everything it started is stopped
-# by PID and unmounted, on failure too. Each phase prints its duration.
+# The engine gets a bridge of its own: a Linux bridge this script creates
+# under a name of its own (ndtest<PID>) on a 10.213.x.0/24 that no address
+# or route of the machine overlaps, and the upper half of that /20 as the
+# pool of the networks docker-compose creates. No iptables or ip6tables
+# rules, no IP forwarding, no masquerading: containers reach nothing beyond
+# their bridge, and a port published with -p is served by docker-proxy
+# (the userland proxy) on the host's loopback alone, never on 0.0.0.0.
+#
+# The checks: the README's `docker run -p 8080:8080 -v ...` with the
+# image's defaults (0.0.0.0:8080 inside), published on a free loopback port,
+# and the README's first session through it; the container's operations
+# (/metrics counts the session, `docker logs` has its request and job
+# lines, a backup over HTTP and one by `neurond backup` inside the container
+# are whole copies, /docs is served); the server runs as non-root, the
+# image's HEALTHCHECK says healthy (and fails with nothing listening);
+# `docker stop` ends it cleanly (SIGTERM, exit 0) during a training job; a
+# new container on the same volume still has the dataset, model and job,
+# predicts the same and resumes the job from its checkpoint. Then
+# docker/compose.yaml for real with Debian's docker-compose (1.29): `up`
+# (the named volume, the restart policy, the 30 s stop grace), the neurond
+# process killed by its PID turns the container back up with its data
+# (restart: unless-stopped) and the job it was running queued again;
+# `stop` exits 0, `down` keeps the volume for the next `up`, `down -v`
+# removes it. Then everything it started is stopped by PID, unmounted and
+# its bridges deleted, on failure too. Each phase prints its duration.
 set -eu -o pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -52,7 +66,7 @@ phase() {
     return 0
 }
 
-for tool in "$DOCKER" "$DOCKERD" debootstrap curl jq python3 docker-compose; do
+for tool in "$DOCKER" "$DOCKERD" debootstrap curl jq python3 docker-compose ip; do
     command -v "$tool" >/dev/null || fail "$tool missing: run 'make docker-test' (it installs it)"
 done
 [ "$(id -u)" -eq 0 ] || fail "the Docker engine and debootstrap need root"
@@ -64,6 +78,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/neurond-docker.XXXXXX")
 export DOCKER_HOST="unix://$WORK/docker.sock"
 export DOCKER_CONFIG="$WORK/client" # no ~/.docker settings or credentials
 DOCKERD_PID="" CHILD_PID=""
+# The engine's bridge (created here) and the bridges of the networks
+# docker-compose makes (br-<network id>, created by the engine): cleanup
+# deletes whichever of them are still there.
+BRIDGE="" BRIDGES=()
 # The script's own output, for cleanup: a signal may come while a command's
 # output goes to a log file.
 exec 8>&1 9>&2
@@ -96,12 +114,24 @@ wait_gone() {
     done
 }
 
-# Stops what this run started, in order: containers, the engine (whose
-# containerd is its child and stops with it), stragglers found by $WORK,
-# then every mount left under $WORK (the engine's own bind mount, overlay
-# layers, network namespaces, debootstrap's /proc), deepest first.
+# The PIDs of the processes whose parent is PID: the engine's containerd and
+# its docker-proxy processes, started by it for this run.
+children_of() {
+    local p
+    for p in /proc/[0-9]*; do
+        [ "$(awk '{ print $4 }' "$p/stat" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+# Stops what this run started, in order: containers and the networks
+# docker-compose made, the engine (whose containerd and docker-proxy
+# processes are its children and stop with it; any left are stopped by
+# PID), stragglers found by $WORK, then every mount left under $WORK (the
+# engine's own bind mount, overlay layers, network namespaces,
+# debootstrap's /proc), deepest first, and the bridges.
 cleanup() {
-    local rc=$? pid mnt
+    local rc=$? pid mnt net children=() br
     set +e
     exec 1>&8 2>&9
     trap - EXIT INT TERM
@@ -114,6 +144,11 @@ cleanup() {
         echo "== cleanup"
         # shellcheck disable=SC2046
         timeout 60 "$DOCKER" rm -f -v $(timeout 20 "$DOCKER" ps -aq) >/dev/null 2>&1
+        for net in $(timeout 20 "$DOCKER" network ls -q --no-trunc --filter type=custom 2>/dev/null); do
+            BRIDGES+=("br-${net:0:12}")
+            timeout 20 "$DOCKER" network rm "$net" >/dev/null 2>&1
+        done
+        mapfile -t children < <(children_of "$DOCKERD_PID")
         kill -TERM "$DOCKERD_PID"
         if ! wait_gone "$DOCKERD_PID" 30; then
             echo "dockerd $DOCKERD_PID did not stop in 30 s: KILL"
@@ -122,6 +157,12 @@ cleanup() {
         fi
         wait "$DOCKERD_PID" 2>/dev/null
         echo "dockerd $DOCKERD_PID stopped"
+        for pid in ${children[@]+"${children[@]}"}; do
+            kill -0 "$pid" 2>/dev/null || continue
+            echo "stopping leftover child $pid of dockerd: $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)"
+            kill -TERM "$pid" 2>/dev/null
+            wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null
+        done
     fi
     for pid in $(pids_in_work); do
         echo "stopping leftover process $pid: $({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)"
@@ -138,6 +179,11 @@ cleanup() {
     else
         rm -rf "$WORK"
     fi
+    for br in ${BRIDGES[@]+"${BRIDGES[@]}"} $BRIDGE; do
+        if ip link show dev "$br" >/dev/null 2>&1; then
+            ip link delete dev "$br" || { echo "could not delete bridge $br"; rc=1; }
+        fi
+    done
     if [ "$rc" -eq 0 ]; then
         echo "docker-test: passed in $(secs $(($(now_ms) - START_T))) s"
     else
@@ -150,13 +196,41 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 phase "start a private Docker engine"
-# No iptables rules and no docker0 bridge: containers use the host's network
-# or none, so the engine changes nothing on the machine outside $WORK. An
-# empty config file keeps a system /etc/docker/daemon.json out of it.
+# A /20 of 10.213.0.0/16 that no address or route of this machine overlaps
+# (a system Docker's docker0 and its networks included): its first /24 for
+# the engine's bridge, its upper /21 for the networks of docker-compose.
+read -r BRIDGE_CIDR POOL < <(python3 - <<'PY' || true
+import ipaddress, random, re, subprocess
+text = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True, check=True).stdout
+text += subprocess.run(["ip", "-4", "route", "show", "table", "all"], capture_output=True, text=True, check=True).stdout
+used = [ipaddress.ip_network(m, strict=False)
+        for m in re.findall(r"\b\d+\.\d+\.\d+\.\d+(?:/\d+)?\b", text)]
+blocks = list(ipaddress.ip_network("10.213.0.0/16").subnets(new_prefix=20))
+random.shuffle(blocks)
+for b in blocks:
+    if not any(b.overlaps(u) for u in used if u.prefixlen > 0):
+        first = next(b.subnets(new_prefix=24))
+        print(f"{first[1]}/24 {list(b.subnets(new_prefix=21))[1]}")
+        break
+PY
+)
+[ -n "${POOL:-}" ] || fail "no free /20 in 10.213.0.0/16 for the engine's networks"
+# The bridge is made here, not by the engine, so that its name is ours
+# and cannot be a system Docker's docker0.
+BRIDGE=ndtest$$
+ip link add name "$BRIDGE" type bridge || { BRIDGE=""; fail "cannot create a bridge"; }
+ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
+ip link set dev "$BRIDGE" up
+# No iptables rules, no IP forwarding and no masquerading: the engine
+# changes nothing on the machine outside $WORK but its bridges, and a
+# published port is docker-proxy's listener on the address that -p names.
+# An empty config file keeps a system /etc/docker/daemon.json out of it.
 mkdir -p "$WORK/data" "$WORK/exec" "$WORK/client" "$CACHE"
 echo '{}' >"$WORK/daemon.json"
 "$DOCKERD" --config-file "$WORK/daemon.json" \
-    --iptables=false --ip6tables=false --bridge=none \
+    --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    --userland-proxy=true --bridge "$BRIDGE" \
+    --default-address-pool "base=$POOL,size=24" \
     --data-root "$WORK/data" --exec-root "$WORK/exec" \
     --pidfile "$WORK/dockerd.pid" -H "$DOCKER_HOST" \
     >"$WORK/dockerd.log" 2>&1 &
@@ -170,6 +244,7 @@ until "$DOCKER" version >/dev/null 2>&1; do
     sleep 0.2
 done
 echo "dockerd pid $DOCKERD_PID, $("$DOCKER" version --format 'engine {{.Server.Version}}'), $("$DOCKER" info --format 'storage {{.Driver}}, cgroup {{.CgroupDriver}} v{{.CgroupVersion}}')"
+echo "bridge $BRIDGE $BRIDGE_CIDR; networks of docker-compose from $POOL"
 
 phase "base images (debootstrap $SUITE minbase)"
 # The Debian archive as the host's apt reaches it: its sources for this
@@ -259,9 +334,14 @@ echo "image $IMAGE: $size bytes ($((size / 1048576)) MiB); its layers:"
 [ "$("$DOCKER" image inspect --format '{{.Config.User}}' "$IMAGE")" = "neurond:neurond" ] ||
     fail "the image does not set USER neurond"
 
-# The README's session needs a free port on the host's loopback.
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE="http://127.0.0.1:$PORT"
+# free_port: a port free on the host's loopback. The containers publish
+# their 8080 there, on 127.0.0.1 alone: nothing of this test listens on
+# another address of the machine, and the README's 8080 may be taken.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+PORT=$(free_port)
+BASE="http://127.0.0.1:$PORT" # where api and wait_ready go
 
 # api METHOD PATH STATUS [JSON]: the reply's body; fails on another status.
 api() {
@@ -272,24 +352,34 @@ api() {
     cat "$WORK/body"
 }
 
-# run_neurond NAME: a container of the image on the host's network, on
-# loopback only (no other address of this machine gets a listener), with
-# the data volume; waits for /readyz and prints how long that took.
-run_neurond() {
-    local t0 deadline
-    t0=$(now_ms)
-    "$DOCKER" run -d --name "$1" --network host -v "$VOLUME:/data" \
-        -e NEUROND_BIND=127.0.0.1 -e "NEUROND_PORT=$PORT" "$IMAGE" >/dev/null
-    deadline=$((SECONDS + 60))
+# wait_ready CONTAINER: until $BASE/readyz answers 200 through the
+# published port, within 60 s; fails at once if the container stops.
+wait_ready() {
+    local deadline=$((SECONDS + 60))
     until curl -fsS --max-time 2 -o /dev/null "$BASE/readyz" 2>/dev/null; do
         if [ "$("$DOCKER" inspect --format '{{.State.Running}}' "$1")" != true ]; then
             "$DOCKER" logs "$1" 2>&1 | tail -n 20
-            fail "container $1 exited before /readyz answered"
+            fail "container $1 stopped before /readyz answered"
         fi
         [ $SECONDS -lt $deadline ] || fail "container $1: /readyz not OK within 60 s"
         sleep 0.05
     done
-    echo "$1: docker run to /readyz OK in $(secs $(($(now_ms) - t0))) s (port $PORT)"
+}
+
+# run_neurond NAME: the README's `docker run -d --name neurond -p 8080:8080
+# -v neurond-data:/data neurond`, with the image's defaults (0.0.0.0:8080 in
+# the container's own network namespace, on the engine's bridge), its 8080
+# published on 127.0.0.1:$PORT; waits for /readyz through that port and
+# prints how long that took.
+run_neurond() {
+    local t0 published
+    t0=$(now_ms)
+    "$DOCKER" run -d --name "$1" -p "127.0.0.1:$PORT:8080" -v "$VOLUME:/data" "$IMAGE" >/dev/null
+    wait_ready "$1"
+    echo "$1: docker run to /readyz OK in $(secs $(($(now_ms) - t0))) s" \
+        "($("$DOCKER" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"):8080 published on 127.0.0.1:$PORT)"
+    published=$("$DOCKER" port "$1" 8080/tcp)
+    [ "$published" = "127.0.0.1:$PORT" ] || fail "$1: 8080 published on '$published', not 127.0.0.1:$PORT alone"
 }
 
 # wait_healthy NAME: the HEALTHCHECK's verdict, within 60 s.
@@ -304,10 +394,6 @@ wait_healthy() {
     done
     echo "$1: health $health"
 }
-
-phase "container with the image's defaults only (network none)"
-# Started now so that its first health check (10 s) runs during the session.
-"$DOCKER" run -d --name neurond-defaults --network none "$IMAGE" >/dev/null
 
 phase "README session against the container"
 run_neurond neurond-test
@@ -338,6 +424,14 @@ uid=$("$DOCKER" exec neurond-test id -u)
 echo "neurond-test runs as uid $uid ($("$DOCKER" exec neurond-test id -un))"
 [ "$uid" != 0 ] || fail "the server runs as root"
 "$DOCKER" exec neurond-test test -s /data/neurond.db || fail "no database in /data"
+# /proc/net/tcp: local address 00000000:1F90 (0.0.0.0:8080) in state 0A (LISTEN).
+"$DOCKER" exec neurond-test cat /proc/net/tcp | awk '$2 == "00000000:1F90" && $4 == "0A" { ok = 1 } END { exit !ok }' ||
+    fail "neurond-test does not listen on 0.0.0.0:8080, the image's default"
+echo "neurond-test listens on 0.0.0.0:8080 in its network namespace, the image's default"
+if said=$("$DOCKER" exec -e NEUROND_PORT=1 neurond-test neurond-healthcheck); then
+    fail "the health check passes with nothing listening"
+fi
+echo "the health check pointed at port 1 fails, as it must: $said"
 wait_healthy neurond-test
 
 phase "operations of the container: metrics, logs, backup, docs"
@@ -347,9 +441,13 @@ grep -qx 'neurond_jobs{state="succeeded"} 1' <<<"$metrics" ||
 grep -q '^neurond_http_requests_total{method="POST",route="/v1/jobs",status="202"} 1$' <<<"$metrics" ||
     fail "/metrics does not count the POST /v1/jobs"
 echo "/metrics: $(grep -c '^# TYPE' <<<"$metrics") families; $(grep '^neurond_training_epochs_total' <<<"$metrics")"
-"$DOCKER" logs neurond-test 2>&1 | grep -q "event=job.succeeded job_id=$job_id" ||
+# The log whole in a variable, then grep: `docker logs | grep -q` under
+# pipefail fails when grep stops reading at the match and docker logs gets
+# SIGPIPE.
+logs=$("$DOCKER" logs neurond-test 2>&1)
+grep -q "event=job.succeeded job_id=$job_id" <<<"$logs" ||
     fail "docker logs has no job.succeeded line for $job_id"
-"$DOCKER" logs neurond-test 2>&1 | grep -q 'event=http.request method=POST route=/v1/jobs ' ||
+grep -q 'event=http.request method=POST route=/v1/jobs ' <<<"$logs" ||
     fail "docker logs has no request line for POST /v1/jobs"
 curl -fsS --max-time 10 -X POST -o "$WORK/backup.db" "$BASE/v1/admin/backup" || fail "POST /v1/admin/backup failed"
 "$DOCKER" exec neurond-test neurond backup /tmp/cli-backup.db >/dev/null || fail "neurond backup in the container failed"
@@ -412,15 +510,156 @@ done
 [ "$("$DOCKER" exec neurond-test2 id -u)" != 0 ] || fail "the server runs as root"
 wait_healthy neurond-test2
 
-phase "the image's defaults: 0.0.0.0:8080, health check"
-"$DOCKER" inspect --format '{{.State.Running}}' neurond-defaults | grep -qx true ||
-    { "$DOCKER" logs neurond-defaults 2>&1 | tail -n 20; fail "neurond-defaults is not running"; }
-# /proc/net/tcp: local address 00000000:1F90 (0.0.0.0:8080) in state 0A (LISTEN).
-"$DOCKER" exec neurond-defaults cat /proc/net/tcp | awk '$2 == "00000000:1F90" && $4 == "0A" { ok = 1 } END { exit !ok }' ||
-    fail "neurond-defaults does not listen on 0.0.0.0:8080"
-echo "neurond-defaults listens on 0.0.0.0:8080 as uid $("$DOCKER" exec neurond-defaults id -u)"
-if said=$("$DOCKER" exec -e NEUROND_PORT=1 neurond-defaults neurond-healthcheck); then
-    fail "the health check passes with nothing listening"
-fi
-echo "the health check pointed at port 1 fails, as it must: $said"
-wait_healthy neurond-defaults
+phase "docker-compose up (docker/compose.yaml, published on loopback)"
+# docker/compose.yaml stays what users run: "8080:8080", every address of
+# the host. The test publishes on 127.0.0.1 and a free port instead, and
+# that cannot be a second `-f` file: docker-compose 1.29 merges `ports`
+# keyed by target, published port and address, so an override's
+# "127.0.0.1:N:8080" comes next to "8080:8080" rather than in its place
+# (and 1.29 knows no `!reset`). So it runs a copy of the file, in $WORK,
+# with that one entry changed and the repo's docker/ as project folder
+# (`build: ..` resolves as in the repo), after checking that the two
+# files' `docker-compose config` differ in that port alone.
+CPORT=$(free_port)
+PROJECT=ndtest$$
+python3 - docker/compose.yaml "$CPORT" >"$WORK/compose.yaml" <<'PY'
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+svc = doc["services"]["neurond"]
+assert svc["ports"] == ["8080:8080"], "docker/compose.yaml publishes %r, not 8080:8080" % svc["ports"]
+svc["ports"] = ["127.0.0.1:%s:8080" % sys.argv[2]]
+yaml.safe_dump(doc, sys.stdout, sort_keys=False)
+PY
+COMPOSE=(docker-compose --ansi never -f "$WORK/compose.yaml" --project-directory "$ROOT/docker" -p "$PROJECT")
+timeout 60 docker-compose -f docker/compose.yaml config >"$WORK/compose-repo.yaml"
+timeout 60 "${COMPOSE[@]}" config >"$WORK/compose-test.yaml"
+compose_image=$(python3 - "$WORK/compose-repo.yaml" "$WORK/compose-test.yaml" "$CPORT" <<'PY'
+import sys, yaml
+repo, test = (yaml.safe_load(open(f)) for f in sys.argv[1:3])
+assert repo["services"]["neurond"].pop("ports") == [{"published": 8080, "target": 8080}]
+assert test["services"]["neurond"].pop("ports") == ["127.0.0.1:%s:8080/tcp" % sys.argv[3]]
+assert repo == test, "the copy differs from docker/compose.yaml in more than its port"
+print(test["services"]["neurond"]["image"])
+PY
+) || fail "the test's copy of docker/compose.yaml differs from it in more than the port"
+echo "docker/compose.yaml as project $PROJECT, 8080 published on 127.0.0.1:$CPORT instead of *:8080"
+# The image built above under the compose file's name, in this engine only,
+# and `up --no-build`: compose would build without --network host, and the
+# engine's bridge reaches no archive (no forwarding, no masquerading).
+"$DOCKER" tag "$IMAGE" "$compose_image"
+# compose_run ARGS...: docker-compose on the copy, bounded, its output in
+# $WORK/compose.log (shown on failure).
+compose_run() {
+    bounded 180 "${COMPOSE[@]}" "$@" >>"$WORK/compose.log" 2>&1 ||
+        { tail -n 20 "$WORK/compose.log"; fail "docker-compose $*"; }
+}
+compose_container() {
+    local cid
+    cid=$(timeout 60 "${COMPOSE[@]}" ps -q neurond)
+    [ -n "$cid" ] || fail "docker-compose ps: no neurond container"
+    echo "$cid"
+}
+BASE="http://127.0.0.1:$CPORT"
+t0=$(now_ms)
+compose_run up -d --no-build
+cid=$(compose_container)
+cname=$("$DOCKER" inspect --format '{{.Name}}' "$cid")
+cname=${cname#/}
+wait_ready "$cid"
+echo "$cname: docker-compose up to /readyz OK in $(secs $(($(now_ms) - t0))) s"
+restart=$("$DOCKER" inspect --format '{{.HostConfig.RestartPolicy.Name}}' "$cid")
+[ "$restart" = unless-stopped ] || fail "$cname has restart policy '$restart', not unless-stopped"
+grace=$("$DOCKER" inspect --format '{{.Config.StopTimeout}}' "$cid")
+[ "$grace" = 30 ] || fail "$cname has a stop timeout of '$grace' s, not the file's 30 s"
+published=$("$DOCKER" port "$cid" 8080/tcp)
+[ "$published" = "127.0.0.1:$CPORT" ] || fail "$cname: 8080 published on '$published'"
+CVOLUME=${PROJECT}_neurond-data
+mount=$("$DOCKER" inspect --format '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Type}} {{.Name}}{{end}}{{end}}' "$cid")
+[ "$mount" = "volume $CVOLUME" ] || fail "$cname: /data is '$mount', not the named volume $CVOLUME"
+network=${PROJECT}_default
+net_id=$("$DOCKER" network inspect --format '{{.Id}}' "$network")
+echo "$cname: restart $restart, stop grace $grace s, /data on volume $CVOLUME, network $network" \
+    "($("$DOCKER" network inspect --format '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "$network"), bridge br-${net_id:0:12}), 8080 on $published"
+# Every port this engine publishes is on loopback.
+# shellcheck disable=SC2046
+"$DOCKER" inspect --format '{{json .NetworkSettings.Ports}}' $("$DOCKER" ps -q) |
+    jq -se '[.[] | .[]? // [] | .[] | .HostIp] | length > 0 and all(. == "127.0.0.1")' >/dev/null ||
+    fail "a port is published on another address than 127.0.0.1: $("$DOCKER" ps --format '{{.Names}} {{.Ports}}')"
+c_ds=$(api POST /v1/datasets 201 '{"name":"spiral","generator":"spiral","n":1000,"seed":5}' | jq -er .id)
+c_model=$(api POST /v1/models 201 '{"name":"spiral-net","inputs":2,"layers":[{"units":32,"activation":"tanh"},{"units":2,"activation":"softmax"}],"loss":"cross_entropy","seed":2}' | jq -er .id)
+c_job=$(api POST /v1/jobs 202 "{\"model_id\":\"$c_model\",\"dataset_id\":\"$c_ds\",\"epochs\":1000000,\"batch_size\":32}" | jq -er .id)
+deadline=$((SECONDS + 30))
+until [ "$(api GET "/v1/jobs/$c_job" 200 | jq -r '.status == "running" and .epoch >= 1')" = true ]; do
+    [ $SECONDS -lt $deadline ] || fail "job $c_job not running after 30 s: $(cat "$WORK/body")"
+    sleep 0.1
+done
+mountpoint=$("$DOCKER" volume inspect --format '{{.Mountpoint}}' "$CVOLUME")
+[ -s "$mountpoint/neurond.db" ] || fail "volume $CVOLUME holds no neurond.db"
+echo "volume $CVOLUME holds neurond.db ($(stat -c %s "$mountpoint/neurond.db") bytes); dataset $c_ds, model $c_model, job $c_job running"
+
+phase "restart: unless-stopped, the neurond process killed by its PID"
+# Killed as a crash would: SIGKILL to the container's main process, by
+# the host PID the engine reports. Not `docker kill`: the engine takes a
+# container killed on request for one stopped by hand, and unless-stopped
+# does not restart that.
+pid=$("$DOCKER" inspect --format '{{.State.Pid}}' "$cid")
+cmd=$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)
+[ "$cmd" = "/usr/local/bin/neurond " ] || fail "$cname's main process $pid is '$cmd', not neurond"
+t0=$(now_ms)
+kill -KILL "$pid"
+deadline=$((SECONDS + 60))
+until [ "$("$DOCKER" inspect --format '{{.RestartCount}} {{.State.Status}}' "$cid")" = "1 running" ]; do
+    [ $SECONDS -lt $deadline ] || fail "$cname not restarted within 60 s: $("$DOCKER" inspect --format '{{json .State}}' "$cid")"
+    sleep 0.1
+done
+wait_ready "$cid"
+new_pid=$("$DOCKER" inspect --format '{{.State.Pid}}' "$cid")
+[ "$new_pid" != "$pid" ] || fail "$cname's main process is still $pid"
+echo "neurond (host PID $pid) killed: $cname restarted by the engine (restart count 1, new PID $new_pid), /readyz OK after $(secs $(($(now_ms) - t0))) s"
+api GET "/v1/datasets/$c_ds" 200 >/dev/null
+api GET "/v1/models/$c_model" 200 >/dev/null
+resumed=$(api GET "/v1/jobs/$c_job" 200)
+jq -e '.status == "queued" or .status == "running"' <<<"$resumed" >/dev/null ||
+    fail "job $c_job is not queued again after the crash: $resumed"
+# The engine copies a container's output to its log as it comes: a line
+# written just before /readyz answered may take a moment to show.
+deadline=$((SECONDS + 10))
+until logs=$("$DOCKER" logs "$cid" 2>&1) && grep -q 'event=job.recovered .*jobs=1' <<<"$logs"; do
+    if [ $SECONDS -ge $deadline ]; then
+        "$DOCKER" logs "$cid" 2>&1 | grep -v 'event=http.request' | tail -n 15
+        fail "docker logs has no job.recovered line 10 s after the crash"
+    fi
+    sleep 0.1
+done
+echo "after the restart: dataset and model there; job $c_job $(jq -c '{status, epoch}' <<<"$resumed"), logged job.recovered"
+api POST "/v1/jobs/$c_job/cancel" 202 >/dev/null
+deadline=$((SECONDS + 30))
+until [ "$(api GET "/v1/jobs/$c_job" 200 | jq -r .status)" = cancelled ]; do
+    [ $SECONDS -lt $deadline ] || fail "job $c_job not cancelled after 30 s: $(cat "$WORK/body")"
+    sleep 0.1
+done
+
+phase "docker-compose stop, down (volume kept), up again, down -v"
+t0=$(now_ms)
+compose_run stop
+code=$("$DOCKER" inspect --format '{{.State.ExitCode}}' "$cid")
+[ "$code" = 0 ] || fail "neurond exited $code on docker-compose stop"
+echo "docker-compose stop: exit code 0 in $(secs $(($(now_ms) - t0))) s"
+t0=$(now_ms)
+compose_run down
+! "$DOCKER" inspect "$cid" >/dev/null 2>&1 || fail "docker-compose down left container $cname"
+! "$DOCKER" network inspect "$network" >/dev/null 2>&1 || fail "docker-compose down left network $network"
+! ip link show dev "br-${net_id:0:12}" >/dev/null 2>&1 || fail "bridge br-${net_id:0:12} is still there"
+"$DOCKER" volume inspect "$CVOLUME" >/dev/null || fail "docker-compose down removed volume $CVOLUME"
+echo "docker-compose down in $(secs $(($(now_ms) - t0))) s: container, network and its bridge gone, volume $CVOLUME kept"
+t0=$(now_ms)
+compose_run up -d --no-build
+cid=$(compose_container)
+wait_ready "$cid"
+api GET "/v1/datasets/$c_ds" 200 >/dev/null
+[ "$(api GET "/v1/jobs/$c_job" 200 | jq -r .status)" = cancelled ] || fail "job $c_job changed across down and up"
+echo "docker-compose up again: /readyz OK in $(secs $(($(now_ms) - t0))) s, dataset and job there"
+t0=$(now_ms)
+compose_run down -v
+! "$DOCKER" volume inspect "$CVOLUME" >/dev/null 2>&1 || fail "docker-compose down -v left volume $CVOLUME"
+echo "docker-compose down -v in $(secs $(($(now_ms) - t0))) s: volume $CVOLUME removed"
