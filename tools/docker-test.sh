@@ -382,6 +382,32 @@ run_neurond() {
     [ "$published" = "127.0.0.1:$PORT" ] || fail "$1: 8080 published on '$published', not 127.0.0.1:$PORT alone"
 }
 
+# wait_job JOB JQ_TEST WHAT: polls the job until JQ_TEST (a jq filter on
+# its JSON) is true; fails after 30 s with "JOB not WHAT".
+wait_job() {
+    local deadline=$((SECONDS + 30))
+    until [ "$(api GET "/v1/jobs/$1" 200 | jq -r "$2")" = true ]; do
+        [ $SECONDS -lt $deadline ] || fail "job $1 not $3 after 30 s: $(cat "$WORK/body")"
+        sleep 0.1
+    done
+}
+
+# start_long_job SEED: a job far too long to finish (a million epochs of a
+# spiral net) on a dataset and model of its own, their ids into LONG_DS,
+# LONG_MODEL and LONG_JOB; returns once it trains.
+start_long_job() {
+    LONG_DS=$(api POST /v1/datasets 201 "{\"name\":\"spiral\",\"generator\":\"spiral\",\"n\":1000,\"seed\":$1}" | jq -er .id)
+    LONG_MODEL=$(api POST /v1/models 201 "{\"name\":\"spiral-net\",\"inputs\":2,\"layers\":[{\"units\":32,\"activation\":\"tanh\"},{\"units\":2,\"activation\":\"softmax\"}],\"loss\":\"cross_entropy\",\"seed\":$1}" | jq -er .id)
+    LONG_JOB=$(api POST /v1/jobs 202 "{\"model_id\":\"$LONG_MODEL\",\"dataset_id\":\"$LONG_DS\",\"epochs\":1000000,\"batch_size\":32}" | jq -er .id)
+    wait_job "$LONG_JOB" '.status == "running" and .epoch >= 1' running
+}
+
+# cancel_job JOB: cancels it and waits until it is cancelled.
+cancel_job() {
+    api POST "/v1/jobs/$1/cancel" 202 >/dev/null
+    wait_job "$1" '.status == "cancelled"' cancelled
+}
+
 # wait_healthy NAME: the HEALTHCHECK's verdict, within 60 s.
 wait_healthy() {
     local health deadline=$((SECONDS + 60))
@@ -469,14 +495,8 @@ echo "/docs and its Swagger UI bundle served"
 phase "docker stop during a training job, a new container on the same volume"
 # A job far too long to finish, on a model of its own: docker stop must
 # checkpoint it and the next container must take it up again.
-spiral_id=$(api POST /v1/datasets 201 '{"name":"spiral","generator":"spiral","n":1000,"seed":3}' | jq -er .id)
-long_model_id=$(api POST /v1/models 201 '{"name":"spiral-net","inputs":2,"layers":[{"units":32,"activation":"tanh"},{"units":2,"activation":"softmax"}],"loss":"cross_entropy","seed":1}' | jq -er .id)
-long_id=$(api POST /v1/jobs 202 "{\"model_id\":\"$long_model_id\",\"dataset_id\":\"$spiral_id\",\"epochs\":1000000,\"batch_size\":32}" | jq -er .id)
-deadline=$((SECONDS + 30))
-until [ "$(api GET "/v1/jobs/$long_id" 200 | jq -r '.status == "running" and .epoch >= 1')" = true ]; do
-    [ $SECONDS -lt $deadline ] || fail "job $long_id not running after 30 s: $(cat "$WORK/body")"
-    sleep 0.1
-done
+start_long_job 3
+long_id=$LONG_JOB
 # Two seconds of training: more epochs than a restart from scratch could
 # redo before the first look after it.
 sleep 2
@@ -501,12 +521,7 @@ resumed=$(api GET "/v1/jobs/$long_id" 200)
 echo "job $long_id: epoch $epoch_before at docker stop; after restart $(jq -c '{status, epoch}' <<<"$resumed")"
 jq -e --argjson e "$epoch_before" '(.status == "queued" or .status == "running") and .epoch >= $e' \
     <<<"$resumed" >/dev/null || fail "job $long_id did not resume from its checkpoint"
-api POST "/v1/jobs/$long_id/cancel" 202 >/dev/null
-deadline=$((SECONDS + 30))
-until [ "$(api GET "/v1/jobs/$long_id" 200 | jq -r .status)" = cancelled ]; do
-    [ $SECONDS -lt $deadline ] || fail "job $long_id not cancelled after 30 s: $(cat "$WORK/body")"
-    sleep 0.1
-done
+cancel_job "$long_id"
 [ "$("$DOCKER" exec neurond-test2 id -u)" != 0 ] || fail "the server runs as root"
 wait_healthy neurond-test2
 
@@ -585,14 +600,8 @@ echo "$cname: restart $restart, stop grace $grace s, /data on volume $CVOLUME, n
 "$DOCKER" inspect --format '{{json .NetworkSettings.Ports}}' $("$DOCKER" ps -q) |
     jq -se '[.[] | .[]? // [] | .[] | .HostIp] | length > 0 and all(. == "127.0.0.1")' >/dev/null ||
     fail "a port is published on another address than 127.0.0.1: $("$DOCKER" ps --format '{{.Names}} {{.Ports}}')"
-c_ds=$(api POST /v1/datasets 201 '{"name":"spiral","generator":"spiral","n":1000,"seed":5}' | jq -er .id)
-c_model=$(api POST /v1/models 201 '{"name":"spiral-net","inputs":2,"layers":[{"units":32,"activation":"tanh"},{"units":2,"activation":"softmax"}],"loss":"cross_entropy","seed":2}' | jq -er .id)
-c_job=$(api POST /v1/jobs 202 "{\"model_id\":\"$c_model\",\"dataset_id\":\"$c_ds\",\"epochs\":1000000,\"batch_size\":32}" | jq -er .id)
-deadline=$((SECONDS + 30))
-until [ "$(api GET "/v1/jobs/$c_job" 200 | jq -r '.status == "running" and .epoch >= 1')" = true ]; do
-    [ $SECONDS -lt $deadline ] || fail "job $c_job not running after 30 s: $(cat "$WORK/body")"
-    sleep 0.1
-done
+start_long_job 5
+c_ds=$LONG_DS c_model=$LONG_MODEL c_job=$LONG_JOB
 mountpoint=$("$DOCKER" volume inspect --format '{{.Mountpoint}}' "$CVOLUME")
 [ -s "$mountpoint/neurond.db" ] || fail "volume $CVOLUME holds no neurond.db"
 echo "volume $CVOLUME holds neurond.db ($(stat -c %s "$mountpoint/neurond.db") bytes); dataset $c_ds, model $c_model, job $c_job running"
@@ -632,12 +641,7 @@ until logs=$("$DOCKER" logs "$cid" 2>&1) && grep -q 'event=job.recovered .*jobs=
     sleep 0.1
 done
 echo "after the restart: dataset and model there; job $c_job $(jq -c '{status, epoch}' <<<"$resumed"), logged job.recovered"
-api POST "/v1/jobs/$c_job/cancel" 202 >/dev/null
-deadline=$((SECONDS + 30))
-until [ "$(api GET "/v1/jobs/$c_job" 200 | jq -r .status)" = cancelled ]; do
-    [ $SECONDS -lt $deadline ] || fail "job $c_job not cancelled after 30 s: $(cat "$WORK/body")"
-    sleep 0.1
-done
+cancel_job "$c_job"
 
 phase "docker-compose stop, down (volume kept), up again, down -v"
 t0=$(now_ms)
