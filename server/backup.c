@@ -19,21 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "backup.h"
 
 #define STEP_PAGES 256 /* 1 MiB of 4 KiB pages a step */
 #define PAUSE_MS 1
 #define BUSY_MS 10000
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Formats "what: SQLite's message" into err; returns −1. */
 static int db_error(char *err, size_t errlen, const char *what, sqlite3 *db,
@@ -145,7 +138,7 @@ static int make_temp(const char *near, const char *suffix, char *path,
 static int backup_into(const char *db, const char *path, int fd,
                        nd_backup_stats *st, char *err, size_t errlen)
 {
-    long start = now_ms();
+    double start = nd_clock_ms();
     sqlite3 *src = open_source(db, err, errlen);
     if (!src)
         return -1;
@@ -154,7 +147,7 @@ static int backup_into(const char *db, const char *path, int fd,
     struct stat sb;
     if (rc == 0 && fstat(fd, &sb) == 0) {
         st->bytes = (size_t)sb.st_size;
-        st->ms = now_ms() - start;
+        st->ms = (long)(nd_clock_ms() - start);
     }
     return rc;
 }

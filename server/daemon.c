@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "clock.h"
 #include "access.h"
 #include "daemon.h"
 #include "log.h"
@@ -35,9 +35,7 @@ static nd_request *request_new(nd_server *srv, struct MHD_Connection *conn,
     nd_request *req = calloc(1, sizeof *req);
     if (!req)
         return NULL;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    req->started = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    req->started = nd_clock_ms() / 1e3;
     req->srv = srv;
     req->conn = conn;
     req->method = method;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "events.h"
 #include "job_store.h"
 #include "store.h"
@@ -49,13 +50,6 @@ struct nd_events {
     nd_watcher *watchers;
 };
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Wakes asleep watchers idle past the keep-alive interval, checking at
  * half that interval (at most a second), until the hub closes. */
 static void *ticker_main(void *arg)
@@ -70,7 +64,7 @@ static void *ticker_main(void *arg)
         until.tv_sec += until.tv_nsec / 1000000000L;
         until.tv_nsec %= 1000000000L;
         pthread_cond_timedwait(&h->tick, &h->lock, &until);
-        double t = now_ms();
+        double t = nd_clock_ms();
         for (nd_watcher *w = h->watchers; w && !h->closing; w = w->next) {
             if (w->asleep && t - w->last_ms >= h->keepalive_ms) {
                 w->asleep = false;
@@ -290,7 +284,7 @@ nd_watcher *nd_events_watch(nd_events *h, const char *job_id,
         ch = channel_for(h, job_id);
     if (ch) {
         *w = (nd_watcher){h->watchers, ch, sleep, wake, cls, false, false,
-                          now_ms()};
+                          nd_clock_ms()};
         h->watchers = w;
         h->count++;
         ch->watchers++;
@@ -355,7 +349,7 @@ nd_take nd_events_take(nd_events *h, nd_watcher *w, nd_watch_pos *pos,
             w->sleep(w->cls);
         }
         if (*len)
-            w->last_ms = now_ms();
+            w->last_ms = nd_clock_ms();
     }
     pthread_mutex_unlock(&h->lock);
     return r;

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "metrics.h"
 #include "version.h"
 
@@ -62,7 +63,7 @@ int nd_metrics_init(char *err, size_t errlen)
         return -1;
     }
     start_time = now_s(CLOCK_REALTIME);
-    start_mono = now_s(CLOCK_MONOTONIC);
+    start_mono = nd_clock_ms() / 1e3;
     return 0;
 }
 
@@ -291,7 +292,7 @@ static void render_build(FILE *f)
     family(f, "neurond_uptime_seconds", "gauge",
            "Seconds since the server started.");
     fprintf(f, "neurond_uptime_seconds %.3f\n",
-            now_s(CLOCK_MONOTONIC) - start_mono);
+            nd_clock_ms() / 1e3 - start_mono);
     family(f, "neurond_build_info", "gauge",
            "Always 1; the labels name the release and its API version.");
     fprintf(f, "neurond_build_info{version=\"%s\",api=\"%s\"} 1\n",

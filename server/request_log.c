@@ -2,8 +2,8 @@
  * request_log.h). */
 #include <arpa/inet.h>
 #include <microhttpd.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "request_log.h"
@@ -28,10 +28,7 @@ static void remote_address(const nd_request *req, char *out, size_t cap)
 
 void nd_request_finished(const nd_request *req, bool complete)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    double seconds = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 -
-                     req->started;
+    double seconds = nd_clock_ms() / 1e3 - req->started;
     const nd_route *route = req->route;
     unsigned status = req->sent ? req->status : 499;
     nd_metrics_request(route, req->method, status, seconds);

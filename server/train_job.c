@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "datasets.h"
 #include "events.h"
 #include "job_params.h"
@@ -38,13 +38,6 @@ typedef struct {
     size_t window_samples;
 } progress;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Writes the buffered history and progress, with a checkpoint of the
  * trainer's state after the last buffered epoch when with_checkpoint. */
 static void flush(progress *p, bool with_checkpoint)
@@ -60,7 +53,7 @@ static void flush(progress *p, bool with_checkpoint)
         p->store_failed = true;
     free(ck);
     p->n = 0;
-    p->last_flush = now_ms();
+    p->last_flush = nd_clock_ms();
     if (with_checkpoint)
         p->last_checkpoint = p->last_flush;
 }
@@ -92,7 +85,7 @@ static bool on_epoch(const nn_epoch_stats *st, void *user)
 {
     progress *p = user;
     p->points[p->n++].st = *st;
-    double t = now_ms();
+    double t = nd_clock_ms();
     count_samples(p, t);
     p->last = *st;
     p->last_published = false;
@@ -150,7 +143,7 @@ static void log_end(const nd_job_run *run, const char *model_id,
 {
     char event[32];
     snprintf(event, sizeof event, "job.%s", state);
-    double ms = p ? now_ms() - p->started : 0;
+    double ms = p ? nd_clock_ms() - p->started : 0;
     double rate = ms > 0 ? (double)p->samples * 1e3 / ms : 0;
     nd_log(strcmp(state, "failed") == 0 ? ND_LOG_WARN : ND_LOG_INFO, event,
            NULL, ND_LS("job_id", run->job_id), ND_LS("model_id", model_id),
@@ -178,7 +171,7 @@ static void finish(const nd_job_run *run, const char *model_id,
     char msg[256];
     nd_metrics_job_rate(run->worker, 0);
     if (p->last.epoch && !p->last_published)
-        publish_last(p, now_ms()); /* the last epoch always goes live */
+        publish_last(p, nd_clock_ms()); /* the last epoch always goes live */
     if (st == NN_ERR_STOPPED && !atomic_load(run->cancel) &&
         atomic_load(run->stopping)) {
         flush(p, true); /* shutdown: keep every epoch, resume later */
@@ -251,7 +244,7 @@ static void train_loaded(const nd_job_run *run, const char *model_id,
         nn_trainer_free(tr);
         return;
     }
-    double t = now_ms();
+    double t = nd_clock_ms();
     *p = (progress){.run = run, .trainer = tr,
                     .perceptron = net->type == NN_MODEL_PERCEPTRON,
                     .epochs = cfg->epochs, .rows = nn_trainer_train_rows(tr),
