@@ -353,8 +353,13 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
     struct sockaddr_in v4 = {.sin_family = AF_INET};
     struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
     const struct sockaddr *addr;
-    /* Suspend/resume lets an event stream wait without holding a thread. */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+    /* Suspend/resume lets an event stream wait without holding a thread.
+     * poll(), not epoll: libmicrohttpd 0.9.75 waits on epoll edge-
+     * triggered, and a client whose partial request and FIN arrive in one
+     * edge is never read again until --timeout (its slot held, in
+     * CLOSE-WAIT); poll() reports the end of the stream, and the
+     * connection is closed at once. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
                      MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (inet_pton(AF_INET, srv->cfg.bind, &v4.sin_addr) == 1) {
         v4.sin_port = htons((uint16_t)srv->cfg.port);

@@ -2,19 +2,16 @@
  * job queue (429 with Retry-After), connections past the per-IP limit
  * (closed without an answer), a batch past --max-batch-size (422), and
  * --help naming every limit. */
-#include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "jobs_helpers.h"
+#include "raw_http.h"
 
 static api_server srv;
 
@@ -74,45 +71,17 @@ Test(limits, a_full_queue_answers_429_with_retry_after)
     cancel_job(&srv, job[0]);
 }
 
-static int connect_local(unsigned port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    cr_assert_geq(fd, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
-
-/* What a GET /healthz on a fresh connection reads back: > 0 bytes when
- * answered, 0 or −1 when the server closed it. */
-static ssize_t probe(unsigned port)
-{
-    int fd = connect_local(port);
-    const char req[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
-                       "Connection: close\r\n\r\n";
-    ssize_t n = send(fd, req, sizeof req - 1, MSG_NOSIGNAL);
-    char buf[256];
-    if (n > 0)
-        n = recv(fd, buf, sizeof buf, 0);
-    close(fd);
-    return n;
-}
-
 Test(limits, connections_past_the_per_ip_limit_are_closed)
 {
     const char *args[] = {"--max-per-ip", "2", NULL};
     api_start(&srv, args);
-    int idle[2] = {connect_local(srv.port), connect_local(srv.port)};
-    struct timespec ts = {0, 200000000}; /* let the server accept them */
-    nanosleep(&ts, NULL);
-    cr_assert_leq(probe(srv.port), 0, "a third connection was served");
+    int idle[2] = {raw_connect(srv.port), raw_connect(srv.port)};
+    raw_sleep_ms(200); /* let the server accept them */
+    cr_assert_leq(raw_probe(srv.port, 5000), 0, "a third connection was served");
     close(idle[0]);
     close(idle[1]);
-    nanosleep(&ts, NULL);
-    cr_assert_gt(probe(srv.port), 0, "the server did not recover");
+    raw_sleep_ms(200);
+    cr_assert_gt(raw_probe(srv.port, 5000), 0, "the server did not recover");
 }
 
 Test(limits, help_names_every_limit)
