@@ -1,6 +1,7 @@
 /* daemon.c — the libmicrohttpd listener: reading request bodies (JSON up to
  * a limit, streamed content types piece by piece), dispatching through the
- * router, and sending the reply with the headers every response carries. */
+ * router, and sending the reply with the headers every response carries.
+ * Requests whose framing is ambiguous are refused first (framing.h). */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "clock.h"
 #include "access.h"
 #include "daemon.h"
+#include "framing.h"
 #include "log.h"
 #include "request_log.h"
 #include "router.h"
@@ -27,26 +29,37 @@ static bool content_type_is(const char *header, const char *type)
            (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
 }
 
-/* A new request, with its X-Request-Id: the client's when sane, else a
- * new random one ("rq_" and 26 base32 characters). */
-static nd_request *request_new(nd_server *srv, struct MHD_Connection *conn,
-                               const char *method, const char *url)
+/* libmicrohttpd's URI log callback: a new request once its first line is
+ * in, keeping the path as sent (before libmicrohttpd decodes it, turning
+ * "%2F" into "/" and "%00" into the path's end). Its return value becomes
+ * the connection's con_cls; NULL (out of memory) has on_request make the
+ * request without the raw path. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     nd_request *req = calloc(1, sizeof *req);
     if (!req)
         return NULL;
     req->started = nd_clock_ms() / 1e3;
-    req->srv = srv;
+    req->srv = cls;
     req->conn = conn;
+    req->raw_path = strndup(uri, strcspn(uri, "?"));
+    return req;
+}
+
+/* Once its headers are in, the request's method, path and X-Request-Id:
+ * the client's when sane, else a new random one ("rq_" and 26 base32
+ * characters). */
+static void request_begin(nd_request *req, const char *method,
+                          const char *url)
+{
     req->method = method;
     req->url = url;
-    req->body_limit = srv->cfg.max_json_bytes;
+    req->body_limit = req->srv->cfg.max_json_bytes;
     const char *given = nd_header(req, "X-Request-Id");
     if (given && nd_request_id_valid(given))
         snprintf(req->request_id, sizeof req->request_id, "%s", given);
     else
         nd_new_id(req->request_id, "rq_");
-    return req;
 }
 
 static void request_free(nd_request *req)
@@ -57,6 +70,7 @@ static void request_free(nd_request *req)
         req->source.free(req->source.cls);
     json_decref(req->json);
     free(req->body);
+    free(req->raw_path);
     free(req->reply);
     for (size_t i = 0; i < req->n_headers; i++) {
         free(req->headers[i][0]);
@@ -251,10 +265,15 @@ static bool parse_body(nd_request *req, const nd_route *route)
 /* Once the headers are in: answers a CORS preflight, refuses a request
  * without the API token (except on open routes), an unknown route, or a
  * body the route cannot take; else readies the body's reading. */
-static void route_request(nd_request *req)
+static void route_request(nd_request *req, const char *version)
 {
+    if (!nd_framing_check(req, version))
+        return;
     bool known = false;
-    const nd_route *route = nd_route_match(req->method, req->url, req, &known);
+    const nd_route *route =
+        req->raw_path && !nd_route_raw_path_ok(req->raw_path)
+            ? NULL
+            : nd_route_match(req->method, req->url, req, &known);
     req->route = route;
     if (known && strcmp(req->method, MHD_HTTP_METHOD_OPTIONS) == 0)
         nd_access_preflight(req);
@@ -264,7 +283,7 @@ static void route_request(nd_request *req)
         nd_reply_problem(req, known ? 405 : 404,
                          known ? "%s is not allowed on %s"
                                : "no route for %s %s",
-                         req->method, req->url);
+                         req->method, req->raw_path ? req->raw_path : req->url);
     else
         prepare_body(req, route);
 }
@@ -274,15 +293,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-    (void)version;
-    nd_server *srv = cls;
     nd_request *req = *con_cls;
-    if (!req) { /* headers only so far */
-        req = request_new(srv, conn, method, url);
-        if (!req)
-            return MHD_NO;
-        *con_cls = req;
-        route_request(req);
+    if (!req)
+        req = *con_cls = on_uri(cls, url, conn);
+    if (!req)
+        return MHD_NO;
+    if (!req->method) { /* headers only so far */
+        request_begin(req, method, url);
+        route_request(req, version);
         return req->replied ? send_reply(req) : MHD_YES;
     }
     if (req->replied) { /* refused: discard what still arrives */
@@ -330,10 +348,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 {
     (void)cls;
     (void)conn;
-    if (!*con_cls)
+    nd_request *req = *con_cls;
+    if (!req)
         return;
-    nd_request_finished(*con_cls, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-    request_free(*con_cls);
+    if (req->method) /* else libmicrohttpd refused it (and logged why) */
+        nd_request_finished(req, code == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    request_free(req);
     *con_cls = NULL;
 }
 
@@ -381,7 +401,7 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
         srv->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         srv->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         srv->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_END);
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen on %s port %u", srv->cfg.bind,
                  srv->cfg.port);

@@ -52,7 +52,8 @@ struct nd_request {
     struct nd_server *srv;
     struct MHD_Connection *conn;
     const char *method;
-    const char *url;
+    const char *url;      /* the path, percent-decoded by libmicrohttpd */
+    char *raw_path;       /* the path as sent (malloc'd; NULL if unknown) */
     const void *route; /* the nd_route matched (router.h) */
     char request_id[ND_REQUEST_ID_MAX]; /* X-Request-Id: sent or made */
     double started;    /* CLOCK_MONOTONIC seconds when the headers came */

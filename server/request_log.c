@@ -40,7 +40,7 @@ void nd_request_finished(const nd_request *req, bool complete)
     nd_log(level,
            "http.request", NULL, ND_LS("method", req->method),
            ND_LS("route", route ? route->pattern : "unmatched"),
-           ND_LS("path", req->url), ND_LI("status", status),
+           ND_LS("path", req->raw_path ? req->raw_path : req->url), ND_LI("status", status),
            ND_LN("duration_ms", seconds * 1e3),
            ND_LI("bytes", req->bytes_sent),
            ND_LS("request_id", req->request_id), ND_LS("remote", remote),

@@ -53,6 +53,15 @@ const nd_route *nd_routes(unsigned *n)
     return routes;
 }
 
+bool nd_route_raw_path_ok(const char *raw)
+{
+    for (const char *p = strchr(raw, '%'); p; p = strchr(p + 1, '%'))
+        if ((p[1] == '2' && (p[2] == 'f' || p[2] == 'F')) ||
+            (p[1] == '0' && p[2] == '0'))
+            return false;
+    return true;
+}
+
 /* Matches path against pattern segment by segment, copying {…} segments
  * into req->param_buf. */
 static bool match(const char *pattern, const char *path, nd_request *req)

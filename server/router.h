@@ -28,6 +28,12 @@ typedef struct {
 const nd_route *nd_route_match(const char *method, const char *path,
                                nd_request *req, bool *path_known);
 
+/* Whether a path as sent (before percent-decoding) may be routed: not
+ * when it encodes a "/" (%2F, %2f) or a NUL (%00). Decoded, those would
+ * route "/v1%2fadmin%2fbackup" as "/v1/admin/backup" past a proxy's rule
+ * on the path's prefix, and cut "/healthz%00.json" short. */
+bool nd_route_raw_path_ok(const char *raw);
+
 /* Every route, for documentation checks; *n receives the count. */
 const nd_route *nd_routes(unsigned *n);
 

@@ -1,7 +1,9 @@
 /* fuzz_router.c — libFuzzer harness of the request router
  * (server/router.c): the input's first line is the method, the rest the
  * path. A match must have as many parameters as its pattern has {…}
- * segments, each non-empty and within the request's buffer. */
+ * segments, each non-empty and within the request's buffer; a path as
+ * sent holding an encoded "/" or NUL must be refused by
+ * nd_route_raw_path_ok. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         path = text + size;
     nd_request req;
     fuzz_request_init(&req);
+    bool raw_ok = nd_route_raw_path_ok(path);
+    if (raw_ok && (strstr(path, "%2f") || strstr(path, "%2F") ||
+                   strstr(path, "%00")))
+        abort();
     bool known = false;
     const nd_route *r = nd_route_match(text, path, &req, &known);
     if (r) {
