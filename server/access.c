@@ -75,15 +75,15 @@ void nd_access_preflight(nd_request *req)
     nd_reply_header(req, "Access-Control-Max-Age", CORS_MAX_AGE);
 }
 
-void nd_access_cors_headers(const nd_request *req, struct MHD_Response *resp)
+void nd_access_cors_headers(const nd_request *req, nd_header_sink add,
+                            void *cls)
 {
     if (!req->srv->cfg.cors_origin[0])
         return;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+    add(cls, MHD_HTTP_HEADER_VARY, "Origin");
     const char *origin = allowed_origin(req);
     if (!origin)
         return;
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-    MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-                            CORS_EXPOSE);
+    add(cls, "Access-Control-Allow-Origin", origin);
+    add(cls, "Access-Control-Expose-Headers", CORS_EXPOSE);
 }

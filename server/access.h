@@ -7,8 +7,6 @@
 
 #include "http.h"
 
-struct MHD_Response;
-
 /* Whether the request carries the configured token in its Authorization
  * header ("Bearer <token>"), compared in constant time; always true when
  * no token is configured. Otherwise replies 401 with WWW-Authenticate and
@@ -21,8 +19,9 @@ bool nd_access_authorized(nd_request *req);
  * allowlist. */
 void nd_access_preflight(nd_request *req);
 
-/* Adds the CORS headers of an allowed Origin (echoed exactly) to resp, and
+/* Gives add the CORS headers of an allowed Origin (echoed exactly), and
  * Vary: Origin whenever an allowlist is configured. */
-void nd_access_cors_headers(const nd_request *req, struct MHD_Response *resp);
+void nd_access_cors_headers(const nd_request *req, nd_header_sink add,
+                            void *cls);
 
 #endif

@@ -50,6 +50,13 @@ static const opt_def options[] = {
     {"timeout", "NEUROND_TIMEOUT",
      "seconds an idle connection is kept open", OPT_UINT, F(timeout_s), 1,
      86400},
+    {"header-timeout", "NEUROND_HEADER_TIMEOUT",
+     "seconds a request's headers may take, counted from the connection's "
+     "start or its previous reply", OPT_UINT, F(header_timeout_s), 1, 3600},
+    {"min-body-rate", "NEUROND_MIN_BODY_RATE",
+     "bytes a second a request body must average once it has taken "
+     "--header-timeout seconds (0: no minimum)", OPT_SIZE, F(min_body_rate),
+     0, 1ull << 30},
     {"checkpoint-ms", "NEUROND_CHECKPOINT_MS",
      "milliseconds between checkpoints of a running job", OPT_UINT,
      F(checkpoint_ms), 10, 3600000},
@@ -99,6 +106,8 @@ static void set_defaults(nd_config *c)
     c->max_epochs = 1000000;
     c->max_batch = 65536;
     c->timeout_s = 60;
+    c->header_timeout_s = 20;
+    c->min_body_rate = 1024;
     c->checkpoint_ms = 5000;
     c->max_watchers = 256;
     c->keepalive_ms = 15000;

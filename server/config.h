@@ -20,6 +20,8 @@ typedef struct {
     unsigned max_epochs;    /* --max-epochs, NEUROND_MAX_EPOCHS */
     unsigned max_batch;     /* --max-batch-size, NEUROND_MAX_BATCH_SIZE */
     unsigned timeout_s;     /* --timeout, NEUROND_TIMEOUT */
+    unsigned header_timeout_s; /* --header-timeout, NEUROND_HEADER_TIMEOUT */
+    size_t min_body_rate;   /* --min-body-rate, NEUROND_MIN_BODY_RATE */
     unsigned checkpoint_ms; /* --checkpoint-ms, NEUROND_CHECKPOINT_MS */
     unsigned max_watchers;  /* --max-watchers, NEUROND_MAX_WATCHERS */
     unsigned keepalive_ms;  /* --keepalive-ms, NEUROND_KEEPALIVE_MS */

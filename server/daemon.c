@@ -1,7 +1,8 @@
 /* daemon.c — the libmicrohttpd listener: reading request bodies (JSON up to
  * a limit, streamed content types piece by piece), dispatching through the
  * router, and sending the reply with the headers every response carries.
- * Requests whose framing is ambiguous are refused first (framing.h). */
+ * Requests whose framing is ambiguous are refused first (framing.h), and
+ * the connection guard (conn_guard.h) keeps the deadlines. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 
 #include "clock.h"
 #include "access.h"
+#include "conn_guard.h"
 #include "daemon.h"
+#include "early_reply.h"
 #include "framing.h"
 #include "log.h"
 #include "request_log.h"
@@ -134,26 +137,21 @@ static struct MHD_Response *response_for(nd_request *req)
     return resp;
 }
 
+static void add_to_response(void *cls, const char *name, const char *value)
+{
+    MHD_add_response_header(cls, name, value);
+}
+
 static enum MHD_Result send_reply(nd_request *req)
 {
     if (!req->replied)
         nd_reply_problem(req, 500, "the handler made no reply");
     req->sent = true;
+    nd_conn_guard_working(req->conn);
     struct MHD_Response *resp = response_for(req);
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            req->content_type ? req->content_type
-                                              : "application/json");
-    MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "frame-ancestors 'none'");
-    nd_access_cors_headers(req, resp);
-    for (size_t i = 0; i < req->n_headers; i++)
-        MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
+    nd_reply_each_header(req, add_to_response, resp);
     enum MHD_Result ret = MHD_queue_response(req->conn, req->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -288,6 +286,38 @@ static void route_request(nd_request *req, const char *version)
         prepare_body(req, route);
 }
 
+/* A piece of the body, to the stream or the buffer. A reply made on the
+ * way (past the limit, an error in it) is written at once and the
+ * connection closed: the rest of the body is not read (MHD_NO). */
+static enum MHD_Result take_body(nd_request *req, const char *upload,
+                                 size_t size)
+{
+    nd_conn_guard_body_bytes(req->conn, size);
+    if (req->stream) {
+        req->streamed += size;
+        if (req->streamed > req->body_limit)
+            nd_reply_problem(req, 413, "the upload is larger than the "
+                                       "limit of %zu bytes",
+                             req->body_limit);
+        else
+            req->stream->data(req, upload, size);
+        if (req->replied && req->stream->abort)
+            req->stream->abort(req);
+        if (req->replied)
+            req->stream = NULL;
+    } else {
+        append_body(req, upload, size);
+        if (req->body_too_large)
+            nd_reply_problem(req, 413, "the body is larger than the limit "
+                                       "of %zu bytes", req->body_limit);
+    }
+    if (req->replied) {
+        nd_early_reply_send(req);
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -300,37 +330,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         return MHD_NO;
     if (!req->method) { /* headers only so far */
         request_begin(req, method, url);
+        nd_conn_guard_body_start(conn);
         route_request(req, version);
         return req->replied ? send_reply(req) : MHD_YES;
     }
-    if (req->replied) { /* refused: discard what still arrives */
-        if (*upload_size || req->sent) {
-            *upload_size = 0;
-            return MHD_YES;
-        }
-        return send_reply(req); /* the body has ended: the reply can go */
+    if (req->replied) { /* refused before its body: the reply is queued */
+        *upload_size = 0;
+        return req->sent ? MHD_YES : send_reply(req);
     }
     if (*upload_size) {
-        if (req->stream) {
-            req->streamed += *upload_size;
-            if (req->streamed > req->body_limit)
-                nd_reply_problem(req, 413, "the upload is larger than the "
-                                           "limit of %zu bytes",
-                                 req->body_limit);
-            else
-                req->stream->data(req, upload, *upload_size);
-            if (req->replied && req->stream->abort)
-                req->stream->abort(req);
-            if (req->replied)
-                req->stream = NULL;
-        } else {
-            append_body(req, upload, *upload_size);
-        }
-        /* libmicrohttpd takes a reply only before the body or after all
-         * of it: one made part-way through waits for the body's end. */
+        size_t size = *upload_size;
         *upload_size = 0;
-        return MHD_YES;
+        return take_body(req, upload, size);
     }
+    nd_conn_guard_working(conn);
     if (req->stream) {
         const nd_stream *s = req->stream;
         req->stream = NULL; /* ended: no abort */
@@ -347,7 +360,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **con_cls, enum MHD_RequestTerminationCode code)
 {
     (void)cls;
-    (void)conn;
+    nd_conn_guard_request_done(conn);
     nd_request *req = *con_cls;
     if (!req)
         return;
@@ -393,6 +406,12 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
                  srv->cfg.bind);
         return -1;
     }
+    srv->guard = nd_conn_guard_start(srv->cfg.header_timeout_s,
+                                     srv->cfg.min_body_rate);
+    if (!srv->guard) {
+        snprintf(err, errlen, "cannot start the connection guard");
+        return -1;
+    }
     srv->daemon = MHD_start_daemon(
         flags, (uint16_t)srv->cfg.port, NULL, NULL, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_message, NULL, /* first */
@@ -401,8 +420,11 @@ int nd_daemon_start(nd_server *srv, char *err, size_t errlen)
         srv->cfg.timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         srv->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         srv->cfg.max_per_ip, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, nd_conn_guard_notify, srv->guard,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_END);
     if (!srv->daemon) {
+        nd_conn_guard_stop(srv->guard);
+        srv->guard = NULL;
         snprintf(err, errlen, "cannot listen on %s port %u", srv->cfg.bind,
                  srv->cfg.port);
         return -1;
@@ -418,4 +440,6 @@ void nd_daemon_stop(nd_server *srv)
     if (srv->daemon)
         MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
+    nd_conn_guard_stop(srv->guard);
+    srv->guard = NULL;
 }

@@ -4,7 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "http.h"
+
+void nd_reply_each_header(const nd_request *req, nd_header_sink add,
+                          void *cls)
+{
+    add(cls, MHD_HTTP_HEADER_CONTENT_TYPE,
+        req->content_type ? req->content_type : "application/json");
+    add(cls, "X-Request-Id", req->request_id);
+    add(cls, "X-Content-Type-Options", "nosniff");
+    add(cls, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    add(cls, "X-Frame-Options", "DENY");
+    add(cls, "Content-Security-Policy", "frame-ancestors 'none'");
+    nd_access_cors_headers(req, add, cls);
+    for (size_t i = 0; i < req->n_headers; i++)
+        add(cls, req->headers[i][0], req->headers[i][1]);
+}
 
 bool nd_request_id_valid(const char *s)
 {

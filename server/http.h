@@ -83,6 +83,16 @@ struct nd_request {
     size_t bytes_sent;     /* of the reply's body, so far */
 };
 
+/* Where reply headers go, one name and value at a time: a libmicrohttpd
+ * response, or the text of a reply written to the socket directly. */
+typedef void (*nd_header_sink)(void *cls, const char *name, const char *value);
+
+/* Gives add every header of req's reply but its length: Content-Type,
+ * X-Request-Id, the security headers every reply carries, CORS, and those
+ * the handler added. */
+void nd_reply_each_header(const nd_request *req, nd_header_sink add,
+                          void *cls);
+
 /* Whether s may serve as a request's X-Request-Id as the client sent it:
  * 1 to 64 characters of A-Z, a-z, 0-9 and "-_.:" (a UUID fits). Anything
  * else (CR/LF, quotes, spaces, longer) is replaced by an id of ours. */

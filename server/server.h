@@ -8,10 +8,12 @@
 struct MHD_Daemon;
 struct nd_workers;
 struct nd_events;
+struct nd_conn_guard;
 
 typedef struct nd_server {
     nd_config cfg;
     struct MHD_Daemon *daemon;
+    struct nd_conn_guard *guard; /* deadlines of its connections */
     unsigned port; /* the bound port, also when cfg.port was 0 */
     struct nd_workers *workers;
     struct nd_events *events; /* live job events for /v1/jobs/{id}/events */

@@ -98,7 +98,8 @@ Test(limits, help_names_every_limit)
     const char *flags[] = {"--max-json-bytes", "--max-csv-bytes",
                            "--max-rows", "--max-params", "--max-epochs",
                            "--max-batch-size",
-                           "--timeout", "--max-queued-jobs",
+                           "--timeout", "--header-timeout",
+                           "--min-body-rate", "--max-queued-jobs",
                            "--max-connections", "--max-per-ip",
                            "--api-token", "--api-token-file",
                            "--cors-origin", NULL};
