@@ -254,6 +254,31 @@ Test(model_errors, predict_refuses_bad_inputs)
     json_decref(m);
 }
 
+/* A linear model with weights 1: 3e38 + 3e38 overflows float32, so the
+ * second row's output is infinite; JSON has no number for it. */
+Test(model_errors, predict_of_an_output_past_float32_is_422_naming_the_row)
+{
+    json_t *m = mt_create(&srv,
+                          "{\"name\": \"sum\", \"inputs\": 2, \"layers\":"
+                          " [{\"units\": 1, \"activation\": \"linear\"}],"
+                          " \"weights\": [{\"W\": [[1], [1]], \"b\": [0]}]}");
+    char path[128];
+    snprintf(path, sizeof path, "/v1/models/%s/predict", api_jstr(m, "id"));
+    api_response r = api_json(&srv, "POST", path,
+                              "{\"inputs\": [[1, 2], [3e38, 3e38]]}");
+    api_assert_problem(&r, 422, "/inputs/1");
+    cr_assert(strstr(api_str(&r, "detail"), "not finite"), "%s", r.body);
+    cr_assert(strstr(api_str(&r, "request_id"), "rq_") == api_str(&r,
+                                                                  "request_id"),
+              "%s", r.body);
+    api_free(&r);
+    /* The same model still answers rows it can. */
+    json_t *p = mt_predict(&srv, api_jstr(m, "id"), "[[1, 2]]");
+    mt_assert_json(json_object_get(p, "outputs"), "[[3.0]]");
+    json_decref(p);
+    json_decref(m);
+}
+
 Test(model_errors, list_refuses_bad_arguments)
 {
     mt_refused(&srv, "GET", "/v1/models?cursor=nonsense", NULL, 400, "?cursor");
