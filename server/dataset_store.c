@@ -139,8 +139,11 @@ static nd_ds_writer *writer_alloc(const nd_ds_spec *spec)
 static void db_fail(nd_ds_error *e, const char *what)
 {
     sqlite3 *db = nd_db();
-    nd_ds_fail(e, 500, NULL, "database error while %s: %s", what,
-               db ? sqlite3_errmsg(db) : "no connection");
+    if (nd_store_full())
+        nd_ds_fail(e, 507, NULL, "%s: " ND_DISK_FULL_DETAIL, what);
+    else
+        nd_ds_fail(e, 500, NULL, "database error while %s: %s", what,
+                   db ? sqlite3_errmsg(db) : "no connection");
 }
 
 /* Steps st once to completion and finalizes it; 0 or −1. */

@@ -133,6 +133,7 @@ const char *nd_status_title(unsigned status)
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     }
     return "Error";
 }
@@ -185,6 +186,14 @@ void nd_reply_problem(nd_request *req, unsigned status, const char *fmt, ...)
     nd_utf8_scrub(detail);
     reply_json_typed(req, status, "application/problem+json",
                      problem(req, status, detail));
+}
+
+void nd_reply_store_failed(nd_request *req, bool full, const char *what)
+{
+    if (full)
+        nd_reply_problem(req, 507, "%s: " ND_DISK_FULL_DETAIL, what);
+    else
+        nd_reply_problem(req, 500, "database error while %s", what);
 }
 
 void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,

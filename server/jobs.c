@@ -15,6 +15,7 @@
 #include "models.h"
 #include "paging.h"
 #include "server.h"
+#include "store.h"
 #include "workers.h"
 
 /* Seconds a client is told to wait when the queue is full: about how long
@@ -117,7 +118,7 @@ void jobs_create(nd_request *req)
     if (rc == 0 && reply_refusal(req, why, model_id))
         return;
     if (rc) {
-        nd_reply_problem(req, 500, "cannot store the job");
+        nd_reply_store_failed(req, nd_store_full(), "storing the job");
         return;
     }
     nd_workers_notify(req->srv->workers);

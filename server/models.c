@@ -14,6 +14,7 @@
 #include "model_view.h"
 #include "models.h"
 #include "server.h"
+#include "store.h"
 
 #define PREDICT_MAX_ROWS 100000
 #define PREDICT_MAX_VALUES (1u << 22) /* outputs in one reply */
@@ -46,7 +47,10 @@ static void reply_store(nd_request *req, int result, const char *id,
     } else {
         nd_log(ND_LOG_ERROR, "model.store_failed", err, ND_LS("model_id", id),
                ND_LS("request_id", req->request_id));
-        nd_reply_problem(req, 500, "%s", err);
+        if (nd_store_full())
+            nd_reply_problem(req, 507, "%s: " ND_DISK_FULL_DETAIL, err);
+        else
+            nd_reply_problem(req, 500, "%s", err);
     }
 }
 
