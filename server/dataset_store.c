@@ -51,22 +51,11 @@ void nd_ds_reply_created(nd_request *req, const char *id)
 
 bool nd_ds_name_check(const char *name, const char *pointer, nd_ds_error *e)
 {
-    size_t chars = 0;
-    for (const unsigned char *s = (const unsigned char *)name; *s; chars++) {
-        size_t n = nd_utf8_sequence(s);
-        if (n == 0 || *s < 0x20 || *s == 0x7f) {
-            nd_ds_fail(e, 422, pointer, "must be UTF-8 text without control "
-                                        "characters");
-            return false;
-        }
-        s += n;
-    }
-    if (chars == 0 || chars > ND_DS_NAME_MAX) {
-        nd_ds_fail(e, 422, pointer, "must have 1 to %d characters, not %zu",
-                   ND_DS_NAME_MAX, chars);
-        return false;
-    }
-    return true;
+    char why[96];
+    if (nd_name_check(name, ND_DS_NAME_MAX, why, sizeof why))
+        return true;
+    nd_ds_fail(e, 422, pointer, "%s", why);
+    return false;
 }
 
 /* The ID of this process, marking the uploads it is writing: an uploading

@@ -165,6 +165,25 @@ void nd_utf8_scrub(char *text)
     }
 }
 
+bool nd_name_check(const char *name, size_t max_chars, char *why, size_t cap)
+{
+    size_t chars = 0;
+    for (const unsigned char *s = (const unsigned char *)name; *s; chars++) {
+        size_t n = nd_utf8_sequence(s);
+        if (n == 0 || *s < 0x20 || *s == 0x7f) {
+            snprintf(why, cap, "must be UTF-8 text without control "
+                               "characters");
+            return false;
+        }
+        s += n;
+    }
+    if (chars > 0 && chars <= max_chars)
+        return true;
+    snprintf(why, cap, "must have 1 to %zu characters, not %zu", max_chars,
+             chars);
+    return false;
+}
+
 static json_t *problem(const nd_request *req, unsigned status,
                        const char *detail)
 {

@@ -115,6 +115,12 @@ void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
 void nd_reply_problem(nd_request *req, unsigned status, const char *detail,
                       ...) __attribute__((format(printf, 3, 4)));
 
+/* Checks a name a client gives (of a dataset, a model, a class): 1 to
+ * max_chars characters of UTF-8 without control characters (C0 or DEL),
+ * so that it prints as what it is. Returns true, or false with the
+ * reason, a message for a 422, in why. */
+bool nd_name_check(const char *name, size_t max_chars, char *why, size_t cap);
+
 /* What a 507 says: the disk holding the database is full, and how a
  * user frees room. */
 #define ND_DISK_FULL_DETAIL                                                    \

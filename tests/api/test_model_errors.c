@@ -57,6 +57,22 @@ Test(model_errors, create_refuses_unknown_fields)
            400, "/classes");
 }
 
+/* The same rule as a dataset's name: UTF-8 without control characters. */
+Test(model_errors, create_refuses_names_with_control_characters)
+{
+    static const char *const names[] = {"\\u0001", "a\\tb", "bell\\u0007",
+                                        "del\\u007f", "esc\\u001b[31m", ""};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"name\": \"%s\", \"type\": \"perceptron\", \"inputs\": 2}",
+                 names[i]);
+        refuse(body, 422, "/name");
+    }
+    json_decref(mt_create(&srv, "{\"name\": \"ünïcode ok\", \"type\":"
+                                " \"perceptron\", \"inputs\": 2}"));
+}
+
 Test(model_errors, create_refuses_wrong_json_types)
 {
     static const char layer[] =
@@ -325,6 +341,12 @@ Test(model_errors, import_refuses_bad_documents)
     refuse_import("normalization", "{\"kind\": \"none\", \"scale\": [1]}", 422,
                   "/normalization/scale");
     refuse_import("trained", "\"yes\"", 400, "/trained");
+    /* Class names are names, as in a dataset: distinct, not empty, no
+     * control characters. */
+    refuse_import("classes", "[\"yes\", \"yes\"]", 422, "/classes/1");
+    refuse_import("classes", "[\"\", \"yes\"]", 422, "/classes/0");
+    refuse_import("classes", "[\"no\", \"y\\u0007s\"]", 422, "/classes/1");
+    refuse_import("name", "\"line\\nbreak\"", 422, "/name");
     refuse_import("weights", "[{\"W\": [[2, 3]], \"b\": [0]}]", 422,
                   "/weights/0/W/0");
 }
