@@ -190,9 +190,10 @@ static int insert_refusal(const char *model_id, const char *dataset_id,
 int nd_job_insert(const char *id, const char *model_id,
                   const char *dataset_id, const char *params_json,
                   size_t epochs, bool perceptron, size_t max_queued,
-                  nd_job_refusal *why)
+                  nd_job_refusal *why, json_t **view)
 {
     *why = ND_JOB_QUEUED;
+    *view = NULL;
     if (nd_tx_begin())
         return -1;
     int refusal = insert_refusal(model_id, dataset_id, max_queued);
@@ -220,9 +221,15 @@ int nd_job_insert(const char *id, const char *model_id,
     sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    /* Read before the commit: once committed, the job may run, end and
+     * go with its model before the caller could read it. */
+    if (rc != SQLITE_DONE || !(*view = nd_job_view(id)))
         goto fail;
-    return nd_tx_commit();
+    if (nd_tx_commit() == 0)
+        return 0;
+    json_decref(*view);
+    *view = NULL;
+    return -1;
 fail:
     nd_tx_rollback();
     return -1;

@@ -46,11 +46,12 @@ typedef enum {
 /* Inserts a queued job. Every condition is checked in the same write
  * transaction as the INSERT, so a model or dataset deleted meanwhile is a
  * refusal, never a foreign-key error. Returns 0 with *why ND_JOB_QUEUED
- * (inserted) or the reason it was not, or −1 on a store error. */
+ * (inserted, and *view the job as queued, the caller's to decref) or the
+ * reason it was not, or −1 on a store error. */
 int nd_job_insert(const char *id, const char *model_id,
                   const char *dataset_id, const char *params_json,
                   size_t epochs, bool perceptron, size_t max_queued,
-                  nd_job_refusal *why);
+                  nd_job_refusal *why, json_t **view);
 
 /* Claims the oldest queued job: it becomes running, attempts + 1. Writes
  * its id (and how many attempts it had) and returns 1; 0 when none is

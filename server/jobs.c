@@ -110,9 +110,10 @@ void jobs_create(nd_request *req)
     params = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
     nd_job_refusal why = ND_JOB_QUEUED;
+    json_t *job = NULL;
     int rc = params ? nd_job_insert(id, model_id, dataset_id, params,
                                     cfg.epochs, perceptron,
-                                    req->srv->cfg.max_queued_jobs, &why)
+                                    req->srv->cfg.max_queued_jobs, &why, &job)
                     : -1;
     free(params);
     if (rc == 0 && reply_refusal(req, why, model_id))
@@ -128,7 +129,7 @@ void jobs_create(nd_request *req)
     char location[64];
     snprintf(location, sizeof location, "/v1/jobs/%s", id);
     nd_reply_header(req, "Location", location);
-    nd_reply_json(req, 202, nd_job_view(id));
+    nd_reply_json(req, 202, job);
 }
 
 /* The job named in the path, or NULL after a 404. */
