@@ -1,15 +1,18 @@
 /* test_backup_limits.c — what backups may hold: POST /v1/admin/backup
  * copies open at once are bounded by --max-backups (429 with Retry-After
  * past it, while readers stall), and a slot comes back when its reader
- * goes. */
+ * goes; `neurond backup FILE` removes what a killed one left. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -94,4 +97,59 @@ Test(backup_limits, copies_past_max_backups_are_429_while_readers_stall)
     char *log = api_log(&srv);
     cr_assert(strstr(log, "event=backup.refused"), "no log line: %s", log);
     free(log);
+}
+
+/* Creates the file dir/name holding a few bytes; returns it open. */
+static int touch(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert_geq(fd, 0, "%s", path);
+    cr_assert_eq(write(fd, "partial", 7), 7);
+    return fd;
+}
+
+static bool present(const char *dir, const char *name)
+{
+    char path[512];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &sb) == 0;
+}
+
+/* What a `neurond backup FILE` killed midway leaves, FILE.tmp-XXXXXX and
+ * its journal, goes with the next backup to FILE; look-alikes stay, and
+ * so does a copy another backup still writes (it holds it locked). */
+Test(backup_limits, a_cli_backup_removes_what_a_killed_one_left)
+{
+    api_start(&srv, NULL);
+    char ds[64];
+    make_generated(&srv, "xor", ds);
+    static const char *const stale[] = {"copy.db.tmp-a1B2c3",
+                                        "copy.db.tmp-a1B2c3-journal",
+                                        "copy.db.tmp-Zz9Yy8-journal"};
+    static const char *const kept[] = {"copy.db.tmp-keep",
+                                       "copy.db.tmp-a1B2c3.txt",
+                                       "other.db.tmp-a1B2c3"};
+    for (int i = 0; i < 3; i++) {
+        close(touch(srv.dir, stale[i]));
+        close(touch(srv.dir, kept[i]));
+    }
+    int live = touch(srv.dir, "copy.db.tmp-LiVe42");
+    cr_assert_eq(flock(live, LOCK_EX), 0);
+    close(touch(srv.dir, "copy.db.tmp-LiVe42-journal"));
+    char args[1200], out[2048];
+    snprintf(args, sizeof args, "--db '%s' backup '%s/copy.db'", srv.db,
+             srv.dir);
+    cr_assert_eq(api_cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "removed 3 files"), "%s", out);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_not(present(srv.dir, stale[i]), "%s is left", stale[i]);
+        cr_assert(present(srv.dir, kept[i]), "%s was removed", kept[i]);
+    }
+    cr_assert(present(srv.dir, "copy.db.tmp-LiVe42"), "a copy in use went");
+    cr_assert(present(srv.dir, "copy.db.tmp-LiVe42-journal"));
+    cr_assert(present(srv.dir, "copy.db"));
+    close(live);
 }
