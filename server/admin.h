@@ -8,7 +8,9 @@
  * the server runs, streamed back as application/vnd.sqlite3 (with its
  * Content-Length and a Content-Disposition file name). The copy is made
  * in a temporary file next to the database, unlinked before the first
- * byte is sent; 500 with the reason when it cannot be made. */
+ * byte is sent; 500 with the reason when it cannot be made. At most
+ * --max-backups copies are held at once (each until its reader has read
+ * it or gone): past that, 429 with Retry-After. */
 void admin_backup(nd_request *req);
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@
 #include "backup.h"
 
 #define STEP_PAGES 256 /* 1 MiB of 4 KiB pages a step */
+
+static int remove_stale(const char *near, const char *infix);
 #define PAUSE_MS 1
 #define BUSY_MS 10000
 
@@ -119,7 +122,9 @@ static int copy_into(sqlite3 *src, const char *dst, nd_backup_stats *st,
 }
 
 /* Creates the empty file "<near><suffix>-XXXXXX" (mode 0600) and opens
- * it; its name into path. Returns the descriptor, or −1 with a message. */
+ * it, locked (flock) for as long as it is open so that a sweep of
+ * leftovers (remove_stale) knows it is in use; its name into path.
+ * Returns the descriptor, or −1 with a message. */
 static int make_temp(const char *near, const char *suffix, char *path,
                      size_t cap, char *err, size_t errlen)
 {
@@ -130,6 +135,8 @@ static int make_temp(const char *near, const char *suffix, char *path,
     int fd = mkstemp(path);
     if (fd < 0)
         snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    else
+        flock(fd, LOCK_EX | LOCK_NB); /* a new file: nobody else has it */
     return fd;
 }
 
@@ -182,6 +189,7 @@ int nd_backup_to_file(const char *db, const char *dst, nd_backup_stats *st,
         snprintf(err, errlen, "%s is the database itself", dst);
         return -1;
     }
+    st->stale_removed = remove_stale(dst, ".tmp-");
     char tmp[4096];
     int fd = make_temp(dst, ".tmp", tmp, sizeof tmp, err, errlen);
     if (fd < 0)
@@ -207,6 +215,7 @@ int nd_backup_to_temp(const char *db, int *fd, nd_backup_stats *st,
 {
     nd_backup_stats dummy;
     st = st ? st : &dummy;
+    st->stale_removed = 0; /* swept at start-up instead */
     char tmp[4096];
     *fd = make_temp(db, ".backup", tmp, sizeof tmp, err, errlen);
     if (*fd < 0)
@@ -220,35 +229,74 @@ int nd_backup_to_temp(const char *db, int *fd, nd_backup_stats *st,
     return rc;
 }
 
-/* Whether name is "<base>.backup-XXXXXX" (mkstemp's six characters),
- * or that with SQLite's "-journal" after it. */
-static bool is_stale_copy(const char *name, const char *base)
+/* Whether name is "<base><infix>XXXXXX" (mkstemp's six characters), or
+ * that with SQLite's "-journal" after it (*journal tells which). */
+static bool is_temp_name(const char *name, const char *base,
+                         const char *infix, bool *journal)
 {
-    size_t n = strlen(base);
-    if (strncmp(name, base, n) || strncmp(name + n, ".backup-", 8))
+    size_t n = strlen(base), m = strlen(infix);
+    if (strncmp(name, base, n) || strncmp(name + n, infix, m))
         return false;
-    const char *x = name + n + 8;
+    const char *x = name + n + m;
     for (int i = 0; i < 6; i++)
         if (!isalnum((unsigned char)x[i]))
             return false;
+    *journal = x[6] != '\0';
     return x[6] == '\0' || strcmp(x + 6, "-journal") == 0;
 }
 
-int nd_backup_remove_stale(const char *db)
+/* Whether another process holds the temporary copy `name` open now (its
+ * flock, see make_temp). */
+static bool in_use(int dir, const char *name)
 {
-    char dir_buf[4096], base_buf[4096];
-    snprintf(dir_buf, sizeof dir_buf, "%s", db);
-    snprintf(base_buf, sizeof base_buf, "%s", db);
+    int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return busy;
+}
+
+/* Removes the temporary copies "<near><infix>XXXXXX" (and their
+ * journals) that a process killed during a copy left beside near; a copy
+ * another process is still writing stays, and so does a journal whose
+ * copy does. Returns how many files it removed. */
+static int remove_stale(const char *near, const char *infix)
+{
+    char dir_buf[4096], base_buf[4096], main_name[512];
+    snprintf(dir_buf, sizeof dir_buf, "%s", near);
+    snprintf(base_buf, sizeof base_buf, "%s", near);
     const char *dir = dirname(dir_buf), *base = basename(base_buf);
     DIR *d = opendir(dir);
     if (!d)
         return 0;
     int removed = 0;
     struct dirent *e;
-    while ((e = readdir(d)))
-        if (is_stale_copy(e->d_name, base) &&
-            unlinkat(dirfd(d), e->d_name, 0) == 0)
-            removed++;
+    bool journal;
+    while ((e = readdir(d))) {
+        if (!is_temp_name(e->d_name, base, infix, &journal))
+            continue;
+        /* A journal goes with its copy: only once the copy is gone. */
+        snprintf(main_name, sizeof main_name, "%.*s",
+                 (int)(strlen(e->d_name) - (journal ? 8 : 0)), e->d_name);
+        struct stat sb;
+        bool stale = journal ? fstatat(dirfd(d), main_name, &sb, 0) != 0
+                             : !in_use(dirfd(d), e->d_name);
+        if (!stale)
+            continue;
+        removed += unlinkat(dirfd(d), e->d_name, 0) == 0;
+        if (!journal) { /* its journal may come later in the listing, or
+                           have been passed over before */
+            char j[520];
+            snprintf(j, sizeof j, "%s-journal", main_name);
+            removed += unlinkat(dirfd(d), j, 0) == 0;
+        }
+    }
     closedir(d);
     return removed;
+}
+
+int nd_backup_remove_stale(const char *db)
+{
+    return remove_stale(db, ".backup-");
 }

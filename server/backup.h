@@ -10,6 +10,7 @@ typedef struct {
     size_t bytes; /* size of the copy */
     int pages;    /* database pages copied */
     long ms;      /* wall time of the copy */
+    int stale_removed; /* leftovers of killed copies removed first (file) */
 } nd_backup_stats;
 
 /* Copies the neurond database at db (which must exist and have a schema)
@@ -17,8 +18,10 @@ typedef struct {
  * either the whole copy or left as it was. The copy is one snapshot of db
  * taken at the start; writers go on meanwhile. It is a self-contained
  * file (rollback journal, no -wal), mode 0600. Refuses dst when it is db
- * itself. Returns 0 with *st filled (st may be NULL), or −1 with a
- * message in err and nothing left behind. */
+ * itself. First removes what a copy to dst killed midway left
+ * ("<dst>.tmp-XXXXXX" and its journal; not a copy another process is
+ * still writing). Returns 0 with *st filled (st may be NULL), or −1 with
+ * a message in err and nothing left behind. */
 int nd_backup_to_file(const char *db, const char *dst, nd_backup_stats *st,
                       char *err, size_t errlen);
 

@@ -75,6 +75,14 @@ static const opt_def options[] = {
     {"max-per-ip", "NEUROND_MAX_PER_IP",
      "most connections from one IP address (0: no limit)", OPT_UINT,
      F(max_per_ip), 0, 100000},
+    {"max-backups", "NEUROND_MAX_BACKUPS",
+     "POST /v1/admin/backup copies open at once, each a temporary copy of "
+     "the database until its reader has it all (then 429)",
+     OPT_UINT, F(max_backups), 1, 1000},
+    {"disk-reserve-bytes", "NEUROND_DISK_RESERVE_BYTES",
+     "room kept beside the database (<db>.reserve) so that deleting works "
+     "when its disk is full; 0: none",
+     OPT_SIZE, F(disk_reserve_bytes), 0, 1ull << 36},
     {"api-token", "NEUROND_API_TOKEN",
      "bearer token the API requires (none: no auth)", OPT_STR,
      F(api_token), 0, 0},
@@ -114,6 +122,8 @@ static void set_defaults(nd_config *c)
     c->max_queued_jobs = 1000;
     c->max_connections = 512;
     c->max_per_ip = 64;
+    c->max_backups = 2;
+    c->disk_reserve_bytes = 8u << 20;
     strcpy(c->log_format, "text");
 }
 

@@ -28,6 +28,8 @@ typedef struct {
     unsigned max_queued_jobs; /* --max-queued-jobs, NEUROND_MAX_QUEUED_JOBS */
     unsigned max_connections; /* --max-connections, NEUROND_MAX_CONNECTIONS */
     unsigned max_per_ip;      /* --max-per-ip, NEUROND_MAX_PER_IP; 0: none */
+    unsigned max_backups;     /* --max-backups, NEUROND_MAX_BACKUPS */
+    size_t disk_reserve_bytes; /* --disk-reserve-bytes; 0: no reserve */
     char api_token[256];      /* --api-token, NEUROND_API_TOKEN; "" is off */
     char api_token_file[1024]; /* --api-token-file: read into api_token */
     char cors_origin[1024];   /* --cors-origin: comma-separated origins */

@@ -132,17 +132,45 @@ static void cell_pointer(const nd_csv_ingest *c, size_t col,
         snprintf(p, ND_PTR_MAX, "%s", row);
 }
 
-/* Whether s is a whole number in C syntax, leading and trailing blanks
- * allowed; its value (possibly infinite or NaN) into *v. */
+/* Whether s, blanks aside, is a decimal number: an optional sign, digits
+ * with an optional point (at least one digit), an optional exponent.
+ * strtod alone would also read hex ("0x10" as 16), hex floats, "inf" and
+ * "nan", which a data file means as text, not as numbers. */
+static bool decimal_syntax(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    s += *s == '+' || *s == '-';
+    size_t digits = strspn(s, "0123456789");
+    s += digits;
+    if (*s == '.') {
+        size_t frac = strspn(s + 1, "0123456789");
+        digits += frac;
+        s += 1 + frac;
+    }
+    if (digits == 0)
+        return false;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        s += *s == '+' || *s == '-';
+        size_t exp = strspn(s, "0123456789");
+        if (exp == 0)
+            return false;
+        s += exp;
+    }
+    while (isspace((unsigned char)*s))
+        s++;
+    return *s == '\0';
+}
+
+/* Whether s is a whole decimal number (decimal_syntax); its value
+ * (infinite past the range of a double) into *v. */
 static bool parse_number(const char *s, double *v)
 {
-    char *end;
-    *v = strtod(s, &end);
-    if (end == s)
+    if (!decimal_syntax(s))
         return false;
-    while (isspace((unsigned char)*end))
-        end++;
-    return *end == '\0';
+    *v = strtod(s, NULL);
+    return true;
 }
 
 /* Reads a numeric cell into *out; false after failing. */

@@ -264,7 +264,8 @@ size_t nd_ds_input_dim(const char *id)
     return read_shape(id, &s, false) == 0 ? s.input_dim : 0;
 }
 
-int nd_ds_delete(const char *id)
+/* One try of nd_ds_delete. */
+static int delete_once(const char *id)
 {
     if (nd_tx_begin())
         return -1;
@@ -291,6 +292,14 @@ int nd_ds_delete(const char *id)
     if (rc == 0)
         return nd_tx_commit();
     nd_tx_rollback();
+    return rc;
+}
+
+int nd_ds_delete(const char *id)
+{
+    int rc = delete_once(id);
+    if (rc == -1 && nd_store_retry_full())
+        rc = delete_once(id);
     return rc;
 }
 

@@ -51,22 +51,11 @@ void nd_ds_reply_created(nd_request *req, const char *id)
 
 bool nd_ds_name_check(const char *name, const char *pointer, nd_ds_error *e)
 {
-    size_t chars = 0;
-    for (const unsigned char *s = (const unsigned char *)name; *s; chars++) {
-        size_t n = nd_utf8_sequence(s);
-        if (n == 0 || *s < 0x20 || *s == 0x7f) {
-            nd_ds_fail(e, 422, pointer, "must be UTF-8 text without control "
-                                        "characters");
-            return false;
-        }
-        s += n;
-    }
-    if (chars == 0 || chars > ND_DS_NAME_MAX) {
-        nd_ds_fail(e, 422, pointer, "must have 1 to %d characters, not %zu",
-                   ND_DS_NAME_MAX, chars);
-        return false;
-    }
-    return true;
+    char why[96];
+    if (nd_name_check(name, ND_DS_NAME_MAX, why, sizeof why))
+        return true;
+    nd_ds_fail(e, 422, pointer, "%s", why);
+    return false;
 }
 
 /* The ID of this process, marking the uploads it is writing: an uploading
@@ -139,8 +128,11 @@ static nd_ds_writer *writer_alloc(const nd_ds_spec *spec)
 static void db_fail(nd_ds_error *e, const char *what)
 {
     sqlite3 *db = nd_db();
-    nd_ds_fail(e, 500, NULL, "database error while %s: %s", what,
-               db ? sqlite3_errmsg(db) : "no connection");
+    if (nd_store_full())
+        nd_ds_fail(e, 507, NULL, "%s: " ND_DISK_FULL_DETAIL, what);
+    else
+        nd_ds_fail(e, 500, NULL, "database error while %s: %s", what,
+                   db ? sqlite3_errmsg(db) : "no connection");
 }
 
 /* Steps st once to completion and finalizes it; 0 or −1. */

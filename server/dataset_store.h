@@ -118,9 +118,10 @@ int nd_ds_rows(const char *id, size_t offset, size_t limit, json_t **page);
  * none with that id (or on an error). */
 size_t nd_ds_input_dim(const char *id);
 
-/* Deletes a dataset unless a queued or running job uses it. Returns 0
- * when deleted, 1 when there is no such dataset, 2 when a job uses it, −1
- * on a database error. */
+/* Deletes a dataset unless a queued or running job uses it; on a full
+ * disk, once more after releasing the reserve (nd_store_retry_full).
+ * Returns 0 when deleted, 1 when there is no such dataset, 2 when a job
+ * uses it, −1 on a database error (nd_store_full tells a full disk). */
 int nd_ds_delete(const char *id);
 
 #endif

@@ -17,6 +17,7 @@
 #include "dataset_store.h"
 #include "datasets.h"
 #include "server.h"
+#include "store.h"
 
 typedef struct {
     nd_request *req;
@@ -164,7 +165,7 @@ void datasets_delete(nd_request *req)
         nd_reply_problem(req, 409, "dataset %s is used by a queued or "
                                    "running job; cancel it first", id);
         break;
-    default: nd_reply_problem(req, 500, "cannot delete dataset %s", id);
+    default: nd_reply_store_failed(req, nd_store_full(), "deleting the dataset");
     }
 }
 

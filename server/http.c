@@ -96,17 +96,35 @@ void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
 /* Float32 values need 9 significant digits to survive a round trip. */
 #define JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(9))
 
+/* The problem for a reply that could not be built, written without
+ * jansson (which is what failed); it carries the request's id like any
+ * other problem (the id is of a safe alphabet, see nd_request_id_valid). */
+static void reply_unbuilt(nd_request *req, unsigned status, const char *detail)
+{
+    char text[256 + ND_REQUEST_ID_MAX];
+    int n = snprintf(text, sizeof text,
+                     "{\"type\":\"about:blank\",\"title\":\"%s\","
+                     "\"status\":%u,\"detail\":\"%s\"%s%s%s}",
+                     nd_status_title(status), status, detail,
+                     req->request_id[0] ? ",\"request_id\":\"" : "",
+                     req->request_id, req->request_id[0] ? "\"" : "");
+    nd_reply_raw(req, status, "application/problem+json", text, (size_t)n);
+}
+
 static void reply_json_typed(nd_request *req, unsigned status,
                              const char *type, json_t *body)
 {
     char *text = body ? json_dumps(body, JSON_FLAGS) : NULL;
+    bool built = body != NULL;
     json_decref(body);
     if (!text) {
-        static const char oom[] =
-            "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\","
-            "\"status\":503,\"detail\":\"out of memory\"}";
-        nd_reply_raw(req, 503, "application/problem+json", oom,
-                     sizeof oom - 1);
+        /* A builder returns NULL when jansson runs out of memory or is
+         * handed a number JSON cannot hold (NaN, ±inf); which, it cannot
+         * tell, so the reply says both. */
+        reply_unbuilt(req, built ? 503 : 500,
+                      built ? "out of memory while encoding the reply"
+                            : "the reply could not be built: out of memory, "
+                              "or a value that is not a finite number");
         return;
     }
     set_reply(req, status, type, text, strlen(text));
@@ -131,6 +149,7 @@ const char *nd_status_title(unsigned status)
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     }
     return "Error";
 }
@@ -162,6 +181,25 @@ void nd_utf8_scrub(char *text)
     }
 }
 
+bool nd_name_check(const char *name, size_t max_chars, char *why, size_t cap)
+{
+    size_t chars = 0;
+    for (const unsigned char *s = (const unsigned char *)name; *s; chars++) {
+        size_t n = nd_utf8_sequence(s);
+        if (n == 0 || *s < 0x20 || *s == 0x7f) {
+            snprintf(why, cap, "must be UTF-8 text without control "
+                               "characters");
+            return false;
+        }
+        s += n;
+    }
+    if (chars > 0 && chars <= max_chars)
+        return true;
+    snprintf(why, cap, "must have 1 to %zu characters, not %zu", max_chars,
+             chars);
+    return false;
+}
+
 static json_t *problem(const nd_request *req, unsigned status,
                        const char *detail)
 {
@@ -183,6 +221,14 @@ void nd_reply_problem(nd_request *req, unsigned status, const char *fmt, ...)
     nd_utf8_scrub(detail);
     reply_json_typed(req, status, "application/problem+json",
                      problem(req, status, detail));
+}
+
+void nd_reply_store_failed(nd_request *req, bool full, const char *what)
+{
+    if (full)
+        nd_reply_problem(req, 507, "%s: " ND_DISK_FULL_DETAIL, what);
+    else
+        nd_reply_problem(req, 500, "database error while %s", what);
 }
 
 void nd_reply_invalidv(nd_request *req, unsigned status, const char *pointer,

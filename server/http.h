@@ -126,6 +126,22 @@ void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
 void nd_reply_problem(nd_request *req, unsigned status, const char *detail,
                       ...) __attribute__((format(printf, 3, 4)));
 
+/* Checks a name a client gives (of a dataset, a model, a class): 1 to
+ * max_chars characters of UTF-8 without control characters (C0 or DEL),
+ * so that it prints as what it is. Returns true, or false with the
+ * reason, a message for a 422, in why. */
+bool nd_name_check(const char *name, size_t max_chars, char *why, size_t cap);
+
+/* What a 507 says: the disk holding the database is full, and how a
+ * user frees room. */
+#define ND_DISK_FULL_DETAIL                                                    \
+    "the disk holding the database is full; delete datasets or models to "    \
+    "free room (or ask the operator for more)"
+
+/* Replies for a store failure while `what` ("storing the job"): 507 with
+ * ND_DISK_FULL_DETAIL when full (nd_store_full), else 500. */
+void nd_reply_store_failed(nd_request *req, bool full, const char *what);
+
 /* Replies 400/422/… naming the bad field: `pointer` is a JSON pointer
  * ("/layers/1/units") or a location such as "/rows/3/columns/2"; it goes
  * into the problem's "errors" list along with the message. */

@@ -160,39 +160,55 @@ static int exec_text(const char *sql, const char *const *args, size_t n)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Why the job cannot be queued now (ND_JOB_QUEUED when it can), read in
+ * the open write transaction so that no DELETE lands between this check
+ * and the INSERT; −1 on a store error. */
+static int insert_refusal(const char *model_id, const char *dataset_id,
+                          size_t max_queued)
+{
+    sqlite3_stmt *st = nd_prepare(
+        "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?1), EXISTS (SELECT "
+        "1 FROM datasets WHERE id = ?2 AND uploading IS NULL), EXISTS "
+        "(SELECT 1 FROM jobs WHERE model_id = ?1 AND status IN ('queued', "
+        "'running')), (SELECT count(*) FROM jobs WHERE status = 'queued')");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, model_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, dataset_id, -1, SQLITE_STATIC);
+    int why = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        why = !sqlite3_column_int(st, 0)  ? ND_JOB_NO_MODEL
+              : !sqlite3_column_int(st, 1) ? ND_JOB_NO_DATASET
+              : sqlite3_column_int(st, 2)  ? ND_JOB_BUSY
+              : (size_t)sqlite3_column_int64(st, 3) >= max_queued
+                  ? ND_JOB_FULL
+                  : ND_JOB_QUEUED;
+    sqlite3_finalize(st);
+    return why;
+}
+
 int nd_job_insert(const char *id, const char *model_id,
                   const char *dataset_id, const char *params_json,
                   size_t epochs, bool perceptron, size_t max_queued,
-                  bool *busy, bool *full)
+                  nd_job_refusal *why, json_t **view)
 {
-    *busy = *full = false;
+    *why = ND_JOB_QUEUED;
+    *view = NULL;
     if (nd_tx_begin())
         return -1;
-    sqlite3_stmt *st = nd_prepare("SELECT 1 FROM jobs WHERE model_id = ? AND "
-                                  "status IN ('queued', 'running')");
-    if (!st)
-        goto fail;
-    sqlite3_bind_text(st, 1, model_id, -1, SQLITE_STATIC);
-    *busy = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    if (*busy)
-        goto fail;
-    /* Counted inside the write transaction, so concurrent posts cannot
-     * overshoot the bound. */
-    st = nd_prepare("SELECT count(*) FROM jobs WHERE status = 'queued'");
-    if (!st || sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        goto fail;
+    int refusal = insert_refusal(model_id, dataset_id, max_queued);
+    if (refusal != ND_JOB_QUEUED) {
+        nd_tx_rollback();
+        if (refusal < 0)
+            return -1;
+        *why = (nd_job_refusal)refusal;
+        return 0;
     }
-    *full = (size_t)sqlite3_column_int64(st, 0) >= max_queued;
-    sqlite3_finalize(st);
-    if (*full)
-        goto fail;
     char now[ND_TIME_MAX];
     nd_now(now);
-    st = nd_prepare("INSERT INTO jobs (id, model_id, dataset_id, params, "
-                    "status, epochs, converged, created_at) VALUES (?, ?, ?, "
-                    "?, 'queued', ?, ?, ?)");
+    sqlite3_stmt *st = nd_prepare(
+        "INSERT INTO jobs (id, model_id, dataset_id, params, status, epochs, "
+        "converged, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)");
     if (!st)
         goto fail;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -205,9 +221,15 @@ int nd_job_insert(const char *id, const char *model_id,
     sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    /* Read before the commit: once committed, the job may run, end and
+     * go with its model before the caller could read it. */
+    if (rc != SQLITE_DONE || !(*view = nd_job_view(id)))
         goto fail;
-    return nd_tx_commit();
+    if (nd_tx_commit() == 0)
+        return 0;
+    json_decref(*view);
+    *view = NULL;
+    return -1;
 fail:
     nd_tx_rollback();
     return -1;

@@ -34,13 +34,24 @@ json_t *nd_job_view_row(sqlite3_stmt *st);
 /* The job id as the API shows it; NULL when there is no such job. */
 json_t *nd_job_view(const char *id);
 
-/* Inserts a queued job; fails with 409-worthy *busy when the model already
- * has a queued or running job, and with 429-worthy *full when max_queued
- * jobs are already queued. Returns 0, or −1 (store error, busy or full). */
+/* Why nd_job_insert queued no job. */
+typedef enum {
+    ND_JOB_QUEUED,     /* it did: no refusal */
+    ND_JOB_NO_MODEL,   /* the model does not exist (any more): 422 */
+    ND_JOB_NO_DATASET, /* nor the dataset (or it is still uploading): 422 */
+    ND_JOB_BUSY,       /* the model has a queued or running job: 409 */
+    ND_JOB_FULL        /* max_queued jobs are already queued: 429 */
+} nd_job_refusal;
+
+/* Inserts a queued job. Every condition is checked in the same write
+ * transaction as the INSERT, so a model or dataset deleted meanwhile is a
+ * refusal, never a foreign-key error. Returns 0 with *why ND_JOB_QUEUED
+ * (inserted, and *view the job as queued, the caller's to decref) or the
+ * reason it was not, or −1 on a store error. */
 int nd_job_insert(const char *id, const char *model_id,
                   const char *dataset_id, const char *params_json,
                   size_t epochs, bool perceptron, size_t max_queued,
-                  bool *busy, bool *full);
+                  nd_job_refusal *why, json_t **view);
 
 /* Claims the oldest queued job: it becomes running, attempts + 1. Writes
  * its id (and how many attempts it had) and returns 1; 0 when none is

@@ -15,6 +15,7 @@
 #include "models.h"
 #include "paging.h"
 #include "server.h"
+#include "store.h"
 #include "workers.h"
 
 /* Seconds a client is told to wait when the queue is full: about how long
@@ -62,11 +63,39 @@ static bool check_pair(nd_request *req, const char *model_id,
     return true;
 }
 
+/* Replies for a job nd_job_insert refused; false when it was queued. */
+static bool reply_refusal(nd_request *req, nd_job_refusal why,
+                          const char *model_id)
+{
+    switch (why) {
+    case ND_JOB_QUEUED:
+        return false;
+    case ND_JOB_NO_MODEL: /* deleted since check_pair read it */
+        nd_reply_invalid(req, 422, "/model_id", "no model has this id");
+        break;
+    case ND_JOB_NO_DATASET:
+        nd_reply_invalid(req, 422, "/dataset_id", "no dataset has this id");
+        break;
+    case ND_JOB_BUSY:
+        nd_reply_problem(req, 409, "model %s already has a queued or running "
+                                   "job; wait for it or cancel it",
+                         model_id);
+        break;
+    case ND_JOB_FULL:
+        nd_reply_problem(req, 429, "the queue already holds %u jobs; retry "
+                                   "once some have started",
+                         req->srv->cfg.max_queued_jobs);
+        nd_reply_header(req, "Retry-After", ND_QUEUE_RETRY_AFTER);
+        break;
+    }
+    return true;
+}
+
 void jobs_create(nd_request *req)
 {
     const char *model_id = NULL, *dataset_id = NULL;
     json_t *b = req->json;
-    bool perceptron = false, busy = false, full = false;
+    bool perceptron = false;
     nn_train_config cfg;
     if (!nd_field_string(req, b, "", "model_id", true, &model_id) ||
         !nd_field_string(req, b, "", "dataset_id", true, &dataset_id) ||
@@ -80,27 +109,17 @@ void jobs_create(nd_request *req)
     json_t *pj = nd_job_params_json(&cfg, perceptron);
     params = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
+    nd_job_refusal why = ND_JOB_QUEUED;
+    json_t *job = NULL;
     int rc = params ? nd_job_insert(id, model_id, dataset_id, params,
                                     cfg.epochs, perceptron,
-                                    req->srv->cfg.max_queued_jobs, &busy,
-                                    &full)
+                                    req->srv->cfg.max_queued_jobs, &why, &job)
                     : -1;
     free(params);
-    if (full) {
-        nd_reply_problem(req, 429, "the queue already holds %u jobs; retry "
-                                   "once some have started",
-                         req->srv->cfg.max_queued_jobs);
-        nd_reply_header(req, "Retry-After", ND_QUEUE_RETRY_AFTER);
+    if (rc == 0 && reply_refusal(req, why, model_id))
         return;
-    }
-    if (busy) {
-        nd_reply_problem(req, 409, "model %s already has a queued or running "
-                                   "job; wait for it or cancel it",
-                         model_id);
-        return;
-    }
     if (rc) {
-        nd_reply_problem(req, 500, "cannot store the job");
+        nd_reply_store_failed(req, nd_store_full(), "storing the job");
         return;
     }
     nd_workers_notify(req->srv->workers);
@@ -110,7 +129,7 @@ void jobs_create(nd_request *req)
     char location[64];
     snprintf(location, sizeof location, "/v1/jobs/%s", id);
     nd_reply_header(req, "Location", location);
-    nd_reply_json(req, 202, nd_job_view(id));
+    nd_reply_json(req, 202, job);
 }
 
 /* The job named in the path, or NULL after a 404. */

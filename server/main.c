@@ -36,6 +36,9 @@ static int backup(const nd_config *cfg)
         fprintf(stderr, "neurond: backup failed: %s\n", err);
         return 1;
     }
+    if (st.stale_removed)
+        printf("neurond: removed %d files a backup cut short had left\n",
+               st.stale_removed);
     printf("neurond: backup of %s written to %s (%zu bytes, %d pages, "
            "%ld ms)\n", cfg->db, cfg->backup_to, st.bytes, st.pages, st.ms);
     return 0;

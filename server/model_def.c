@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "class_table.h"
 #include "jsonv.h"
 #include "model_def.h"
 #include "model_view.h"
@@ -71,6 +72,17 @@ static bool no_nul(nd_request *req, json_t *v, const char *ptr)
     return false;
 }
 
+/* nd_name_check, replying 422 at ptr when name is not one. */
+static bool valid_name(nd_request *req, const char *name, size_t max_chars,
+                       const char *ptr)
+{
+    char why[96];
+    if (nd_name_check(name, max_chars, why, sizeof why))
+        return true;
+    nd_reply_invalid(req, 422, ptr, "%s", why);
+    return false;
+}
+
 /* "format" and "version" of an export document; false after replying. */
 static bool read_format(nd_request *req, json_t *doc)
 {
@@ -122,18 +134,9 @@ static bool read_kind(nd_request *req, json_t *doc, nd_def_source src,
 
 static bool read_name(nd_request *req, json_t *doc, const char **out)
 {
-    if (!nd_field_string(req, doc, "", "name", true, out) ||
-        !no_nul(req, json_object_get(doc, "name"), "/name"))
-        return false;
-    size_t chars = 0;
-    for (const unsigned char *c = (const unsigned char *)*out; *c; c++)
-        chars += (*c & 0xC0) != 0x80; /* count UTF-8 lead bytes */
-    if (chars == 0 || chars > ND_MODEL_NAME_MAX) {
-        nd_reply_invalid(req, 422, "/name", "must have 1 to %d characters",
-                         ND_MODEL_NAME_MAX);
-        return false;
-    }
-    return true;
+    return nd_field_string(req, doc, "", "name", true, out) &&
+           no_nul(req, json_object_get(doc, "name"), "/name") &&
+           valid_name(req, *out, ND_MODEL_NAME_MAX, "/name");
 }
 
 /* A layer's optional activation parameter `key` ("k" or "alpha"), which
@@ -401,6 +404,21 @@ static bool read_norm(nd_request *req, json_t *doc, nn_network *net)
     return ok;
 }
 
+/* Adds name to the classes seen so far; false after replying 422 when it
+ * is one of them (a label must name one class) or 503 out of memory. */
+static bool distinct_class(nd_request *req, nd_class_table *seen,
+                           const char *name, const char *ptr)
+{
+    bool added = false;
+    long k = nd_class_table_index(seen, name, &added);
+    if (k < 0)
+        nd_reply_problem(req, 503, "out of memory");
+    else if (!added)
+        nd_reply_invalid(req, 422, ptr, "is the name of class %ld already",
+                         k);
+    return k >= 0 && added;
+}
+
 /* An import's "classes": none, or one name per output (two for a single
  * output, read as class 0 or 1). */
 static bool read_classes(nd_request *req, json_t *doc, nn_network *net)
@@ -426,7 +444,10 @@ static bool read_classes(nd_request *req, json_t *doc, nn_network *net)
         nd_reply_problem(req, 503, "out of memory");
         return false;
     }
-    bool ok = true;
+    nd_class_table *seen = nd_class_table_new(n);
+    bool ok = seen != NULL;
+    if (!ok)
+        nd_reply_problem(req, 503, "out of memory");
     for (size_t i = 0; i < n && ok; i++) {
         json_t *v = json_array_get(classes, i);
         char p[ND_PTR_MAX];
@@ -435,9 +456,12 @@ static bool read_classes(nd_request *req, json_t *doc, nn_network *net)
             nd_reply_invalid(req, 400, p, "must be a string");
             ok = false;
         }
-        ok = ok && no_nul(req, v, p);
+        ok = ok && no_nul(req, v, p) &&
+             valid_name(req, json_string_value(v), ND_MODEL_NAME_MAX, p) &&
+             distinct_class(req, seen, json_string_value(v), p);
         names[i] = ok ? json_string_value(v) : NULL;
     }
+    nd_class_table_free(seen);
     nn_error err;
     ok = ok && (nn_network_set_classes(net, names, n, &err) == NN_OK ||
                 reply_nn(req, &err));

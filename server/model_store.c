@@ -237,7 +237,8 @@ static int model_state(const char *id, char *err, size_t errlen)
     return result;
 }
 
-int nd_model_remove(const char *id, char *err, size_t errlen)
+/* One try of nd_model_remove. */
+static int remove_once(const char *id, char *err, size_t errlen)
 {
     if (nd_tx_begin())
         return db_fail(err, errlen, "starting a transaction");
@@ -254,6 +255,14 @@ int nd_model_remove(const char *id, char *err, size_t errlen)
         nd_tx_rollback();
     else if (nd_tx_commit())
         result = db_fail(err, errlen, "committing a deletion");
+    return result;
+}
+
+int nd_model_remove(const char *id, char *err, size_t errlen)
+{
+    int result = remove_once(id, err, errlen);
+    if (result == ND_STORE_ERROR && nd_store_retry_full())
+        result = remove_once(id, err, errlen);
     return result;
 }
 

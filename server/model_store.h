@@ -47,7 +47,8 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
                   char *err, size_t errlen);
 
 /* Deletes model id with its finished jobs and their history, unless a
- * queued or running job uses it (ND_STORE_BUSY). */
+ * queued or running job uses it (ND_STORE_BUSY); on a full disk, once
+ * more after releasing the reserve (nd_store_retry_full). */
 int nd_model_remove(const char *id, char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,7 @@
  * weights on request), delete, export and predict. Handlers read their
  * arguments, hand the work to model_def (request JSON → network),
  * model_store (SQL), model_view (network → JSON) and libnn, and reply. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "model_view.h"
 #include "models.h"
 #include "server.h"
+#include "store.h"
 
 #define PREDICT_MAX_ROWS 100000
 #define PREDICT_MAX_VALUES (1u << 22) /* outputs in one reply */
@@ -45,7 +47,10 @@ static void reply_store(nd_request *req, int result, const char *id,
     } else {
         nd_log(ND_LOG_ERROR, "model.store_failed", err, ND_LS("model_id", id),
                ND_LS("request_id", req->request_id));
-        nd_reply_problem(req, 500, "%s", err);
+        if (nd_store_full())
+            nd_reply_problem(req, 507, "%s: " ND_DISK_FULL_DETAIL, err);
+        else
+            nd_reply_problem(req, 500, "%s", err);
     }
 }
 
@@ -226,6 +231,36 @@ static json_t *predictions_json(const nn_network *net, const float *Y,
     return body;
 }
 
+/* The first row of the rows × outs outputs Y holding a NaN or an
+ * infinity (an overflow of float32 arithmetic), or rows when none does. */
+static size_t first_nonfinite_row(const float *Y, size_t rows, size_t outs)
+{
+    for (size_t i = 0; i < rows * outs; i++)
+        if (!isfinite(Y[i]))
+            return i / outs;
+    return rows;
+}
+
+/* Replies 200 with the predictions Y, or 422 naming the first row whose
+ * outputs are not finite: JSON has no number for them, and a client
+ * should learn which input did it rather than get a null. */
+static void reply_predictions(nd_request *req, const nn_network *net,
+                              const float *Y, size_t rows)
+{
+    size_t outs = nn_network_outputs(net),
+           bad = first_nonfinite_row(Y, rows, outs);
+    if (bad == rows) {
+        nd_reply_json(req, 200, predictions_json(net, Y, rows));
+        return;
+    }
+    char p[ND_PTR_MAX];
+    nd_ptr_index(p, "/inputs", bad);
+    nd_reply_invalid(req, 422, p,
+                     "the model's outputs for this row are not finite: the "
+                     "computation overflows float32 (values beyond about "
+                     "±3.4e38)");
+}
+
 /* Predicts the rows of `inputs` (a JSON array) with net and replies. */
 static void predict_rows(nd_request *req, const nn_network *net, json_t *inputs)
 {
@@ -251,7 +286,7 @@ static void predict_rows(nd_request *req, const nn_network *net, json_t *inputs)
              nn_predict(net, ws, X, rows, Y, &err) != NN_OK)
         nd_reply_nn_error(req, "", &err);
     else
-        nd_reply_json(req, 200, predictions_json(net, Y, rows));
+        reply_predictions(req, net, Y, rows);
     nn_workspace_free(ws);
     free(X);
     free(Y);

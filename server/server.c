@@ -7,12 +7,30 @@
 #include "log.h"
 #include "metrics.h"
 #include "nn_blas.h"
+#include "reserve.h"
 #include "server.h"
 #include "store.h"
 #include "workers.h"
 
 /* How long stopping waits for event streams to close. */
 #define WATCHERS_GRACE_MS 2000
+
+/* The room for deletions on a full disk (reserve.h); the server runs
+ * without it, and says so, when the disk has no room for it now. */
+static void keep_reserve(const nd_config *cfg)
+{
+    char err[1200];
+    int rc = nd_reserve_make(cfg->db, cfg->disk_reserve_bytes, err,
+                             sizeof err);
+    if (rc > 0)
+        nd_log(ND_LOG_WARN, "store.reserve_unavailable",
+               "no room on the database's disk for its reserve: deleting "
+               "may fail if the disk fills up",
+               ND_LI("bytes", cfg->disk_reserve_bytes));
+    else if (rc < 0)
+        nd_log(ND_LOG_WARN, "store.reserve_unavailable", err,
+               ND_LI("bytes", cfg->disk_reserve_bytes));
+}
 
 int nd_server_start(nd_server *srv, char *err, size_t errlen)
 {
@@ -21,6 +39,7 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     nn_blas_set_threads(1);
     if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
         return -1;
+    keep_reserve(&srv->cfg);
     int stale = nd_backup_remove_stale(srv->cfg.db);
     if (stale)
         nd_log(ND_LOG_WARN, "backup.stale_removed",

@@ -3,6 +3,8 @@
 #ifndef ND_SERVER_H
 #define ND_SERVER_H
 
+#include <stdatomic.h>
+
 #include "config.h"
 
 struct MHD_Daemon;
@@ -17,6 +19,7 @@ typedef struct nd_server {
     unsigned port; /* the bound port, also when cfg.port was 0 */
     struct nd_workers *workers;
     struct nd_events *events; /* live job events for /v1/jobs/{id}/events */
+    atomic_uint backups_open; /* POST /v1/admin/backup copies held (admin.c) */
 } nd_server;
 
 /* Opens the store (applying migrations), recovers jobs interrupted by a

@@ -4,7 +4,9 @@
  * with the end event. The connection is suspended while there is nothing
  * to send, so a watcher holds no thread, and its buffer is one block:
  * a watcher that falls behind the hub's ring reads the store again. */
+#include <errno.h>
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,13 +226,15 @@ static void sse_free(void *cls)
 }
 
 /* Last-Event-ID as an epoch; 0 (replay everything) when absent or not a
- * whole number. */
+ * whole number, UINT64_MAX when too large for one (past any end). */
 static uint64_t last_event_id(const nd_request *req)
 {
     const char *h = nd_header(req, "Last-Event-ID");
-    char *end;
-    unsigned long long v = h ? strtoull(h, &end, 10) : 0;
-    return h && *h && !*end && h[0] != '-' ? (uint64_t)v : 0;
+    if (!h || !*h || strspn(h, "0123456789") != strlen(h))
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(h, NULL, 10);
+    return errno == ERANGE || v > INT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
 void jobs_events(nd_request *req)
@@ -267,6 +271,11 @@ void jobs_events(nd_request *req)
     append(s, strdup("retry: 2000\n\n"));
     append_status(s);
     begin_replay(s); /* after the status: a final job has all its epochs */
+    /* An id past the last stored epoch (stale, from another job, or made
+     * up) was never sent: nothing to replay, and every new epoch is new to
+     * this client. The ring holds only what is published from now on. */
+    if (s->pos.last_epoch > s->replay_until)
+        s->pos.last_epoch = s->replay_until;
     nd_reply_stream(req, 200, "text/event-stream",
                     (nd_body_source){sse_read, sse_free, s, 0});
 }

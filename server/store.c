@@ -12,12 +12,17 @@
 #include "log.h"
 #include "metrics.h"
 #include "migrations.h"
+#include "reserve.h"
 #include "store.h"
 
 static char db_path[1024];
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+
+/* Whether this thread's connection met a full disk (SQLITE_FULL) since
+ * its last BEGIN: what nd_store_full answers. */
+static _Thread_local bool saw_full;
 
 /* SQLite's error log (SQLITE_CONFIG_LOG): every error any statement on
  * any connection meets comes here, so this is where they are counted for
@@ -31,6 +36,8 @@ static void on_sqlite_log(void *arg, int code, const char *msg)
     if (primary == SQLITE_SCHEMA)
         return;
     bool error = primary != SQLITE_NOTICE && primary != SQLITE_WARNING;
+    if (primary == SQLITE_FULL)
+        saw_full = true; /* the log is called on the failing thread */
     if (error)
         nd_metrics_sqlite_error();
     nd_log(error ? ND_LOG_ERROR : ND_LOG_WARN,
@@ -70,7 +77,7 @@ static sqlite3 *open_conn(const char *path, char *err, size_t errlen)
     char *msg = NULL;
     rc = sqlite3_exec(db,
                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=ON;",
+                      "PRAGMA foreign_keys=ON; PRAGMA secure_delete=FAST;",
                       NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errstr(rc));
@@ -203,6 +210,7 @@ int nd_store_migrations(void)
 int nd_tx_begin(void)
 {
     sqlite3 *db = nd_db();
+    saw_full = false;
     return db && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
                      SQLITE_OK
                ? 0
@@ -212,10 +220,30 @@ int nd_tx_begin(void)
 int nd_tx_commit(void)
 {
     sqlite3 *db = nd_db();
-    if (db && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+    if (!db)
+        return -1;
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         return 0;
+    /* A commit fails past its statement (writing the WAL: a full disk,
+     * an I/O error), where SQLite's error log does not look: counted and
+     * logged here, as on_sqlite_log does for the rest. */
+    int code = sqlite3_extended_errcode(db);
+    saw_full |= (code & 0xff) == SQLITE_FULL;
+    nd_metrics_sqlite_error();
+    nd_log(ND_LOG_ERROR, "sqlite.error", sqlite3_errmsg(db),
+           ND_LS("during", "commit"), ND_LI("code", code));
     nd_tx_rollback();
     return -1;
+}
+
+bool nd_store_full(void)
+{
+    return saw_full;
+}
+
+bool nd_store_retry_full(void)
+{
+    return saw_full && nd_reserve_release();
 }
 
 void nd_tx_rollback(void)

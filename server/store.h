@@ -32,6 +32,15 @@ int nd_tx_begin(void);
 int nd_tx_commit(void);
 void nd_tx_rollback(void);
 
+/* Whether this thread's connection met a full disk (SQLITE_FULL) since
+ * its last nd_tx_begin: a failed write's caller answers 507 then. */
+bool nd_store_full(void);
+
+/* After a failed deletion: when it failed on a full disk and the reserve
+ * (reserve.h) was still there, removes the reserve and returns true, so
+ * that the caller runs the deletion once more in the room it leaves. */
+bool nd_store_retry_full(void);
+
 /* Prepares sql on this thread's connection; NULL on failure. The caller
  * finalizes it. */
 sqlite3_stmt *nd_prepare(const char *sql);

@@ -483,6 +483,10 @@ void api_assert_problem(const api_response *r, long status,
                  status);
     cr_assert(json_is_string(json_object_get(r->json, "title")));
     cr_assert(json_is_string(json_object_get(r->json, "detail")));
+    /* Every problem names its request, so a user can quote it and an
+     * operator find its log lines. */
+    cr_assert(json_is_string(json_object_get(r->json, "request_id")),
+              "problem without request_id: %s", r->body);
     if (!pointer)
         return;
     json_t *errors = json_object_get(r->json, "errors"), *e;

@@ -112,8 +112,8 @@ double api_num(json_t *o, const char *key);
  * timeout_s; returns the final job (caller decrefs). Asserts it ended. */
 json_t *api_wait_job(api_server *s, const char *job_id, double timeout_s);
 
-/* Asserts that r is a problem+json with status and, if pointer is not
- * NULL, an errors[] entry with that pointer. */
+/* Asserts that r is a problem+json with status, a request_id and, if
+ * pointer is not NULL, an errors[] entry with that pointer. */
 void api_assert_problem(const api_response *r, long status,
                         const char *pointer);
 

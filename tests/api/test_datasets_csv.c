@@ -331,6 +331,32 @@ Test(datasets_csv, errors_name_row_column_and_line)
     assert_nothing_stored(&srv);
 }
 
+/* A number in a CSV cell is decimal: C's other forms (hex, hex floats,
+ * inf, nan), which strtod reads, are refused, naming the cell. */
+Test(datasets_csv, numbers_are_decimal_only)
+{
+    static const char *const refused[] = {
+        "0x10", "0X1p3", "inf", "-Infinity", "nan", "NAN(1)", "1e", "e5",
+        "1.2.3", "--1", "1_000", "+", ".", "0b101"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char csv[64];
+        snprintf(csv, sizeof csv, "a,b\n1,2\n%s,3\n", refused[i]);
+        api_response r = ds_post_csv(&srv, "name=e&target=b", csv);
+        api_assert_problem(&r, 422, "/rows/2/a");
+        cr_assert(strstr(r.body, "line 3"), "%s: %s", refused[i], r.body);
+        api_free(&r);
+    }
+    assert_nothing_stored(&srv);
+    api_response r = ds_post_csv(&srv, "name=ok&target=b",
+                                 "a,b\n 1.5 ,0\n-.5,1\n+2,0\n5.,1\n1e3,0\n"
+                                 "1E-3,1\n");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    json_t *a = json_array_get(json_object_get(r.json, "stats"), 0);
+    cr_assert_float_eq(api_num(a, "min"), -0.5, 1e-6);
+    cr_assert_float_eq(api_num(a, "max"), 1000, 1e-3);
+    api_free(&r);
+}
+
 Test(datasets_csv, a_huge_value_is_refused_not_buffered)
 {
     size_t n = 100000;

@@ -402,3 +402,54 @@ Test(events, a_quiet_stream_gets_keep_alive_comments)
     assert_complete(&c, 10, "succeeded");
     sse_free(&c);
 }
+
+/* The epoch events in a whole stream read with Last-Event-ID: id. */
+static size_t epochs_after(const char *job, const char *id)
+{
+    char path[128], header[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s/events", job);
+    snprintf(header, sizeof header, "Last-Event-ID: %s", id);
+    api_response r = api_call_with(&srv, "GET", path,
+                                   (const char *[]){header, NULL}, NULL, NULL,
+                                   0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "event: end"), "%s: no end: %s", id, r.body);
+    size_t n = 0;
+    for (const char *p = r.body; (p = strstr(p, "event: epoch")); p++)
+        n++;
+    api_free(&r);
+    return n;
+}
+
+/* An id past the last epoch (a stale or foreign one, or a number too
+ * large for any epoch) replays nothing, and the stream goes live: every
+ * new epoch comes, not only those past the id. */
+Test(events, a_last_event_id_past_the_end_replays_nothing_and_goes_live)
+{
+    char job[64];
+    xor_job(50, job);
+    json_decref(api_wait_job(&srv, job, 30));
+    static const char *const past[] = {"51", "9223372036854775807",
+                                       "9223372036854775808",
+                                       "99999999999999999999999"};
+    for (size_t i = 0; i < sizeof past / sizeof *past; i++)
+        cr_assert_eq(epochs_after(job, past[i]), 0, "Last-Event-ID %s",
+                     past[i]);
+    cr_assert_eq(epochs_after(job, "49"), 1);
+    xor_job(LONG_EPOCHS, job);
+    sse_client c;
+    sse_init(&c, &srv, job);
+    c.last_event_id = 1000000000L;
+    pthread_t t;
+    cr_assert_eq(pthread_create(&t, NULL, sse_watch, &c), 0);
+    wait_connected(&c, 1);
+    sleep_ms(500); /* a few live epochs */
+    cancel_job(&srv, job);
+    pthread_join(t, NULL);
+    cr_assert_geq(sse_count(&c, "epoch"), 1, "no live epoch came");
+    long last = json_integer_value(
+        json_object_get(c.events[c.n_events - 1].data, "epoch"));
+    cr_assert_lt(last, 1000000000L);
+    assert_complete(&c, last, "cancelled");
+    sse_free(&c);
+}

@@ -101,7 +101,7 @@ Test(limits, help_names_every_limit)
                            "--timeout", "--header-timeout",
                            "--min-body-rate", "--max-queued-jobs",
                            "--max-connections", "--max-per-ip",
-                           "--api-token", "--api-token-file",
+                           "--max-backups", "--api-token", "--api-token-file",
                            "--cors-origin", NULL};
     for (size_t i = 0; flags[i]; i++)
         cr_assert(strstr(text, flags[i]), "--help lacks %s", flags[i]);

@@ -183,6 +183,9 @@ Test(metrics, a_job_moves_the_training_counters_and_states)
     json_t *j = api_wait_job(&srv, job, 60);
     cr_assert_str_eq(api_jstr(j, "status"), "succeeded");
     json_decref(j);
+    /* The worker leaves the job a moment after committing its end. */
+    for (int i = 0; i < 250 && scrape_sample("neurond_workers_busy") > 0; i++)
+        nanosleep(&(struct timespec){0, 20000000}, NULL);
     api_response r = scrape();
     cr_assert_eq(sample(r.body, "neurond_training_epochs_total") - epochs0,
                  300);

@@ -57,6 +57,22 @@ Test(model_errors, create_refuses_unknown_fields)
            400, "/classes");
 }
 
+/* The same rule as a dataset's name: UTF-8 without control characters. */
+Test(model_errors, create_refuses_names_with_control_characters)
+{
+    static const char *const names[] = {"\\u0001", "a\\tb", "bell\\u0007",
+                                        "del\\u007f", "esc\\u001b[31m", ""};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"name\": \"%s\", \"type\": \"perceptron\", \"inputs\": 2}",
+                 names[i]);
+        refuse(body, 422, "/name");
+    }
+    json_decref(mt_create(&srv, "{\"name\": \"ünïcode ok\", \"type\":"
+                                " \"perceptron\", \"inputs\": 2}"));
+}
+
 Test(model_errors, create_refuses_wrong_json_types)
 {
     static const char layer[] =
@@ -254,6 +270,31 @@ Test(model_errors, predict_refuses_bad_inputs)
     json_decref(m);
 }
 
+/* A linear model with weights 1: 3e38 + 3e38 overflows float32, so the
+ * second row's output is infinite; JSON has no number for it. */
+Test(model_errors, predict_of_an_output_past_float32_is_422_naming_the_row)
+{
+    json_t *m = mt_create(&srv,
+                          "{\"name\": \"sum\", \"inputs\": 2, \"layers\":"
+                          " [{\"units\": 1, \"activation\": \"linear\"}],"
+                          " \"weights\": [{\"W\": [[1], [1]], \"b\": [0]}]}");
+    char path[128];
+    snprintf(path, sizeof path, "/v1/models/%s/predict", api_jstr(m, "id"));
+    api_response r = api_json(&srv, "POST", path,
+                              "{\"inputs\": [[1, 2], [3e38, 3e38]]}");
+    api_assert_problem(&r, 422, "/inputs/1");
+    cr_assert(strstr(api_str(&r, "detail"), "not finite"), "%s", r.body);
+    cr_assert(strstr(api_str(&r, "request_id"), "rq_") == api_str(&r,
+                                                                  "request_id"),
+              "%s", r.body);
+    api_free(&r);
+    /* The same model still answers rows it can. */
+    json_t *p = mt_predict(&srv, api_jstr(m, "id"), "[[1, 2]]");
+    mt_assert_json(json_object_get(p, "outputs"), "[[3.0]]");
+    json_decref(p);
+    json_decref(m);
+}
+
 Test(model_errors, list_refuses_bad_arguments)
 {
     mt_refused(&srv, "GET", "/v1/models?cursor=nonsense", NULL, 400, "?cursor");
@@ -300,6 +341,12 @@ Test(model_errors, import_refuses_bad_documents)
     refuse_import("normalization", "{\"kind\": \"none\", \"scale\": [1]}", 422,
                   "/normalization/scale");
     refuse_import("trained", "\"yes\"", 400, "/trained");
+    /* Class names are names, as in a dataset: distinct, not empty, no
+     * control characters. */
+    refuse_import("classes", "[\"yes\", \"yes\"]", 422, "/classes/1");
+    refuse_import("classes", "[\"\", \"yes\"]", 422, "/classes/0");
+    refuse_import("classes", "[\"no\", \"y\\u0007s\"]", 422, "/classes/1");
+    refuse_import("name", "\"line\\nbreak\"", 422, "/name");
     refuse_import("weights", "[{\"W\": [[2, 3]], \"b\": [0]}]", 422,
                   "/weights/0/W/0");
 }
