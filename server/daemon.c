@@ -128,9 +128,9 @@ static enum MHD_Result send_reply(nd_request *req)
     struct MHD_Response *resp = response_for(req);
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            req->content_type ? req->content_type
-                                              : "application/json");
+    if (req->content_type) /* none on an empty reply (204) */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                req->content_type);
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");

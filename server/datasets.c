@@ -158,7 +158,7 @@ void datasets_delete(nd_request *req)
     if (!query_allow(req, none) || !(id = path_id(req)))
         return;
     switch (nd_ds_delete(id)) {
-    case 0: nd_reply_raw(req, 204, "text/plain", "", 0); break;
+    case 0: nd_reply_empty(req, 204); break;
     case 1: nd_reply_problem(req, 404, "no dataset %s", id); break;
     case 2:
         nd_reply_problem(req, 409, "dataset %s is used by a queued or "

@@ -70,6 +70,11 @@ void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
     set_reply(req, status, content_type, copy, len);
 }
 
+void nd_reply_empty(nd_request *req, unsigned status)
+{
+    set_reply(req, status, NULL, NULL, 0);
+}
+
 void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
                      nd_body_source source)
 {

@@ -100,6 +100,10 @@ void nd_reply_header(nd_request *req, const char *name, const char *value);
 /* Replies with body serialised as JSON (body is consumed). */
 void nd_reply_json(nd_request *req, unsigned status, json_t *body);
 
+/* Replies with status and no body at all: no Content-Type either (204,
+ * a CORS preflight). */
+void nd_reply_empty(nd_request *req, unsigned status);
+
 /* Replies with raw bytes of the given content type (copied). */
 void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
                   const char *data, size_t len);
