@@ -4,6 +4,7 @@
  * with the end event. The connection is suspended while there is nothing
  * to send, so a watcher holds no thread, and its buffer is one block:
  * a watcher that falls behind the hub's ring reads the store again. */
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,14 +224,25 @@ static void sse_free(void *cls)
     free(s);
 }
 
-/* Last-Event-ID as an epoch; 0 (replay everything) when absent or not a
- * whole number. */
-static uint64_t last_event_id(const nd_request *req)
+/* Last-Event-ID as an epoch into *epoch: 0 (replay everything) when
+ * absent or empty. Returns false after replying 400 when it is not a
+ * whole number (every id this stream sends is one). */
+static bool last_event_id(nd_request *req, uint64_t *epoch)
 {
     const char *h = nd_header(req, "Last-Event-ID");
+    *epoch = 0;
+    if (!h || !*h)
+        return true;
     char *end;
-    unsigned long long v = h ? strtoull(h, &end, 10) : 0;
-    return h && *h && !*end && h[0] != '-' ? (uint64_t)v : 0;
+    errno = 0;
+    unsigned long long v = strtoull(h, &end, 10);
+    if (*end || h[0] < '0' || h[0] > '9' || errno) {
+        nd_reply_invalid(req, 400, "Last-Event-ID", "must be a whole number: "
+                         "the id of an epoch event");
+        return false;
+    }
+    *epoch = (uint64_t)v;
+    return true;
 }
 
 void jobs_events(nd_request *req)
@@ -242,6 +254,9 @@ void jobs_events(nd_request *req)
         return;
     }
     json_decref(job);
+    uint64_t last_epoch;
+    if (!last_event_id(req, &last_epoch))
+        return;
     sse_stream *s = calloc(1, sizeof *s);
     if (!s) {
         nd_reply_problem(req, 503, "out of memory");
@@ -250,7 +265,7 @@ void jobs_events(nd_request *req)
     s->hub = req->srv->events;
     s->conn = req->conn;
     snprintf(s->job_id, sizeof s->job_id, "%s", id);
-    s->pos.last_epoch = last_event_id(req);
+    s->pos.last_epoch = last_epoch;
     bool full;
     s->watcher = nd_events_watch(s->hub, id, conn_sleep, conn_wake, s,
                                  &s->pos, &full);
