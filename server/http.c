@@ -75,6 +75,49 @@ void nd_reply_empty(nd_request *req, unsigned status)
     set_reply(req, status, NULL, NULL, 0);
 }
 
+typedef struct {
+    nd_request *req;
+    const char *names;
+    bool ok;
+} query_check;
+
+/* Whether key is one of the comma-separated names. */
+static bool listed(const char *names, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = names; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, key, n) == 0)
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    query_check *q = cls;
+    if (listed(q->names, key))
+        return MHD_YES;
+    char p[256];
+    snprintf(p, sizeof p, "?%s", key);
+    nd_reply_invalid(q->req, 400, p, "unknown query argument");
+    q->ok = false;
+    return MHD_NO;
+}
+
+bool nd_query_allow(nd_request *req, const char *names)
+{
+    query_check q = {req, names, true};
+    if (req->conn)
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg,
+                                  &q);
+    return q.ok;
+}
+
 void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,
                      nd_body_source source)
 {

@@ -405,6 +405,8 @@ Test(events, history_max_points_keeps_first_last_and_extremes)
     json_decref(s);
     json_decref(sampled(job, "1", 422));
     json_decref(sampled(job, "x", 400));
+    json_decref(sampled(job, "50&limit=0", 422)); /* checked, though unused */
+    json_decref(sampled(job, "50&limit=x", 400));
     json_decref(all);
 }
 
