@@ -134,7 +134,9 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/
 
 # `make test` runs the unit tests, then the same tests under ASan + UBSan,
 # then the spec's checks (routes against it, Redocly's lint), then the API
-# tests against a real neurond — plain, then sanitized — then
+# tests against a real neurond — plain, then sanitized; their spec walk
+# sends its calls through Stoplight Prism (tools/prism, installed here with
+# its install scripts off: one of its packages reports installs) — then
 # the dashboard in headless Chromium (tests/browser, node --test), and
 # closes with one line adding up every suite.
 LOGS := $(BUILD)/test-logs
@@ -147,6 +149,7 @@ test: deps
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
 	/usr/bin/python3 tools/check-openapi.py
 	cd tools/openapi-lint && npm ci --no-audit --no-fund --silent && npm run --silent lint
+	cd tools/prism && npm ci --ignore-scripts --no-audit --no-fund --silent
 	@$(MAKE) --no-print-directory fuzz-check
 	NEUROND_BIN=$(BUILD)/neurond NEUROND_OPENAPI_JSON=$(BUILD)/gen/openapi.json \
 	    sh tools/run-logged.sh $(LOGS)/api.log \

@@ -66,7 +66,7 @@ static const char *allowed_origin(const nd_request *req)
 
 void nd_access_preflight(nd_request *req)
 {
-    nd_reply_raw(req, 204, "text/plain", "", 0);
+    nd_reply_empty(req, 204);
     nd_reply_header(req, MHD_HTTP_HEADER_ALLOW, CORS_METHODS);
     if (!allowed_origin(req))
         return;

@@ -261,8 +261,9 @@ static bool parse_body(nd_request *req, const nd_route *route)
 }
 
 /* Once the headers are in: answers a CORS preflight, refuses a request
- * without the API token (except on open routes), an unknown route, or a
- * body the route cannot take; else readies the body's reading. */
+ * without the API token (except on open routes), an unknown route, a
+ * query argument the route does not take, or a body it cannot take;
+ * else readies the body's reading. */
 static void route_request(nd_request *req, const char *version)
 {
     if (!nd_framing_check(req, version))
@@ -282,7 +283,7 @@ static void route_request(nd_request *req, const char *version)
                          known ? "%s is not allowed on %s"
                                : "no route for %s %s",
                          req->method, req->raw_path ? req->raw_path : req->url);
-    else
+    else if (nd_query_allow(req, route->query))
         prepare_body(req, route);
 }
 

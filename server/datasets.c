@@ -2,8 +2,8 @@
  * or CSV streamed through datasets_csv), listing, reading, paging rows and
  * deleting. The work is done in dataset_json.c, csv_ingest.c and the
  * dataset store; this file maps requests and replies onto them. Query
- * arguments a route does not know are refused (400), like unknown JSON
- * fields. */
+ * arguments a route does not take were refused (400) by the router's
+ * table before these run. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
@@ -18,37 +18,6 @@
 #include "datasets.h"
 #include "server.h"
 #include "store.h"
-
-typedef struct {
-    nd_request *req;
-    const char *const *allowed;
-    bool ok;
-} query_check;
-
-static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
-                                 const char *key, const char *value)
-{
-    (void)kind;
-    (void)value;
-    query_check *q = cls;
-    for (size_t i = 0; q->allowed[i]; i++)
-        if (strcmp(key, q->allowed[i]) == 0)
-            return MHD_YES;
-    char p[ND_PTR_MAX];
-    snprintf(p, sizeof p, "?%s", key);
-    nd_reply_invalid(q->req, 400, p, "unknown query argument");
-    q->ok = false;
-    return MHD_NO;
-}
-
-/* Refuses (400) the first query argument not in allowed (NULL-ended). */
-static bool query_allow(nd_request *req, const char *const *allowed)
-{
-    query_check q = {req, allowed, true};
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg,
-                              &q);
-    return q.ok;
-}
 
 /* ?name as a whole number: def when absent, at most max (larger is
  * clamped); 400 when it is not a number, 422 below min. */
@@ -82,8 +51,7 @@ static const char *path_id(nd_request *req)
  * else rows. Replies 201 with the dataset, or the problem. */
 void datasets_create(nd_request *req)
 {
-    static const char *const none[] = {NULL};
-    if (!query_allow(req, none))
+    if (!nd_query_allow(req, NULL)) /* the route's are CSV's */
         return;
     if (json_object_get(req->json, "generator"))
         nd_ds_create_generated(req);
@@ -95,13 +63,11 @@ void datasets_create(nd_request *req)
  * limit 1..200 (default 50, larger clamped). */
 void datasets_list(nd_request *req)
 {
-    static const char *const args[] = {"limit", "cursor", NULL};
     size_t limit;
     nd_page_key after;
     json_t *items;
     bool more;
-    if (!query_allow(req, args) ||
-        !nd_page_args(req, "ds_", &limit, &after))
+    if (!nd_page_args(req, "ds_", &limit, &after))
         return;
     if (nd_ds_list(&after, limit, &items, &more)) {
         nd_reply_problem(req, 500, "cannot list the datasets");
@@ -115,9 +81,8 @@ void datasets_list(nd_request *req)
 /* GET /v1/datasets/{id}: the dataset, or 404. */
 void datasets_get(nd_request *req)
 {
-    static const char *const none[] = {NULL};
     const char *id;
-    if (!query_allow(req, none) || !(id = path_id(req)))
+    if (!(id = path_id(req)))
         return;
     json_t *obj;
     int rc = nd_ds_object(id, &obj);
@@ -133,10 +98,9 @@ void datasets_get(nd_request *req)
  * (default 100, larger clamped, shortened for very wide rows). */
 void datasets_rows(nd_request *req)
 {
-    static const char *const args[] = {"offset", "limit", NULL};
     const char *id;
     size_t offset, limit;
-    if (!query_allow(req, args) || !(id = path_id(req)) ||
+    if (!(id = path_id(req)) ||
         !query_size(req, "offset", 0, 0, INT64_MAX, &offset) ||
         !query_size(req, "limit", 100, 1, 1000, &limit))
         return;
@@ -154,12 +118,11 @@ void datasets_rows(nd_request *req)
  * job uses the dataset. */
 void datasets_delete(nd_request *req)
 {
-    static const char *const none[] = {NULL};
     const char *id;
-    if (!query_allow(req, none) || !(id = path_id(req)))
+    if (!(id = path_id(req)))
         return;
     switch (nd_ds_delete(id)) {
-    case 0: nd_reply_raw(req, 204, "text/plain", "", 0); break;
+    case 0: nd_reply_empty(req, 204); break;
     case 1: nd_reply_problem(req, 404, "no dataset %s", id); break;
     case 2:
         nd_reply_problem(req, 409, "dataset %s is used by a queued or "
@@ -172,9 +135,6 @@ void datasets_delete(nd_request *req)
 /* Before the CSV body: checks the query and starts the ingest. */
 static void csv_begin(nd_request *req)
 {
-    static const char *const args[] = {"name", "target", "task", NULL};
-    if (!query_allow(req, args))
-        return;
     const char *name = nd_query(req, "name");
     const char *target = nd_query(req, "target");
     const char *task = nd_query(req, "task");

@@ -10,8 +10,8 @@
 void nd_reply_each_header(const nd_request *req, nd_header_sink add,
                           void *cls)
 {
-    add(cls, MHD_HTTP_HEADER_CONTENT_TYPE,
-        req->content_type ? req->content_type : "application/json");
+    if (req->content_type) /* none on an empty reply (204) */
+        add(cls, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
     add(cls, "X-Request-Id", req->request_id);
     add(cls, "X-Content-Type-Options", "nosniff");
     add(cls, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -84,6 +84,54 @@ void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
     }
     memcpy(copy, data, len);
     set_reply(req, status, content_type, copy, len);
+}
+
+void nd_reply_empty(nd_request *req, unsigned status)
+{
+    set_reply(req, status, NULL, NULL, 0);
+}
+
+typedef struct {
+    nd_request *req;
+    const char *names;
+    bool ok;
+} query_check;
+
+/* Whether key is one of the comma-separated names. */
+static bool listed(const char *names, const char *key)
+{
+    size_t n = strlen(key);
+    for (const char *p = names; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, key, n) == 0)
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    query_check *q = cls;
+    if (listed(q->names, key))
+        return MHD_YES;
+    char p[256];
+    snprintf(p, sizeof p, "?%s", key);
+    nd_reply_invalid(q->req, 400, p, "unknown query argument");
+    q->ok = false;
+    return MHD_NO;
+}
+
+bool nd_query_allow(nd_request *req, const char *names)
+{
+    query_check q = {req, names, true};
+    if (req->conn)
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_arg,
+                                  &q);
+    return q.ok;
 }
 
 void nd_reply_stream(nd_request *req, unsigned status, const char *content_type,

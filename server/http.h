@@ -111,6 +111,15 @@ void nd_reply_header(nd_request *req, const char *name, const char *value);
 /* Replies with body serialised as JSON (body is consumed). */
 void nd_reply_json(nd_request *req, unsigned status, json_t *body);
 
+/* Replies with status and no body at all: no Content-Type either (204,
+ * a CORS preflight). */
+void nd_reply_empty(nd_request *req, unsigned status);
+
+/* Whether every query argument of req is one of names, a comma-separated
+ * list ("limit,cursor"; NULL or "" for none); otherwise replies 400 naming
+ * the first other one ("?name") and returns false. */
+bool nd_query_allow(nd_request *req, const char *names);
+
 /* Replies with raw bytes of the given content type (copied). */
 void nd_reply_raw(nd_request *req, unsigned status, const char *content_type,
                   const char *data, size_t len);

@@ -223,16 +223,15 @@ void jobs_history(nd_request *req)
     if (!job)
         return;
     json_decref(job);
-    if (!nd_query_uint(req, "after_epoch", 0, INT64_MAX, &after))
+    if (!nd_query_uint(req, "after_epoch", 0, INT64_MAX, &after) ||
+        !nd_query_uint(req, "limit", 100, 1000, &limit))
         return;
-    if (nd_query(req, "max_points")) {
-        history_sampled(req, after);
+    if (limit == 0) { /* refused even where max_points makes it unused */
+        nd_reply_invalid(req, 422, "?limit", "must be at least 1");
         return;
     }
-    if (!nd_query_uint(req, "limit", 100, 1000, &limit))
-        return;
-    if (limit == 0) {
-        nd_reply_invalid(req, 422, "?limit", "must be at least 1");
+    if (nd_query(req, "max_points")) {
+        history_sampled(req, after);
         return;
     }
     sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "

@@ -163,7 +163,7 @@ void models_delete(nd_request *req)
     char err[256];
     int result = nd_model_remove(id, err, sizeof err);
     if (result == ND_STORE_OK)
-        nd_reply_raw(req, 204, "text/plain", "", 0);
+        nd_reply_empty(req, 204);
     else
         reply_store(req, result, id, err);
 }

@@ -20,6 +20,9 @@ typedef struct {
     nd_body_kind body;
     const nd_stream *stream; /* optional: a content type read as it arrives */
     bool open; /* served without the API token (health, the API document) */
+    const char *query; /* the query arguments it takes, comma-separated
+                          ("limit,cursor"), or NULL: any other is refused
+                          (400) before the handler runs */
 } nd_route;
 
 /* The route for method and path, with its {…} segments stored in

@@ -225,16 +225,25 @@ static void sse_free(void *cls)
     free(s);
 }
 
-/* Last-Event-ID as an epoch; 0 (replay everything) when absent or not a
- * whole number, UINT64_MAX when too large for one (past any end). */
-static uint64_t last_event_id(const nd_request *req)
+/* Last-Event-ID as an epoch into *epoch: 0 (replay everything) when
+ * absent or empty, UINT64_MAX when too large for one (past any end).
+ * Returns false after replying 400 when it is not a whole number (every
+ * id this stream sends is one). */
+static bool last_event_id(nd_request *req, uint64_t *epoch)
 {
     const char *h = nd_header(req, "Last-Event-ID");
-    if (!h || !*h || strspn(h, "0123456789") != strlen(h))
-        return 0;
+    *epoch = 0;
+    if (!h || !*h)
+        return true;
+    if (strspn(h, "0123456789") != strlen(h)) {
+        nd_reply_invalid(req, 400, "Last-Event-ID", "must be a whole number: "
+                         "the id of an epoch event");
+        return false;
+    }
     errno = 0;
     unsigned long long v = strtoull(h, NULL, 10);
-    return errno == ERANGE || v > INT64_MAX ? UINT64_MAX : (uint64_t)v;
+    *epoch = errno == ERANGE || v > INT64_MAX ? UINT64_MAX : (uint64_t)v;
+    return true;
 }
 
 void jobs_events(nd_request *req)
@@ -246,6 +255,9 @@ void jobs_events(nd_request *req)
         return;
     }
     json_decref(job);
+    uint64_t last_epoch;
+    if (!last_event_id(req, &last_epoch))
+        return;
     sse_stream *s = calloc(1, sizeof *s);
     if (!s) {
         nd_reply_problem(req, 503, "out of memory");
@@ -254,7 +266,7 @@ void jobs_events(nd_request *req)
     s->hub = req->srv->events;
     s->conn = req->conn;
     snprintf(s->job_id, sizeof s->job_id, "%s", id);
-    s->pos.last_epoch = last_event_id(req);
+    s->pos.last_epoch = last_epoch;
     bool full;
     s->watcher = nd_events_watch(s->hub, id, conn_sleep, conn_wake, s,
                                  &s->pos, &full);

@@ -3,8 +3,11 @@
 
 Every route the server has must be documented with its method, and every
 documented path+method must be a route: the spec neither lags nor invents.
-Also checks that each operation documents its success response and that
-every $ref resolves. Exits 1 listing what is wrong. Run by `make test`.
+The query arguments each route takes (the table's comma-separated list,
+all others refused) must be the operation's documented query parameters.
+Also checks that each operation documents its success response and its
+400 (every operation refuses unknown query arguments), and that every
+$ref resolves. Exits 1 listing what is wrong. Run by `make test`.
 """
 import re
 import sys
@@ -15,9 +18,32 @@ ROUTER = "server/router.c"
 SPEC = "api-docs/openapi.yaml"
 
 
+ROW = re.compile(r'\{"(GET|POST|PUT|DELETE|PATCH)", "([^"]+)",([^{}]*)\}')
+
+
+def route_table():
+    """{(method, path): set of query argument names} from the route table:
+    a row's third string literal, when it has one, lists them."""
+    table = {}
+    for m, p, rest in ROW.findall(open(ROUTER).read()):
+        names = re.findall(r'"([^"]*)"', rest)
+        table[(m.lower(), p)] = set(names[0].split(",")) - {""} if names else set()
+    return table
+
+
 def routes():
-    text = open(ROUTER).read()
-    return {(m.lower(), p) for m, p in re.findall(r'\{"(GET|POST|PUT|DELETE|PATCH)", "([^"]+)"', text)}
+    return set(route_table())
+
+
+def documented_query(spec, path, op):
+    params = spec["paths"][path].get("parameters", []) + op.get("parameters", [])
+    names = set()
+    for p in params:
+        if "$ref" in p:
+            p = spec["components"]["parameters"][p["$ref"].split("/")[-1]]
+        if p["in"] == "query":
+            names.add(p["name"])
+    return names
 
 
 def documented(spec):
@@ -55,13 +81,20 @@ def main():
     have, doc = routes(), documented(spec)
     problems += [f"route {m.upper()} {p} is not documented" for m, p in sorted(have - doc)]
     problems += [f"documented {m.upper()} {p} is not a route" for m, p in sorted(doc - have)]
+    table = route_table()
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             if method == "parameters":
                 continue
-            codes = [c for c in op.get("responses", {}) if str(c).startswith("2")]
-            if not codes:
+            codes = [str(c) for c in op.get("responses", {})]
+            if not [c for c in codes if c.startswith("2")]:
                 problems.append(f"{method.upper()} {path} documents no success response")
+            if "400" not in codes:
+                problems.append(f"{method.upper()} {path} documents no 400")
+            takes, doc_q = table.get((method, path)), documented_query(spec, path, op)
+            if takes is not None and takes != doc_q:
+                problems.append(f"{method.upper()} {path} takes query {sorted(takes)} "
+                                f"but documents {sorted(doc_q)}")
     problems += [f"unresolved $ref {r}" for r in refs(spec, []) if not resolve(spec, r)]
     for p in problems:
         print(f"openapi: {p}")

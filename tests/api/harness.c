@@ -22,7 +22,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static char *read_file(const char *path)
+char *api_read_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -45,6 +45,28 @@ static char *read_file(const char *path)
     return buf;
 }
 
+pid_t api_spawn(const char *const *argv, const char *log)
+{
+    unlink(log);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        /* Die with the test process, even when an assertion kills it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
 static void spawn(api_server *s, const char *const *extra)
 {
     const char *bin = getenv("NEUROND_BIN");
@@ -56,26 +78,10 @@ static void spawn(api_server *s, const char *const *extra)
     for (size_t i = 0; extra && extra[i] && n < 31; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
-    unlink(s->log);
-    pid_t parent = getpid();
-    s->pid = fork();
-    cr_assert_neq(s->pid, -1, "fork: %s", strerror(errno));
-    if (s->pid == 0) {
-        /* Die with the test process, even when an assertion kills it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
+    s->pid = api_spawn(argv, s->log);
     /* The first line of the log names the port. */
     for (int i = 0; i < 1000; i++) {
-        char *log = read_file(s->log);
+        char *log = api_read_file(s->log);
         char *at = log ? strstr(log, "listening on http://127.0.0.1:") : NULL;
         if (at) {
             s->port = (unsigned)strtoul(at + strlen("listening on "
@@ -87,7 +93,7 @@ static void spawn(api_server *s, const char *const *extra)
         free(log);
         int status;
         if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-            char *text = read_file(s->log);
+            char *text = api_read_file(s->log);
             cr_assert_fail("neurond exited at start-up: %s", text ? text : "");
         }
         sleep_ms(10);
@@ -149,7 +155,7 @@ static void keep_report(const char *log)
 /* Fails the test if the server's log holds a sanitizer report. */
 static void check_log(const api_server *s)
 {
-    char *log = read_file(s->log);
+    char *log = api_read_file(s->log);
     if (!log)
         return;
     bool dirty = strstr(log, "Sanitizer") || strstr(log, "runtime error:");
@@ -245,8 +251,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
 {
     api_response *r = user;
     size_t len = size * n;
-    char line[512];
-    snprintf(line, sizeof line, "%.*s", (int)(len < 511 ? len : 511), p);
+    char line[2048];
+    snprintf(line, sizeof line, "%.*s", (int)(len < 2047 ? len : 2047), p);
     copy_header(r->content_type, sizeof r->content_type, line,
                 "Content-Type:");
     copy_header(r->location, sizeof r->location, line, "Location:");
@@ -364,7 +370,7 @@ bool api_header(const api_response *r, const char *name, char *out,
 
 char *api_log(const api_server *s)
 {
-    char *log = read_file(s->log);
+    char *log = api_read_file(s->log);
     cr_assert_not_null(log, "%s: %s", s->log, strerror(errno));
     return log;
 }

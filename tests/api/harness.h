@@ -57,7 +57,7 @@ typedef struct {
     char content_type[128];
     char location[256];
     char retry_after[32];
-    char headers[4096]; /* every response header line, as received */
+    char headers[8192]; /* every response header line, as received */
 } api_response;
 
 /* Any request; body may be NULL. content_type NULL sends none. */
@@ -82,6 +82,15 @@ api_response api_call_with(api_server *s, const char *method,
  * false when r has no such header. */
 bool api_header(const api_response *r, const char *name, char *out,
                 size_t cap);
+
+/* Starts argv[0] (a path) with argv in a child process whose output
+ * (stdout and stderr) goes to the file log, made afresh; the child dies
+ * with the test process. Returns its PID; asserts the fork worked. */
+pid_t api_spawn(const char *const *argv, const char *log);
+
+/* The whole file at path, malloc'd and NUL-terminated; NULL when it
+ * cannot be read. */
+char *api_read_file(const char *path);
 
 /* The server's log as written so far (its stdout and stderr), malloc'd;
  * asserted readable. */

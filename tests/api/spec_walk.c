@@ -48,7 +48,7 @@ void sw_free(sw_walk *w)
 }
 
 /* node, or what its local "$ref" ("#/components/…") points at. */
-static json_t *deref(sw_walk *w, json_t *node)
+json_t *sw_deref(sw_walk *w, json_t *node)
 {
     const char *ref = json_string_value(json_object_get(node, "$ref"));
     if (!ref)
@@ -70,7 +70,7 @@ json_t *sw_response(sw_walk *w, json_t *op, long status)
     char code[16];
     snprintf(code, sizeof code, "%ld", status);
     json_t *r = json_object_get(json_object_get(op, "responses"), code);
-    return r ? deref(w, r) : NULL;
+    return r ? sw_deref(w, r) : NULL;
 }
 
 void sw_remember_ids(sw_walk *w, const api_response *r)
@@ -147,9 +147,9 @@ static json_t *parameters(sw_walk *w, json_t *item, json_t *op)
     json_t *all = json_array(), *p;
     size_t i;
     json_array_foreach(json_object_get(item, "parameters"), i, p)
-        json_array_append(all, deref(w, p));
+        json_array_append(all, sw_deref(w, p));
     json_array_foreach(json_object_get(op, "parameters"), i, p)
-        json_array_append(all, deref(w, p));
+        json_array_append(all, sw_deref(w, p));
     return all;
 }
 
@@ -254,16 +254,17 @@ typedef struct {
 static void make_call(sw_walk *w, const operation *o, const char *type,
                       json_t *value, json_t *xquery)
 {
-    sw_call c = {.method = http_method(o->method), .op = o->op};
+    sw_call c = {.method = http_method(o->method), .path = o->path,
+                 .op = o->op};
     json_t *sec = json_object_get(o->op, "security");
     c.public_op = json_is_array(sec) && json_array_size(sec) == 0;
-    json_t *params = parameters(w, o->item, o->op);
-    build_url(w, &c, o->path, params, xquery);
-    build_headers(w, &c, params);
-    json_decref(params);
+    c.params = parameters(w, o->item, o->op);
+    build_url(w, &c, o->path, c.params, xquery);
+    build_headers(w, &c, c.params);
     if (type)
         build_body(w, &c, type, value);
     o->fn(w, &c);
+    json_decref(c.params);
     free(c.body);
 }
 
@@ -278,7 +279,7 @@ static void each_example(sw_walk *w, const operation *o)
     }
     const char *type, *name;
     json_t *media, *ex;
-    json_object_foreach(json_object_get(deref(w, rb), "content"), type,
+    json_object_foreach(json_object_get(sw_deref(w, rb), "content"), type,
                         media) {
         json_t *one = json_object_get(media, "example");
         json_t *many = json_object_get(media, "examples");
@@ -287,7 +288,7 @@ static void each_example(sw_walk *w, const operation *o)
         if (one)
             make_call(w, o, type, one, NULL);
         json_object_foreach(many, name, ex) {
-            ex = deref(w, ex);
+            ex = sw_deref(w, ex);
             make_call(w, o, type, json_object_get(ex, "value"),
                       json_object_get(ex, "x-query"));
         }

@@ -19,7 +19,10 @@ typedef struct {
     json_t *spec;
     char ids[SW_KINDS][64]; /* the first of each kind the walk created */
     unsigned operations;    /* path × method pairs in the document */
-    unsigned calls;         /* calls made with the token */
+    unsigned calls;         /* calls made and judged */
+    unsigned unjudged;      /* of them, not sent through Prism */
+    unsigned violations;    /* replies the validator (Prism) found wrong */
+    unsigned wrong;         /* replies the walk's own checks found wrong */
 } sw_walk;
 
 #define SW_MAX_HEADERS 4
@@ -28,8 +31,11 @@ typedef struct {
  * parameters filled in, headers from header parameters, the body. */
 typedef struct {
     const char *method; /* "GET", "POST", … */
+    const char *path;   /* the document's path template, "/v1/jobs/{id}" */
     char url[1024];
     json_t *op;         /* the operation object (borrowed) */
+    json_t *params;     /* its parameters and its path's, $refs resolved
+                           (borrowed, valid while fn runs) */
     bool public_op;     /* security: [] */
     const char *content_type; /* NULL without a body */
     char *body;
@@ -52,6 +58,9 @@ void sw_free(sw_walk *w);
  * just before fn runs, so ids remembered by fn fill the next ones. */
 void sw_each_call(sw_walk *w, sw_phase phase,
                   void (*fn)(sw_walk *w, const sw_call *c));
+
+/* node, or what its local "$ref" points at (borrowed). */
+json_t *sw_deref(sw_walk *w, json_t *node);
 
 /* The documented response of op for status ($ref resolved), or NULL. */
 json_t *sw_response(sw_walk *w, json_t *op, long status);

@@ -531,6 +531,8 @@ Test(datasets, get_delete_and_unknown_ids)
     r = api_call(&srv, "DELETE", path, NULL, NULL, 0);
     cr_assert_eq(r.status, 204, "%s", r.body);
     cr_assert_eq(r.len, 0);
+    cr_assert_eq(r.content_type[0], '\0', "a 204 has no Content-Type: %s",
+                 r.content_type);
     api_free(&r);
     const char *gone[][2] = {{"GET", path}, {"DELETE", path}, {"GET", rows}};
     for (size_t i = 0; i < 3; i++) {

@@ -147,6 +147,31 @@ Test(events, an_unknown_job_is_404)
     sse_free(&c);
 }
 
+/* A Last-Event-ID that is no epoch (every id the stream sends is one) is
+ * refused, naming the header, rather than taken as "from the start". */
+Test(events, a_malformed_last_event_id_is_400)
+{
+    char job[64], path[128];
+    xor_job(5, job);
+    json_decref(api_wait_job(&srv, job, 30));
+    snprintf(path, sizeof path, "/v1/jobs/%s/events", job);
+    const char *bad[] = {"abc", "-1", "4x", "1e9", " 3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char header[64];
+        snprintf(header, sizeof header, "Last-Event-ID: %s", bad[i]);
+        const char *h[] = {header, NULL};
+        api_response r = api_call_with(&srv, "GET", path, h, NULL, NULL, 0);
+        api_assert_problem(&r, 400, "Last-Event-ID");
+        api_free(&r);
+    }
+    const char *ok[] = {"Last-Event-ID: 3", NULL};
+    api_response r = api_call_with(&srv, "GET", path, ok, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert(strstr(r.body, "id: 4\n") && !strstr(r.body, "id: 3\n"),
+              "replays after epoch 3: %s", r.body);
+    api_free(&r);
+}
+
 /* Starts n watchers of job in threads and waits until all are connected. */
 static void watch_all(sse_client *c, pthread_t *t, size_t n, const char *job)
 {
@@ -380,6 +405,8 @@ Test(events, history_max_points_keeps_first_last_and_extremes)
     json_decref(s);
     json_decref(sampled(job, "1", 422));
     json_decref(sampled(job, "x", 400));
+    json_decref(sampled(job, "50&limit=0", 422)); /* checked, though unused */
+    json_decref(sampled(job, "50&limit=x", 400));
     json_decref(all);
 }
 

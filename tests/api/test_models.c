@@ -286,6 +286,8 @@ Test(models, get_delete_and_unknown_ids)
     api_response r = api_call(&srv, "DELETE", path, NULL, NULL, 0);
     cr_assert_eq(r.status, 204, "%ld %s", r.status, r.body);
     cr_assert_eq(r.len, 0);
+    cr_assert_eq(r.content_type[0], '\0', "a 204 has no Content-Type: %s",
+                 r.content_type);
     api_free(&r);
     mt_refused(&srv, "GET", path, NULL, 404, NULL);
     mt_refused(&srv, "DELETE", path, NULL, 404, NULL);

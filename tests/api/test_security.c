@@ -193,6 +193,7 @@ Test(security, preflight_is_answered_without_the_token)
     cr_assert(strstr(v, "Authorization") && strstr(v, "Content-Type"), "%s", v);
     assert_header(&r, "Access-Control-Max-Age", "600");
     assert_header(&r, "X-Frame-Options", "DENY");
+    assert_no_header(&r, "Content-Type"); /* a 204 has none */
     api_free(&r);
     const char *evil[] = {"Origin: https://evil.example",
                           "Access-Control-Request-Method: DELETE", NULL};
