@@ -155,7 +155,7 @@ Test(events, a_malformed_last_event_id_is_400)
     xor_job(5, job);
     json_decref(api_wait_job(&srv, job, 30));
     snprintf(path, sizeof path, "/v1/jobs/%s/events", job);
-    const char *bad[] = {"abc", "-1", "4x", "1e9", " 3"};
+    const char *bad[] = {"abc", "-1", "4x", "1e9", "3.0"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char header[64];
         snprintf(header, sizeof header, "Last-Event-ID: %s", bad[i]);
