@@ -189,13 +189,17 @@ static int insert_row(const nd_ds_writer *w, const nd_ds_spec *spec)
     nd_now(now);
     char *features = json_dumps(spec->feature_names, JSON_COMPACT);
     char *targets = json_dumps(spec->target_names, JSON_COMPACT);
+    char *shape = spec->input_shape
+                      ? json_dumps(spec->input_shape, JSON_COMPACT)
+                      : NULL;
     sqlite3_stmt *st = nd_prepare(
         "INSERT INTO datasets (id, name, rows, input_dim, output_dim, "
         "target_dim, task, classes, feature_names, target_names, stats, "
-        "sha256, source, created_at, uploading) VALUES (?1, ?2, 0, ?3, ?4, "
-        "?4, 'regression', '[]', ?5, ?6, '[]', '', ?7, ?8, ?9)");
+        "sha256, source, created_at, uploading, input_shape) VALUES (?1, ?2, "
+        "0, ?3, ?4, ?4, 'regression', '[]', ?5, ?6, '[]', '', ?7, ?8, ?9, "
+        "?10)");
     int rc = -1;
-    if (st && features && targets) {
+    if (st && features && targets && (shape || !spec->input_shape)) {
         sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, spec->name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)w->input_dim);
@@ -205,12 +209,15 @@ static int insert_row(const nd_ds_writer *w, const nd_ds_spec *spec)
         sqlite3_bind_text(st, 7, spec->source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 9, boot_id, -1, SQLITE_STATIC);
+        if (shape)
+            sqlite3_bind_text(st, 10, shape, -1, SQLITE_STATIC);
         rc = step_done(st);
         st = NULL;
     }
     sqlite3_finalize(st);
     free(features);
     free(targets);
+    free(shape);
     return rc;
 }
 

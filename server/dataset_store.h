@@ -62,6 +62,8 @@ typedef struct {
     size_t target_dim;      /* ≥ 1; 1 for classification (the class index) */
     json_t *feature_names;  /* input_dim strings (borrowed) */
     json_t *target_names;   /* target_dim strings (borrowed) */
+    json_t *input_shape;    /* [C, H, W] of an image dataset, or NULL
+                               (borrowed; its product is input_dim) */
 } nd_ds_spec;
 
 typedef struct nd_ds_writer nd_ds_writer;
@@ -95,7 +97,8 @@ void nd_ds_writer_abort(nd_ds_writer *w);
 
 
 /* The dataset object of the API (id, name, rows, input_dim, output_dim,
- * task, classes, feature_names, target_names, sha256, created_at, stats)
+ * input_shape ([input_dim] for plain vectors), task, classes,
+ * feature_names, target_names, sha256, created_at, stats)
  * for a complete dataset. Returns 0 with *out (the caller's), 1 when there
  * is no such dataset, −1 on a database error. */
 int nd_ds_object(const char *id, json_t **out);

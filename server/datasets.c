@@ -171,12 +171,15 @@ void datasets_delete(nd_request *req)
 /* Before the CSV body: checks the query and starts the ingest. */
 static void csv_begin(nd_request *req)
 {
-    static const char *const args[] = {"name", "target", "task", NULL};
+    static const char *const args[] = {"name", "target", "task", "shape",
+                                       NULL};
     if (!query_allow(req, args))
         return;
     const char *name = nd_query(req, "name");
     const char *target = nd_query(req, "target");
     const char *task = nd_query(req, "task");
+    const char *shape_text = nd_query(req, "shape");
+    nd_shape shape;
     nd_ds_error e;
     if (!name) {
         nd_reply_invalid(req, 422, "?name", "is required");
@@ -196,9 +199,13 @@ static void csv_begin(nd_request *req)
         nd_reply_invalid(req, 422, "?target", "must name a column");
         return;
     }
+    if (shape_text && !nd_shape_parse(shape_text, "?shape", &shape, &e)) {
+        nd_ds_reply_error(req, &e);
+        return;
+    }
     nd_csv_options opt = {name, target,
                           task && strcmp(task, "classification") == 0,
-                          req->srv->cfg.max_rows};
+                          req->srv->cfg.max_rows, shape_text ? &shape : NULL};
     req->state = nd_csv_new(&opt);
     if (!req->state)
         nd_reply_problem(req, 503, "out of memory");
