@@ -91,6 +91,7 @@ struct nd_ds_writer {
     float *min, *max;
     EVP_MD_CTX *sha;   /* over the X bytes written so far */
     json_t *feature_names;
+    const unsigned char *late_labels; /* the class of each row, or NULL */
 };
 
 static void writer_free(nd_ds_writer *w)
@@ -310,6 +311,11 @@ int nd_ds_writer_add(nd_ds_writer *w, const float *x, const float *y,
     return w->chunk_rows == w->chunk_cap ? flush_chunk(w, e) : 0;
 }
 
+void nd_ds_writer_late_labels(nd_ds_writer *w, const unsigned char *labels)
+{
+    w->late_labels = labels;
+}
+
 size_t nd_ds_writer_rows(const nd_ds_writer *w)
 {
     return w->rows;
@@ -356,20 +362,25 @@ static int write_chunk_y(nd_ds_writer *w, size_t seq, size_t n)
     return 0;
 }
 
-/* Second pass over the stored Y: renumbers class indexes into their final
- * order when it differs from first appearance (order NULL: none), and
- * adds the Y bytes to the sha256, which X has already been through. */
+/* Second pass over the stored Y: puts in the late labels (every chunk but
+ * the last is full, so chunk seq starts at row seq · chunk_cap), renumbers
+ * class indexes into their final order when it differs from first
+ * appearance (order NULL: none), and adds the Y bytes to the sha256, which
+ * X has already been through. */
 static int finish_y(nd_ds_writer *w, const size_t *order, nd_ds_error *e)
 {
+    const unsigned char *late = w->late_labels;
     for (size_t seq = 0; seq < w->chunks; seq++) {
         size_t n;
         if (read_chunk_y(w, seq, &n)) {
             db_fail(e, "reading the targets back");
             return -1;
         }
+        for (size_t i = 0; late && i < n; i++)
+            w->cy[i] = late[seq * w->chunk_cap + i];
         for (size_t i = 0; order && i < n; i++)
             w->cy[i] = (float)order[(size_t)w->cy[i]];
-        if (order && write_chunk_y(w, seq, n)) {
+        if ((order || late) && write_chunk_y(w, seq, n)) {
             db_fail(e, "renumbering the classes");
             return -1;
         }

@@ -81,6 +81,14 @@ nd_ds_writer *nd_ds_writer_begin(const nd_ds_spec *spec, nd_ds_error *e);
 int nd_ds_writer_add(nd_ds_writer *w, const float *x, const float *y,
                      nd_ds_error *e);
 
+/* For a classification whose rows were appended before their labels were
+ * known (an IDX upload that sends its images first, with class 0 as a
+ * placeholder): at finish, row r's class index becomes labels[r]. labels
+ * holds one class index per row and stays the caller's, valid until
+ * nd_ds_writer_finish returns. Rewriting the stored targets costs a second
+ * pass over the chunks. */
+void nd_ds_writer_late_labels(nd_ds_writer *w, const unsigned char *labels);
+
 /* The rows appended so far. */
 size_t nd_ds_writer_rows(const nd_ds_writer *w);
 
