@@ -51,7 +51,7 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto -lz
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench run demo clean help \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench bench-fmnist run demo clean help \
         fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
@@ -64,6 +64,7 @@ help:
 	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
+	@echo "make bench-fmnist  Fashion-MNIST IDX upload, dense training, test-set evaluation via the API"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
@@ -234,6 +235,12 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench-train $(BUILD)/neurond
 	sh bench/run-bench.sh $(BUILD)/bench-train
 	BIN=$(BUILD) sh bench/api-vs-core.sh
+
+# Fashion-MNIST through the API: IDX uploads (time, peak RSS), a dense
+# 784-256-128-10 trained for EPOCHS (10), evaluated on the test set.
+bench-fmnist: deps
+	@$(MAKE) --no-print-directory $(BUILD)/neurond
+	BIN=$(BUILD) EPOCHS=$(or $(EPOCHS),10) sh bench/fmnist-evaluate.sh
 
 clean:
 	rm -rf $(BUILD)
