@@ -20,8 +20,10 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # stage installs only these (`make deps-neurond`), no test or browser tools.
 # prometheus is in DEPS_BUILD for promtool, which the metrics tests run.
 DEPS_NEUROND := gcc libc6-dev make pkg-config libopenblas-dev libcsv-dev \
-              libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev
-DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev zlib1g-dev \
+              libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev \
+              zlib1g-dev
+# dataset-fashion-mnist: the API tests upload its IDX files.
+DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev dataset-fashion-mnist \
               libcurl4-openssl-dev sqlite3 python3-yaml chromium nodejs \
               prometheus
 DEPS_BENCH := dataset-fashion-mnist python3-torch
@@ -45,11 +47,11 @@ SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
                 web/docs/*.html web/docs/*.js web/docs/*.css web/docs/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
-SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
+SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto -lz
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench run demo clean help \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench bench-fmnist run demo clean help \
         fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
@@ -62,6 +64,7 @@ help:
 	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
+	@echo "make bench-fmnist  Fashion-MNIST IDX upload, dense training, test-set evaluation via the API"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
@@ -116,7 +119,7 @@ $(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server
 	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/test-api: $(API_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lm -pthread
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lz -lcrypto -lm -pthread
 
 $(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
@@ -182,7 +185,7 @@ test-asan-run:
 # each linked with the whole server but main.c; `make fuzz` runs each for
 # FUZZ_SECONDS from its seed corpus in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES := model_def dataset_json csv_ingest router
+FUZZ_NAMES := model_def dataset_json csv_ingest idx_ingest router
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -235,6 +238,12 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench-train $(BUILD)/neurond
 	sh bench/run-bench.sh $(BUILD)/bench-train
 	BIN=$(BUILD) sh bench/api-vs-core.sh
+
+# Fashion-MNIST through the API: IDX uploads (time, peak RSS), a dense
+# 784-256-128-10 trained for EPOCHS (10), evaluated on the test set.
+bench-fmnist: deps
+	@$(MAKE) --no-print-directory $(BUILD)/neurond
+	BIN=$(BUILD) EPOCHS=$(or $(EPOCHS),10) sh bench/fmnist-evaluate.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -140,7 +140,9 @@ double nn_forward_loss(const nn_network *net, const nn_workspace *ws,
 /* Predicts for rows raw examples X (rows×inputs, any count): applies the
  * network's normalisation, then the forward pass in chunks of the
  * workspace's size; writes rows×outputs into out. NN_ERR_INVALID (naming
- * "/inputs/R/C") if an input is not finite. */
+ * "/inputs/R/C") if an input is not finite. With rows ≤ the workspace's
+ * rows that is one forward pass, which ws keeps: nn_forward_loss may
+ * follow (the server's evaluation scores a dataset so). */
 nn_status nn_predict(const nn_network *net, nn_workspace *ws, const float *X,
                      size_t rows, float *out, nn_error *err);
 

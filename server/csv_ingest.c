@@ -30,6 +30,8 @@ struct nd_csv_ingest {
     char *name, *target;
     bool force_classification;
     size_t max_rows;
+    bool shaped;
+    nd_shape shape;
     size_t line;        /* the physical line being parsed, from 1 */
     size_t bom_matched; /* leading bytes matching a BOM; 3 when past it */
     bool after_newline; /* the last byte parsed was a newline */
@@ -73,6 +75,9 @@ nd_csv_ingest *nd_csv_new(const nd_csv_options *opt)
     c->target = opt->target ? strdup(opt->target) : NULL;
     c->force_classification = opt->force_classification;
     c->max_rows = opt->max_rows;
+    c->shaped = opt->shape != NULL;
+    if (opt->shape)
+        c->shape = *opt->shape;
     c->line = 1;
     c->header = json_array();
     c->header_numeric = true;
@@ -388,6 +393,10 @@ static bool split_columns(nd_csv_ingest *c, const nd_class_table *index)
     if (c->force_classification && c->target_dim > 1)
         fail(c, 422, "?target", "a classification needs exactly one target "
                                 "column, not %zu", c->target_dim);
+    nd_ds_error e;
+    if (!c->failed && c->shaped &&
+        !nd_shape_matches(&c->shape, c->input_dim, "?shape", &e))
+        fail(c, e.status, e.pointer, "%s", e.message);
     if (c->failed)
         return false;
     c->x = malloc(c->input_dim * sizeof *c->x);
@@ -422,10 +431,15 @@ static void header_end(nd_csv_ingest *c)
     if (!index)
         fail(c, 503, NULL, "out of memory");
     if (!c->failed && split_columns(c, index)) {
+        json_t *shape = c->shaped ? nd_shape_json(&c->shape) : NULL;
         nd_ds_spec spec = {c->name, "csv", c->input_dim, c->target_dim,
-                           c->feature_names, c->target_names};
-        c->w = nd_ds_writer_begin(&spec, &c->err);
+                           c->feature_names, c->target_names, shape};
+        if (c->shaped && !shape)
+            fail(c, 503, NULL, "out of memory");
+        else
+            c->w = nd_ds_writer_begin(&spec, &c->err);
         c->failed = c->w == NULL;
+        json_decref(shape);
     }
     nd_class_table_free(index);
 }

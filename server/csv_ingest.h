@@ -6,13 +6,16 @@
  * whose first value is not a number holds class labels (classes in order
  * of first appearance); with force_classification a numeric one does too
  * (classes ascending by value). Errors point at "/rows/N/COLUMN" (N
- * counting data rows from 1, COLUMN the header's name) and say the line. */
+ * counting data rows from 1, COLUMN the header's name) and say the line.
+ * With a shape, the input columns must number C·H·W (else 422 at
+ * "?shape"). */
 #ifndef ND_CSV_INGEST_H
 #define ND_CSV_INGEST_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dataset_shape.h"
 #include "dataset_store.h"
 
 typedef struct {
@@ -20,6 +23,7 @@ typedef struct {
     const char *target;  /* comma-separated column names, or NULL */
     bool force_classification;
     size_t max_rows;
+    const nd_shape *shape; /* ?shape: [C, H, W] of the inputs, or NULL */
 } nd_csv_options;
 
 typedef struct nd_csv_ingest nd_csv_ingest;

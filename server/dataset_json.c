@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "dataset_json.h"
+#include "dataset_shape.h"
 #include "dataset_store.h"
 #include "generators.h"
 #include "nn_limits.h"
@@ -20,6 +21,7 @@ typedef struct {
     size_t rows, input_dim, target_dim;
     nd_class_table *classes; /* NULL for regression */
     json_t *feature_names, *target_names;
+    json_t *input_shape;     /* [C, H, W], or NULL */
 } json_rows;
 
 static void json_rows_free(json_rows *d)
@@ -29,6 +31,7 @@ static void json_rows_free(json_rows *d)
     nd_class_table_free(d->classes);
     json_decref(d->feature_names);
     json_decref(d->target_names);
+    json_decref(d->input_shape);
 }
 
 /* ["x1", …, "xn"], or [prefix] alone when n is 1 and single is set. */
@@ -217,6 +220,25 @@ static bool read_feature_names(nd_request *req, json_t *body, json_rows *d)
     return true;
 }
 
+/* "input_shape": [C, H, W] whose product is the row length, if given. */
+static bool read_input_shape(nd_request *req, json_t *body, json_rows *d)
+{
+    json_t *given = json_object_get(body, "input_shape");
+    nd_shape shape;
+    nd_ds_error e;
+    if (!given)
+        return true;
+    if (!nd_shape_from_json(given, "/input_shape", &shape, &e) ||
+        !nd_shape_matches(&shape, d->input_dim, "/input_shape", &e)) {
+        nd_ds_reply_error(req, &e);
+        return false;
+    }
+    d->input_shape = nd_shape_json(&shape);
+    if (!d->input_shape)
+        nd_reply_problem(req, 503, "out of memory");
+    return d->input_shape != NULL;
+}
+
 /* Writes the rows through a writer and replies. */
 static void store_rows(nd_request *req, const char *name, json_rows *d)
 {
@@ -226,7 +248,7 @@ static void store_rows(nd_request *req, const char *name, json_rows *d)
         return;
     }
     nd_ds_spec spec = {name, "json", d->input_dim, d->target_dim,
-                       d->feature_names, d->target_names};
+                       d->feature_names, d->target_names, d->input_shape};
     nd_ds_writer *w = nd_ds_writer_begin(&spec, &e);
     for (size_t r = 0; w && r < d->rows; r++)
         if (nd_ds_writer_add(w, d->X + r * d->input_dim,
@@ -258,13 +280,15 @@ static const char *read_name(nd_request *req, json_t *body)
 void nd_ds_create_from_json(nd_request *req)
 {
     static const char *const fields[] = {"name", "inputs", "targets",
-                                         "labels", "feature_names", NULL};
+                                         "labels", "feature_names",
+                                         "input_shape", NULL};
     json_rows d = {0};
     const char *name;
     if (nd_json_allow(req, req->json, "", fields) &&
         (name = read_name(req, req->json)) && read_inputs(req, req->json, &d) &&
         read_outputs(req, req->json, &d) &&
-        read_feature_names(req, req->json, &d))
+        read_feature_names(req, req->json, &d) &&
+        read_input_shape(req, req->json, &d))
         store_rows(req, name, &d);
     json_rows_free(&d);
 }
@@ -297,7 +321,7 @@ static void generate(nd_request *req, const char *name, const nd_generator *g,
              nd_class_table_index_number(classes, 0) == 0 &&
              nd_class_table_index_number(classes, 1) == 1;
     nd_ds_spec spec = {name, "generator", nd_generator_inputs(g), 1,
-                       features, targets};
+                       features, targets, NULL};
     nd_ds_writer *w = ok ? nd_ds_writer_begin(&spec, &e) : NULL;
     if (!ok)
         nd_ds_fail(&e, 503, NULL, "out of memory");

@@ -17,7 +17,7 @@
 
 #define OBJECT_COLUMNS                                                       \
     "id, name, rows, input_dim, output_dim, task, classes, feature_names, "  \
-    "target_names, sha256, created_at, stats"
+    "target_names, sha256, created_at, stats, input_shape"
 
 /* A JSON text column parsed, or NULL. */
 static json_t *column_json(sqlite3_stmt *st, int col)
@@ -26,17 +26,27 @@ static json_t *column_json(sqlite3_stmt *st, int col)
     return text ? json_loads(text, 0, NULL) : NULL;
 }
 
+/* The stored input shape, or [input_dim] for a dataset of plain vectors
+ * (input_shape NULL); NULL when out of memory or corrupt. */
+static json_t *shape_from_row(sqlite3_stmt *st)
+{
+    if (sqlite3_column_type(st, 12) == SQLITE_NULL)
+        return json_pack("[I]", (json_int_t)sqlite3_column_int64(st, 3));
+    return column_json(st, 12);
+}
+
 /* The dataset object from a row of OBJECT_COLUMNS; NULL when out of
  * memory or the row's JSON is corrupt. */
 static json_t *object_from_row(sqlite3_stmt *st)
 {
     return json_pack(
-        "{s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
+        "{s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
         "id", (const char *)sqlite3_column_text(st, 0), "name",
         (const char *)sqlite3_column_text(st, 1), "rows",
         (json_int_t)sqlite3_column_int64(st, 2), "input_dim",
         (json_int_t)sqlite3_column_int64(st, 3), "output_dim",
-        (json_int_t)sqlite3_column_int64(st, 4), "task",
+        (json_int_t)sqlite3_column_int64(st, 4), "input_shape",
+        shape_from_row(st), "task",
         (const char *)sqlite3_column_text(st, 5), "classes",
         column_json(st, 6), "feature_names", column_json(st, 7),
         "target_names", column_json(st, 8), "sha256",

@@ -80,6 +80,7 @@ struct nd_ds_writer {
     float *min, *max;
     EVP_MD_CTX *sha;   /* over the X bytes written so far */
     json_t *feature_names;
+    const unsigned char *late_labels; /* the class of each row, or NULL */
 };
 
 static void writer_free(nd_ds_writer *w)
@@ -181,13 +182,17 @@ static int insert_row(const nd_ds_writer *w, const nd_ds_spec *spec)
     nd_now(now);
     char *features = json_dumps(spec->feature_names, JSON_COMPACT);
     char *targets = json_dumps(spec->target_names, JSON_COMPACT);
+    char *shape = spec->input_shape
+                      ? json_dumps(spec->input_shape, JSON_COMPACT)
+                      : NULL;
     sqlite3_stmt *st = nd_prepare(
         "INSERT INTO datasets (id, name, rows, input_dim, output_dim, "
         "target_dim, task, classes, feature_names, target_names, stats, "
-        "sha256, source, created_at, uploading) VALUES (?1, ?2, 0, ?3, ?4, "
-        "?4, 'regression', '[]', ?5, ?6, '[]', '', ?7, ?8, ?9)");
+        "sha256, source, created_at, uploading, input_shape) VALUES (?1, ?2, "
+        "0, ?3, ?4, ?4, 'regression', '[]', ?5, ?6, '[]', '', ?7, ?8, ?9, "
+        "?10)");
     int rc = -1;
-    if (st && features && targets) {
+    if (st && features && targets && (shape || !spec->input_shape)) {
         sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, spec->name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, (sqlite3_int64)w->input_dim);
@@ -197,12 +202,15 @@ static int insert_row(const nd_ds_writer *w, const nd_ds_spec *spec)
         sqlite3_bind_text(st, 7, spec->source, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 9, boot_id, -1, SQLITE_STATIC);
+        if (shape)
+            sqlite3_bind_text(st, 10, shape, -1, SQLITE_STATIC);
         rc = step_done(st);
         st = NULL;
     }
     sqlite3_finalize(st);
     free(features);
     free(targets);
+    free(shape);
     return rc;
 }
 
@@ -295,6 +303,11 @@ int nd_ds_writer_add(nd_ds_writer *w, const float *x, const float *y,
     return w->chunk_rows == w->chunk_cap ? flush_chunk(w, e) : 0;
 }
 
+void nd_ds_writer_late_labels(nd_ds_writer *w, const unsigned char *labels)
+{
+    w->late_labels = labels;
+}
+
 size_t nd_ds_writer_rows(const nd_ds_writer *w)
 {
     return w->rows;
@@ -341,20 +354,25 @@ static int write_chunk_y(nd_ds_writer *w, size_t seq, size_t n)
     return 0;
 }
 
-/* Second pass over the stored Y: renumbers class indexes into their final
- * order when it differs from first appearance (order NULL: none), and
- * adds the Y bytes to the sha256, which X has already been through. */
+/* Second pass over the stored Y: puts in the late labels (every chunk but
+ * the last is full, so chunk seq starts at row seq · chunk_cap), renumbers
+ * class indexes into their final order when it differs from first
+ * appearance (order NULL: none), and adds the Y bytes to the sha256, which
+ * X has already been through. */
 static int finish_y(nd_ds_writer *w, const size_t *order, nd_ds_error *e)
 {
+    const unsigned char *late = w->late_labels;
     for (size_t seq = 0; seq < w->chunks; seq++) {
         size_t n;
         if (read_chunk_y(w, seq, &n)) {
             db_fail(e, "reading the targets back");
             return -1;
         }
+        for (size_t i = 0; late && i < n; i++)
+            w->cy[i] = late[seq * w->chunk_cap + i];
         for (size_t i = 0; order && i < n; i++)
             w->cy[i] = (float)order[(size_t)w->cy[i]];
-        if (order && write_chunk_y(w, seq, n)) {
+        if ((order || late) && write_chunk_y(w, seq, n)) {
             db_fail(e, "renumbering the classes");
             return -1;
         }

@@ -62,6 +62,8 @@ typedef struct {
     size_t target_dim;      /* ≥ 1; 1 for classification (the class index) */
     json_t *feature_names;  /* input_dim strings (borrowed) */
     json_t *target_names;   /* target_dim strings (borrowed) */
+    json_t *input_shape;    /* [C, H, W] of an image dataset, or NULL
+                               (borrowed; its product is input_dim) */
 } nd_ds_spec;
 
 typedef struct nd_ds_writer nd_ds_writer;
@@ -79,6 +81,14 @@ nd_ds_writer *nd_ds_writer_begin(const nd_ds_spec *spec, nd_ds_error *e);
 int nd_ds_writer_add(nd_ds_writer *w, const float *x, const float *y,
                      nd_ds_error *e);
 
+/* For a classification whose rows were appended before their labels were
+ * known (an IDX upload that sends its images first, with class 0 as a
+ * placeholder): at finish, row r's class index becomes labels[r]. labels
+ * holds one class index per row and stays the caller's, valid until
+ * nd_ds_writer_finish returns. Rewriting the stored targets costs a second
+ * pass over the chunks. */
+void nd_ds_writer_late_labels(nd_ds_writer *w, const unsigned char *labels);
+
 /* The rows appended so far. */
 size_t nd_ds_writer_rows(const nd_ds_writer *w);
 
@@ -95,7 +105,8 @@ void nd_ds_writer_abort(nd_ds_writer *w);
 
 
 /* The dataset object of the API (id, name, rows, input_dim, output_dim,
- * task, classes, feature_names, target_names, sha256, created_at, stats)
+ * input_shape ([input_dim] for plain vectors), task, classes,
+ * feature_names, target_names, sha256, created_at, stats)
  * for a complete dataset. Returns 0 with *out (the caller's), 1 when there
  * is no such dataset, −1 on a database error. */
 int nd_ds_object(const char *id, json_t **out);

@@ -1,5 +1,6 @@
 /* datasets.c — the /v1/datasets routes: creating (JSON rows, a generator,
- * or CSV streamed through datasets_csv), listing, reading, paging rows and
+ * CSV streamed through datasets_csv, or IDX files as multipart/form-data
+ * through datasets_idx), listing, reading, paging rows and
  * deleting. The work is done in dataset_json.c, csv_ingest.c and the
  * dataset store; this file maps requests and replies onto them. Query
  * arguments a route does not take were refused (400) by the router's
@@ -16,6 +17,7 @@
 #include "dataset_json.h"
 #include "dataset_store.h"
 #include "datasets.h"
+#include "idx_ingest.h"
 #include "server.h"
 #include "store.h"
 
@@ -132,21 +134,34 @@ void datasets_delete(nd_request *req)
     }
 }
 
+/* ?name of an upload, required and checked; NULL once it has replied. */
+static const char *query_name(nd_request *req)
+{
+    const char *name = nd_query(req, "name");
+    nd_ds_error e;
+    if (!name)
+        nd_reply_invalid(req, 422, "?name", "is required");
+    else if (!nd_ds_name_check(name, "?name", &e))
+        nd_ds_reply_error(req, &e);
+    else
+        return name;
+    return NULL;
+}
+
 /* Before the CSV body: checks the query and starts the ingest. */
 static void csv_begin(nd_request *req)
 {
-    const char *name = nd_query(req, "name");
+    /* The route takes the query of both uploads; each takes its own. */
+    if (!nd_query_allow(req, "name,target,task,shape"))
+        return;
+    const char *name = query_name(req);
     const char *target = nd_query(req, "target");
     const char *task = nd_query(req, "task");
+    const char *shape_text = nd_query(req, "shape");
+    nd_shape shape;
     nd_ds_error e;
-    if (!name) {
-        nd_reply_invalid(req, 422, "?name", "is required");
+    if (!name)
         return;
-    }
-    if (!nd_ds_name_check(name, "?name", &e)) {
-        nd_ds_reply_error(req, &e);
-        return;
-    }
     if (task && strcmp(task, "classification") != 0 &&
         strcmp(task, "regression") != 0) {
         nd_reply_invalid(req, 422, "?task", "must be classification or "
@@ -157,9 +172,13 @@ static void csv_begin(nd_request *req)
         nd_reply_invalid(req, 422, "?target", "must name a column");
         return;
     }
+    if (shape_text && !nd_shape_parse(shape_text, "?shape", &shape, &e)) {
+        nd_ds_reply_error(req, &e);
+        return;
+    }
     nd_csv_options opt = {name, target,
                           task && strcmp(task, "classification") == 0,
-                          req->srv->cfg.max_rows};
+                          req->srv->cfg.max_rows, shape_text ? &shape : NULL};
     req->state = nd_csv_new(&opt);
     if (!req->state)
         nd_reply_problem(req, 503, "out of memory");
@@ -196,3 +215,117 @@ static void csv_abort(nd_request *req)
 
 const nd_stream datasets_csv = {"text/csv", csv_begin, csv_data, csv_end,
                                 csv_abort};
+
+/* An IDX upload: the multipart/form-data body split into its parts by
+ * libmicrohttpd's post processor, each piece handed to the ingest. */
+typedef struct {
+    struct MHD_PostProcessor *pp;
+    nd_idx_ingest *ingest;
+    bool failed;
+    nd_ds_error err;
+} idx_upload;
+
+#define IDX_POST_BUFFER (64u << 10) /* the post processor's buffer */
+
+static void idx_upload_free(idx_upload *u)
+{
+    if (!u)
+        return;
+    if (u->pp)
+        MHD_destroy_post_processor(u->pp);
+    nd_idx_ingest_free(u->ingest);
+    free(u);
+}
+
+static enum MHD_Result idx_piece(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *filename,
+                                 const char *content_type,
+                                 const char *transfer_encoding,
+                                 const char *data, uint64_t off, size_t size)
+{
+    (void)kind;
+    (void)filename;
+    (void)content_type;
+    (void)transfer_encoding;
+    (void)off;
+    idx_upload *u = cls;
+    if (nd_idx_ingest_part(u->ingest, key, data, size, &u->err)) {
+        u->failed = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* Before the multipart body: checks the query and starts the ingest. */
+static void idx_begin(nd_request *req)
+{
+    if (!nd_query_allow(req, "name,classes"))
+        return;
+    const char *name = query_name(req);
+    nd_ds_error e;
+    if (!name)
+        return;
+    nd_idx_options opt = {name, nd_query(req, "classes"),
+                          req->srv->cfg.max_rows};
+    idx_upload *u = calloc(1, sizeof *u);
+    if (!u) {
+        nd_reply_problem(req, 503, "out of memory");
+        return;
+    }
+    if (!(u->ingest = nd_idx_ingest_new(&opt, &e))) {
+        nd_ds_reply_error(req, &e);
+        free(u);
+        return;
+    }
+    u->pp = MHD_create_post_processor(req->conn, IDX_POST_BUFFER, idx_piece,
+                                      u);
+    if (!u->pp) {
+        nd_reply_problem(req, 400, "the multipart/form-data body needs a "
+                                   "boundary in its Content-Type");
+        idx_upload_free(u);
+        return;
+    }
+    req->state = u;
+}
+
+static bool idx_data(nd_request *req, const char *data, size_t len)
+{
+    idx_upload *u = req->state;
+    if (MHD_post_process(u->pp, data, len) == MHD_YES)
+        return true;
+    if (u->failed)
+        nd_ds_reply_error(req, &u->err);
+    else
+        nd_reply_problem(req, 400, "the multipart/form-data body is "
+                                   "malformed");
+    return false;
+}
+
+static void idx_end(nd_request *req)
+{
+    idx_upload *u = req->state;
+    nd_ds_error e;
+    char id[ND_ID_MAX];
+    enum MHD_Result whole = MHD_destroy_post_processor(u->pp);
+    u->pp = NULL;
+    if (u->failed) /* a piece held back until the end failed */
+        nd_ds_reply_error(req, &u->err);
+    else if (whole != MHD_YES)
+        nd_reply_problem(req, 400, "the multipart/form-data body ends "
+                                   "inside a part");
+    else if (nd_idx_ingest_finish(u->ingest, id, &e))
+        nd_ds_reply_error(req, &e);
+    else
+        nd_ds_reply_created(req, id);
+    idx_upload_free(u);
+    req->state = NULL;
+}
+
+static void idx_abort(nd_request *req)
+{
+    idx_upload_free(req->state);
+    req->state = NULL;
+}
+
+const nd_stream datasets_idx = {"multipart/form-data", idx_begin, idx_data,
+                                idx_end, idx_abort};

@@ -10,6 +10,9 @@
 #include "store.h"
 
 extern const nd_stream datasets_csv; /* POST /v1/datasets, text/csv */
+/* POST /v1/datasets, multipart/form-data: IDX images and labels
+ * (idx_upload.c) */
+extern const nd_stream datasets_idx;
 void datasets_create(nd_request *req); /* POST /v1/datasets, JSON */
 void datasets_list(nd_request *req);
 void datasets_get(nd_request *req);

@@ -14,6 +14,7 @@ void models_delete(nd_request *req);
 void models_export(nd_request *req);
 void models_import(nd_request *req);
 void models_predict(nd_request *req);
+void models_evaluate(nd_request *req); /* evaluate.c */
 
 /* Loads model id's network (definition, weights, normalisation, classes).
  * Returns 0, 1 when there is no such model, or −1 with a message. */

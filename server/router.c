@@ -9,6 +9,10 @@
 #include "router.h"
 #include "web.h"
 
+/* POST /v1/datasets streams CSV and multipart IDX uploads. */
+static const nd_stream *const dataset_uploads[] = {&datasets_csv,
+                                                   &datasets_idx, NULL};
+
 static const nd_route routes[] = {
     {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL, true, NULL},
     {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL, true, NULL},
@@ -20,8 +24,8 @@ static const nd_route routes[] = {
     {"GET", "/docs", web_docs_index, ND_BODY_NONE, NULL, true, NULL},
     {"GET", "/docs/{file}", web_docs_file, ND_BODY_NONE, NULL, true, NULL},
 
-    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv,
-     false, "name,target,task"},
+    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, dataset_uploads,
+     false, "name,target,task,shape,classes"},
     {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL,
      false, "limit,cursor"},
     {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL, false, NULL},
@@ -42,6 +46,8 @@ static const nd_route routes[] = {
     {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL,
      false, NULL},
     {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL,
+     false, NULL},
+    {"POST", "/v1/models/{id}/evaluate", models_evaluate, ND_BODY_JSON, NULL,
      false, NULL},
 
     {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL, false, NULL},

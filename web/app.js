@@ -1,5 +1,6 @@
 // app.js — the neurond dashboard: datasets, networks, training watched
-// live over the job's event stream, the decision boundary, predictions.
+// live over the job's event stream, the decision boundary, predictions,
+// evaluation (the pictures of images and confusion matrices: views.js).
 // Plain browser JavaScript, no build step; charts by uPlot (vendored).
 // Every call goes through api(): relative URLs unless an API base URL is
 // set, and the bearer token (kept in sessionStorage) when there is one.
@@ -13,7 +14,7 @@ const state = {
   outActivation: 'sigmoid', job: null, cancelled: false,
 };
 // Measures the browser test reads: end-event latency, events received.
-const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0 };
+const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0, evaluations: 0 };
 window.neurond = { state, stats, series: () => series };
 
 const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear', 'softmax', 'step', 'sign'];
@@ -30,13 +31,16 @@ function askToken() {
   $('api-token').focus();
 }
 
-// One API call: JSON in and out (or a raw body with its type); throws an
-// Error with the problem's detail on a non-2xx reply.
+// One API call: JSON in and out (or a raw body with its type, or a
+// FormData sent as multipart/form-data with the browser's boundary);
+// throws an Error with the problem's detail on a non-2xx reply.
 async function api(method, path, body, type) {
   const headers = {};
   if (state.token) headers.Authorization = 'Bearer ' + state.token;
   const opts = { method, headers };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    opts.body = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = type || 'application/json';
     opts.body = type ? body : JSON.stringify(body);
   }
@@ -69,8 +73,10 @@ function renderList(el, items, label, selectedId, onPick) {
 async function refresh() {
   const [ds, md, jb] = await Promise.all([
     api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'), api('GET', '/v1/jobs?limit=50')]);
-  renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${d.input_dim}→${d.output_dim} ${d.task}`,
+  renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${shapeText(d)}→${d.output_dim} ${d.task}`,
     state.dataset && state.dataset.id, pickDataset);
+  state.datasets = ds.items;
+  fillEvalChoices();
   renderList($('models'), md.items, (m) => `${m.name} (${m.id.slice(0, 10)}…)`, state.model && state.model.id, pickModel);
   renderList($('jobs'), jb.items, (j) => `${j.status} ${j.epoch}/${j.epochs} loss ${fmt(j.loss)} — ${j.id.slice(0, 10)}…`,
     state.job, (j) => watchJob(j.id, 0, true));
@@ -81,11 +87,18 @@ const fmt = (v) => (v === null || v === undefined ? '—' : Number(v).toPrecisio
 
 // ---- data ----------------------------------------------------------------
 
+const isImage = (d) => d.input_shape && d.input_shape.length === 3;
+const shapeText = (d) => (isImage(d) ? d.input_shape.join('×') : String(d.input_dim));
+const SAMPLES = 32; // images in an image dataset's grid
+
 async function pickDataset(d) {
   state.dataset = d;
-  const page = await api('GET', `/v1/datasets/${d.id}/rows?limit=1000`);
+  const page = await api('GET', `/v1/datasets/${d.id}/rows?limit=${isImage(d) ? SAMPLES : 1000}`);
   state.rows = page.items;
-  drawScatter($('scatter'), d, state.rows);
+  $('scatter').hidden = isImage(d);
+  $('samples').hidden = true;
+  if (isImage(d)) views.drawSamples($('samples'), d, state.rows);
+  else drawScatter($('scatter'), d, state.rows);
   const classes = d.task === 'classification' && d.output_dim >= 2;
   state.outActivation = classes ? 'softmax' : 'sigmoid';
   $('loss').value = classes ? 'cross_entropy' : 'mse';
@@ -153,7 +166,23 @@ async function uploadCsv(ev) {
   if (!file) throw new Error('choose a CSV file first');
   const q = new URLSearchParams({ name: file.name.replace(/\.csv$/i, '') });
   if ($('csv-target').value) q.set('target', $('csv-target').value);
+  if ($('csv-shape').value) q.set('shape', $('csv-shape').value.replace(/\s/g, ''));
   const d = await api('POST', `/v1/datasets?${q}`, await file.text(), 'text/csv');
+  await pickDataset(d);
+}
+
+// IDX images and labels (MNIST's format, gzipped or not) as one
+// multipart upload, the files streamed by the browser as they are.
+async function uploadIdx(ev) {
+  ev.preventDefault();
+  const images = $('idx-images').files[0], labels = $('idx-labels').files[0];
+  if (!images || !labels) throw new Error('choose an images file and a labels file');
+  const q = new URLSearchParams({ name: images.name.replace(/(-images)?[-.]idx.*$/i, '') });
+  if ($('idx-classes').value) q.set('classes', $('idx-classes').value);
+  const form = new FormData();
+  form.append('labels', labels); // first: the server labels each image as it arrives
+  form.append('images', images);
+  const d = await api('POST', `/v1/datasets?${q}`, form);
   await pickDataset(d);
 }
 
@@ -207,8 +236,33 @@ async function createModel() {
 
 async function pickModel(m) {
   state.model = m;
+  $('evaluation').replaceChildren();
   await refresh();
   await drawBoundary();
+  if (m.trained) await evaluate();
+}
+
+// ---- evaluation ----------------------------------------------------------
+
+// The datasets the selected model can be scored on (its inputs and
+// outputs), a held-out one first when there is one.
+function fillEvalChoices() {
+  const m = state.model, sel = $('eval-dataset'), keep = sel.value;
+  const fits = (state.datasets || []).filter((d) => m && d.input_dim === m.inputs && d.output_dim === m.outputs);
+  const training = state.dataset && state.dataset.id;
+  fits.sort((a, b) => (a.id === training) - (b.id === training));
+  sel.replaceChildren(...fits.map((d) => new Option(`${d.name} (${d.rows} rows)${d.id === training ? ' — training set' : ''}`,
+    d.id, false, d.id === keep)));
+  $('evaluate').disabled = !fits.length;
+}
+
+async function evaluate() {
+  const m = state.model, id = $('eval-dataset').value;
+  if (!m || !id) return;
+  const e = await api('POST', `/v1/models/${m.id}/evaluate`, { dataset_id: id });
+  const d = (state.datasets || []).find((x) => x.id === id);
+  views.renderEvaluation($('evaluation'), e, d ? d.name : id);
+  stats.evaluations++;
 }
 
 // ---- charts --------------------------------------------------------------
@@ -348,8 +402,10 @@ async function train(ev) {
     }
   } finally {
     $('cancel-job').disabled = true;
-    document.body.dataset.training = 'done';
+    state.model = await api('GET', `/v1/models/${state.model.id}`);
     await refresh();
+    await evaluate().catch(showError);
+    document.body.dataset.training = 'done';
   }
 }
 
@@ -426,6 +482,8 @@ function start() {
   });
   on('gen-form', 'submit', createGenerated);
   on('csv-form', 'submit', uploadCsv);
+  on('idx-form', 'submit', uploadIdx);
+  on('evaluate', 'click', evaluate);
   on('add-layer', 'click', async () => { state.layers.push({ units: 4, activation: 'tanh' }); renderLayers(); });
   on('create-model', 'click', createModel);
   on('job-form', 'submit', train);

@@ -1,6 +1,7 @@
 /* spec_walk.c — the calls that api-docs/openapi.yaml's examples make (see
  * spec_walk.h). */
 #include <criterion/criterion.h>
+#include <openssl/evp.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,11 +227,50 @@ static void build_headers(sw_walk *w, sw_call *c, json_t *params)
     }
 }
 
-/* c's body: a JSON example serialised with the walk's ids, or a text
- * example as it is. */
+#define SW_BOUNDARY "spec-walk-boundary-q7Zk"
+
+/* A multipart/form-data example: an object of part name → the part's
+ * bytes in base64 (`format: binary` parts such as IDX files), sent with a
+ * boundary of ours. */
+static void build_multipart(sw_call *c, json_t *v)
+{
+    cr_assert(json_is_object(v), "a multipart example that is not an object");
+    size_t cap = 1024, len = 0;
+    const char *name;
+    json_t *b64;
+    json_object_foreach(v, name, b64) cap += json_string_length(b64) + 256;
+    c->body = malloc(cap);
+    cr_assert_not_null(c->body);
+    json_object_foreach(v, name, b64) {
+        const char *text = json_string_value(b64);
+        cr_assert_not_null(text, "part %s: not a base64 string", name);
+        len += (size_t)snprintf(c->body + len, cap - len,
+                                "--" SW_BOUNDARY "\r\nContent-Disposition: "
+                                "form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                                "\r\n", name, name);
+        size_t n = strlen(text);
+        int got = EVP_DecodeBlock((unsigned char *)c->body + len,
+                                  (const unsigned char *)text, (int)n);
+        cr_assert_geq(got, 0, "part %s: not base64", name);
+        /* EVP_DecodeBlock counts the bytes the padding stands for */
+        len += (size_t)got - (n && text[n - 1] == '=') -
+               (n > 1 && text[n - 2] == '=');
+        len += (size_t)snprintf(c->body + len, cap - len, "\r\n");
+    }
+    len += (size_t)snprintf(c->body + len, cap - len, "--" SW_BOUNDARY "--\r\n");
+    c->body_len = len;
+    c->content_type = "multipart/form-data; boundary=" SW_BOUNDARY;
+}
+
+/* c's body: a JSON example serialised with the walk's ids, a multipart
+ * one encoded, or a text example as it is. */
 static void build_body(sw_walk *w, sw_call *c, const char *type, json_t *v)
 {
     c->content_type = type;
+    if (strcmp(type, "multipart/form-data") == 0) {
+        build_multipart(c, v);
+        return;
+    }
     if (strstr(type, "json")) {
         json_t *copy = json_deep_copy(v);
         swap_ids(w, copy);

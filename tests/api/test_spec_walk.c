@@ -149,11 +149,22 @@ static void run_bad(sw_walk *w, const sw_bad_call *b)
     api_free(&r);
 }
 
+/* Whether Prism forwards c's body as sent: it re-encodes a multipart
+ * body's binary parts as text (an IDX file then grows past its header's
+ * count), so those calls go straight to neurond and the walk's own checks
+ * (and test_datasets_idx.c) judge them. */
+static bool prism_forwards(const sw_call *c)
+{
+    return !c->content_type ||
+           strncmp(c->content_type, "multipart/", 10) != 0;
+}
+
 /* A documented call: judged, and a success (or may_fail). */
 static void run_call(sw_walk *w, const sw_call *c)
 {
-    api_response r = send_call(c, true, true);
-    judge(w, c, &r, true);
+    bool via_prism = prism_forwards(c);
+    api_response r = send_call(c, true, via_prism);
+    judge(w, c, &r, via_prism);
     const char *id = json_string_value(json_object_get(c->op, "operationId"));
     if (!(r.status >= 200 && r.status < 300) && !may_fail(id, r.status))
         wrong(w, "%s %s (%s): %ld %.300s", c->method, c->url, id, r.status,

@@ -1,0 +1,58 @@
+#!/bin/sh
+# make bench-fmnist: Fashion-MNIST end to end through the API, as a student
+# would run it. Uploads Debian's IDX files (dataset-fashion-mnist), timing
+# each upload and reading the server's peak RSS (VmHWM) after it; trains a
+# dense 784-256-128-10 network (relu, softmax, cross-entropy, Adam 1e-3,
+# batch 64, minmax normalisation, seed 1) for EPOCHS (10) epochs on the
+# 60000 training images; evaluates it on the 10000 test images through
+# POST /v1/models/{id}/evaluate and prints the test accuracy, loss and
+# per-class recall: the dense baseline a CNN should beat.
+set -eu
+BIN=${BIN:-build}
+EPOCHS=${EPOCHS:-10}
+IDX=${FASHION_IDX:-/usr/share/datasets/fashion-mnist}
+CLASSES='T-shirt%2Ftop,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle%20boot'
+WORK=$(mktemp -d /tmp/neurond-fmnist-XXXXXX)
+PID=""
+cleanup() {
+    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+json() { # json EXPRESSION-OF-d < document
+    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+"$BIN/neurond" --port 0 --db "$WORK/db" > "$WORK/log" 2>&1 &
+PID=$!
+for _ in $(seq 100); do grep -q listening "$WORK/log" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/.*listening on \(http:[^ ]*\)\/ .*/\1/p' "$WORK/log")
+peak() { sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$PID/status"; }
+
+# upload KIND (train | t10k): the dataset's id into ds
+upload() {
+    ds=$(curl -sf -o "$WORK/up.json" -w '%{time_total}' \
+        -F "labels=@$IDX/$1-labels-idx1-ubyte.gz" \
+        -F "images=@$IDX/$1-images-idx3-ubyte.gz" \
+        "$URL/v1/datasets?name=fashion-$1&classes=$CLASSES")
+    echo "upload $1: $(json "d['rows']" < "$WORK/up.json") images in ${ds} s, peak RSS $(peak)"
+    ds=$(json "d['id']" < "$WORK/up.json")
+}
+echo "server peak RSS before: $(peak)"
+upload train
+train=$ds
+upload t10k
+test=$ds
+
+md=$(curl -sf --json '{"name":"fashion-dense","inputs":784,"layers":[{"units":256,"activation":"relu"},{"units":128,"activation":"relu"},{"units":10,"activation":"softmax"}],"loss":"cross_entropy","init":"he","seed":1}' "$URL/v1/models" | json "d['id']")
+jb=$(curl -sf --json "{\"model_id\":\"$md\",\"dataset_id\":\"$train\",\"epochs\":$EPOCHS,\"batch_size\":64,\"optimizer\":{\"name\":\"adam\",\"learning_rate\":0.001},\"normalize\":\"minmax\",\"seed\":1}" "$URL/v1/jobs" | json "d['id']")
+start=$(date +%s)
+while :; do
+    sleep 2
+    st=$(curl -sf "$URL/v1/jobs/$jb" | sed 's/.*"status":"\([a-z]*\)".*/\1/')
+    case "$st" in queued|running) ;; *) break ;; esac
+done
+curl -sf "$URL/v1/jobs/$jb" | json "'job %s: %d epochs in %d s, training loss %.4f, accuracy %.4f' % (d['status'], d['epoch'], $(date +%s) - $start, d['loss'], d['accuracy'])"
+curl -sf --json "{\"dataset_id\":\"$test\"}" "$URL/v1/models/$md/evaluate" > "$WORK/eval.json"
+json "'test set: accuracy %.4f, loss %.4f\nrecall per class: %s' % (d['accuracy'], d['loss'], ', '.join('%s %.3f' % (c, r) for c, r in zip(d['classes'], d['recall'])))" < "$WORK/eval.json"

@@ -1,0 +1,124 @@
+// images.test.js — an image dataset in the dashboard: Fashion-MNIST's test
+// images (Debian's dataset-fashion-mnist) cut into two IDX halves in the
+// test's folder, uploaded through the IDX form (one gzipped, one raw);
+// the sample grid shows the first images with their class names; a
+// 784-32-10 network trained on one half is evaluated on the other, and
+// its confusion matrix appears; screenshot into build/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { root, startServer, stopServer, launchChromium } from './support.js';
+
+const FMNIST = '/usr/share/datasets/fashion-mnist/';
+const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+  'Ankle boot'];
+const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png').replace(/\.png$/, '-images.png');
+const dir = mkdtempSync(join(tmpdir(), 'neurond-browser-'));
+let server, base, context;
+
+// Items [from, to) of an IDX file, as a new IDX file (the header's count
+// rewritten).
+function idxSlice(file, from, to) {
+  const data = gunzipSync(readFileSync(FMNIST + file));
+  const dims = data[3], head = 4 + 4 * dims;
+  let item = 1;
+  for (let i = 1; i < dims; i++) item *= data.readUInt32BE(4 + 4 * i);
+  const out = Buffer.concat([data.subarray(0, head), data.subarray(head + from * item, head + to * item)]);
+  out.writeUInt32BE(to - from, 4);
+  return out;
+}
+
+before(async () => {
+  ({ process: server, url: base } = await startServer(dir, 'n'));
+  context = await launchChromium(dir);
+  const images = 't10k-images-idx3-ubyte.gz', labels = 't10k-labels-idx1-ubyte.gz';
+  writeFileSync(join(dir, 'train-images.idx.gz'), gzipSync(idxSlice(images, 0, 5000)));
+  writeFileSync(join(dir, 'train-labels.idx'), idxSlice(labels, 0, 5000));
+  writeFileSync(join(dir, 'held-out-images.idx'), idxSlice(images, 5000, 10000));
+  writeFileSync(join(dir, 'held-out-labels.idx.gz'), gzipSync(idxSlice(labels, 5000, 10000)));
+});
+
+after(async () => {
+  await context?.close();
+  await stopServer(server);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function uploadIdx(page, prefix) {
+  await page.setInputFiles('#idx-images', join(dir, `${prefix}-images.idx${prefix === 'train' ? '.gz' : ''}`));
+  await page.setInputFiles('#idx-labels', join(dir, `${prefix}-labels.idx${prefix === 'train' ? '' : '.gz'}`));
+  await page.fill('#idx-classes', CLASSES.join(','));
+  await page.click('#idx-form button');
+  await page.waitForSelector(`#datasets li.selected:has-text("${prefix}")`);
+}
+
+test('Fashion-MNIST shows its images, trains, and shows a confusion matrix', async () => {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + '/');
+  await page.waitForSelector('#conn-state:has-text("connected")');
+
+  await uploadIdx(page, 'held-out');
+  await uploadIdx(page, 'train');
+  assert.match(await page.textContent('#datasets li.selected'), /5000 rows, 1×28×28→10 classification/);
+  await page.waitForSelector('#samples figure');
+  const grid = await page.evaluate(() => {
+    const figs = [...document.querySelectorAll('#samples figure')];
+    const first = figs[0].querySelector('canvas');
+    const px = first.getContext('2d').getImageData(0, 0, first.width, first.height).data;
+    let lit = 0;
+    for (let i = 0; i < px.length; i += 4) lit += px[i] > 40;
+    return { n: figs.length, labels: figs.map((f) => f.querySelector('figcaption').textContent), w: first.width, lit,
+      scatterHidden: getComputedStyle(document.getElementById('scatter')).display === 'none' };
+  });
+  // the first test images are an ankle boot, a pullover, a trouser, a trouser
+  assert.equal(grid.n, 32);
+  assert.deepEqual(grid.labels.slice(0, 4), ['Ankle boot', 'Pullover', 'Trouser', 'Trouser']);
+  assert.equal(grid.w, 56, 'a 28×28 image drawn at twice its size');
+  assert.ok(grid.lit > 300 && grid.lit < 56 * 56, `the boot is drawn (${grid.lit} lit pixels)`);
+  assert.ok(grid.scatterHidden, 'no scatter plot for images');
+  assert.equal(await page.inputValue('#loss'), 'cross_entropy');
+
+  // 784-32-10: the hidden layer widened and made relu
+  await page.fill('#layers tbody tr:first-child input', '32');
+  await page.dispatchEvent('#layers tbody tr:first-child input', 'change');
+  await page.selectOption('#layers tbody tr:first-child select', 'relu');
+  await page.click('#create-model');
+  await page.waitForSelector('#models li.selected');
+  await page.selectOption('#optimizer', 'adam');
+  await page.fill('#lr', '0.002');
+  await page.fill('#batch', '32');
+  await page.fill('#epochs', '3');
+  await page.fill('#rounds', '1');
+  await page.selectOption('#normalize', 'minmax');
+  await page.click('#start-job');
+  await page.waitForSelector('body[data-training="done"]', { timeout: 120000 });
+  assert.equal(await page.textContent('#job-status'), 'succeeded');
+
+  // evaluated on the held-out half, offered first
+  await page.waitForSelector('#evaluation table.confusion');
+  assert.match(await page.textContent('#eval-dataset option:checked'), /held-out/);
+  const seen = await page.evaluate(() => {
+    const rows = [...document.querySelectorAll('#evaluation table.confusion tbody tr')];
+    const counts = rows.map((r) => [...r.querySelectorAll('td:not(.rate)')].map((td) => Number(td.textContent)));
+    return { counts, heads: [...document.querySelectorAll('#evaluation thead th')].map((th) => th.textContent),
+      summary: document.querySelector('#evaluation p').textContent };
+  });
+  assert.equal(seen.counts.length, 10);
+  assert.deepEqual(seen.heads.slice(1, 11), CLASSES);
+  assert.equal(seen.counts.flat().reduce((a, b) => a + b, 0), 5000, 'every held-out row is counted once');
+  const right = seen.counts.reduce((a, row, i) => a + row[i], 0);
+  const acc = Number(seen.summary.match(/accuracy ([\d.]+)%/)[1]) / 100;
+  assert.ok(Math.abs(acc - right / 5000) < 0.001, `the accuracy (${acc}) is the diagonal's share`);
+  assert.ok(acc > 0.6, `a dense net learns Fashion-MNIST's classes (${acc})`);
+  console.log(`images: ${seen.summary}`);
+
+  mkdirSync(dirname(shot), { recursive: true });
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.equal(await page.textContent('#error'), '', 'no error shown');
+  assert.deepEqual(errors, []);
+});
