@@ -35,6 +35,7 @@ static const nd_route routes[] = {
     {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL, false},
     {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL,
      false},
+    {"POST", "/v1/models/{id}/reset", models_reset, ND_BODY_JSON, NULL, false},
 
     {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL, false},
     {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL, false},

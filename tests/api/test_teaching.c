@@ -204,3 +204,106 @@ Test(teaching, regularization_refusals)
         api_free(&r);
     }
 }
+
+/* POST /v1/models/{id}/reset with body; asserts status, returns the JSON. */
+static json_t *reset(const char *id, const char *body, long status)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/models/%s/reset", id);
+    api_response r = api_json(&srv, "POST", path, body);
+    cr_assert_eq(r.status, status, "%ld %s", r.status, r.body);
+    json_t *j = json_incref(r.json);
+    api_free(&r);
+    return j;
+}
+
+Test(teaching, reset_draws_the_weights_again_from_a_seed)
+{
+    char ds[64], job[64];
+    make_generated(&srv, "xor", ds);
+    json_t *m = mt_create(&srv, "{\"name\": \"n\", \"inputs\": 2, \"layers\":"
+                                " [{\"units\": 3, \"activation\": \"tanh\"},"
+                                "  {\"units\": 1, \"activation\": \"sigmoid\"}],"
+                                " \"init\": \"he\", \"seed\": 7}");
+    const char *id = api_jstr(m, "id");
+    json_t *fresh = mt_get_model(&srv, id, true);
+    start_job(&srv, id, ds, "\"epochs\":%u,\"batch_size\":4", job, 50u);
+    json_decref(api_wait_job(&srv, job, 30));
+    json_t *trained = mt_get_model(&srv, id, true);
+    cr_assert(json_is_true(json_object_get(trained, "trained")));
+    cr_assert_str_eq(api_jstr(json_object_get(trained, "normalization"), "kind"),
+                     "standard");
+    cr_assert(!json_equal(json_object_get(trained, "weights"),
+                          json_object_get(fresh, "weights")));
+
+    json_t *r = reset(id, "{\"seed\": 7}", 200);
+    cr_assert(json_is_false(json_object_get(r, "trained")));
+    cr_assert_eq(api_int(r, "seed"), 7);
+    cr_assert_str_eq(api_jstr(r, "init"), "he", "the model keeps its init");
+    json_decref(r);
+    json_t *again = mt_get_model(&srv, id, true);
+    cr_assert(json_equal(json_object_get(again, "weights"),
+                         json_object_get(fresh, "weights")),
+              "seed 7 again draws the weights the model was made with");
+    cr_assert_str_eq(api_jstr(json_object_get(again, "normalization"), "kind"),
+                     "none", "the fitted normalisation is dropped");
+    json_decref(again);
+
+    r = reset(id, "{\"seed\": 8, \"init\": \"uniform\"}", 200);
+    cr_assert_str_eq(api_jstr(r, "init"), "uniform");
+    json_decref(r);
+    again = mt_get_model(&srv, id, true);
+    cr_assert(!json_equal(json_object_get(again, "weights"),
+                          json_object_get(fresh, "weights")));
+    json_decref(again);
+    r = reset(id, "{}", 200);
+    cr_assert(json_is_integer(json_object_get(r, "seed")), "a random seed, "
+                                                           "reported");
+    json_decref(r);
+    json_decref(trained);
+    json_decref(fresh);
+    json_decref(m);
+}
+
+Test(teaching, reset_of_hand_given_weights_and_of_a_perceptron)
+{
+    json_t *m = mt_create(&srv, mt_xor_net);
+    json_t *r = reset(api_jstr(m, "id"), "{\"seed\": 1}", 200);
+    cr_assert_str_eq(api_jstr(r, "init"), "xavier");
+    json_decref(r);
+    json_decref(m);
+    m = mt_create(&srv,
+                  "{\"name\": \"nor\", \"type\": \"perceptron\", \"inputs\": 2,"
+                  " \"weights\": [{\"W\": [[-1], [-1]], \"b\": [0.5]}]}");
+    const char *id = api_jstr(m, "id");
+    r = reset(id, "{}", 200);
+    cr_assert_str_eq(api_jstr(r, "init"), "zeros");
+    cr_assert(json_is_null(json_object_get(r, "seed")));
+    json_decref(r);
+    r = mt_get_model(&srv, id, true);
+    mt_assert_json(json_object_get(r, "weights"),
+                   "[{\"W\": [[0.0], [0.0]], \"b\": [0.0]}]");
+    json_decref(r);
+    json_decref(reset(id, "{\"seed\": 1}", 422));
+    json_decref(m);
+}
+
+Test(teaching, reset_refusals)
+{
+    char ds[64], net[64], job[64], path[128];
+    make_generated(&srv, "xor", ds);
+    make_xor_net(&srv, net);
+    snprintf(path, sizeof path, "/v1/models/%s/reset", net);
+    mt_refused(&srv, "POST", path, "{\"init\": \"bogus\"}", 422, "/init");
+    mt_refused(&srv, "POST", path, "{\"seed\": -1}", 422, "/seed");
+    mt_refused(&srv, "POST", path, "{\"seed\": \"x\"}", 400, "/seed");
+    mt_refused(&srv, "POST", path, "{\"weights\": []}", 400, "/weights");
+    mt_refused(&srv, "POST", "/v1/models/md_aaaaaaaaaaaaaaaaaaaaaaaaaa/reset",
+               "{}", 404, NULL);
+    mt_refused(&srv, "POST", "/v1/models/nonsense/reset", "{}", 404, NULL);
+    start_job(&srv, net, ds, "\"epochs\":%u", job, 1000000u);
+    mt_refused(&srv, "POST", path, "{}", 409, NULL);
+    cancel_job(&srv, job);
+    json_decref(api_wait_job(&srv, job, 30));
+    json_decref(reset(net, "{}", 200));
+}
