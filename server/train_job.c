@@ -22,6 +22,7 @@
 typedef struct {
     const nd_job_run *run;
     nn_trainer *trainer;
+    const nn_network *net; /* trained in place: its weights go live */
     bool perceptron;
     nd_history_point points[FLUSH_POINTS];
     size_t n;
@@ -61,7 +62,8 @@ static void flush(progress *p, bool with_checkpoint)
 /* Sends the latest epoch live. */
 static void publish_last(progress *p, double t)
 {
-    nd_events_epoch(p->run->events, p->run->job_id, &p->last, p->perceptron);
+    nd_events_epoch(p->run->events, p->run->job_id, &p->last, p->perceptron,
+                    p->net);
     p->last_event = t;
     p->last_published = true;
 }
@@ -245,7 +247,7 @@ static void train_loaded(const nd_job_run *run, const char *model_id,
         return;
     }
     double t = nd_clock_ms();
-    *p = (progress){.run = run, .trainer = tr,
+    *p = (progress){.run = run, .trainer = tr, .net = net,
                     .perceptron = net->type == NN_MODEL_PERCEPTRON,
                     .epochs = cfg->epochs, .rows = nn_trainer_train_rows(tr),
                     .started = t, .window_start = t, .last_flush = t,
