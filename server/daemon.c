@@ -163,7 +163,7 @@ static bool prepare_body(nd_request *req, const nd_route *route)
     if (route->stream && content_type_is(type, route->stream->content_type)) {
         req->stream = route->stream;
         req->body_limit = req->srv->cfg.max_csv_bytes;
-    } else if (route->body == ND_BODY_JSON && has_body(req, declared) &&
+    } else if (route->body != ND_BODY_NONE && has_body(req, declared) &&
                !content_type_is(type, "application/json")) {
         nd_reply_problem(req, 415,
                          "send the body as application/json%s%s (curl: --json "
@@ -228,6 +228,12 @@ static bool parse_body(nd_request *req, const nd_route *route)
             return false;
         }
         return true;
+    }
+    if (req->body_len == 0 && route->body == ND_BODY_JSON_OPTIONAL) {
+        req->json = json_object();
+        if (!req->json)
+            nd_reply_problem(req, 503, "out of memory");
+        return req->json != NULL;
     }
     if (req->body_len == 0) {
         nd_reply_problem(req, 400, "the request needs a JSON body");

@@ -94,8 +94,8 @@ void jobs_create(nd_request *req)
         return;
     }
     if (busy) {
-        nd_reply_problem(req, 409, "model %s already has a queued or running "
-                                   "job; wait for it or cancel it",
+        nd_reply_problem(req, 409, "model %s already has a queued, running "
+                                   "or paused job; wait for it or cancel it",
                          model_id);
         return;
     }
@@ -140,7 +140,8 @@ void jobs_list(nd_request *req)
         return;
     if (status && !nd_job_state_valid(status)) {
         nd_reply_invalid(req, 422, "?status", "must be queued, running, "
-                                              "succeeded, failed or cancelled");
+                                              "paused, succeeded, failed or "
+                                              "cancelled");
         return;
     }
     sqlite3_stmt *st = nd_prepare(

@@ -11,6 +11,10 @@ void jobs_get(nd_request *req);
 void jobs_history(nd_request *req);
 void jobs_cancel(nd_request *req);
 
+/* POST /v1/jobs/{id}/pause and /resume {"pause_after"} (job_control.c). */
+void jobs_pause(nd_request *req);
+void jobs_resume(nd_request *req);
+
 /* GET /v1/jobs/{id}/events: Server-Sent Events (sse.c). */
 void jobs_events(nd_request *req);
 

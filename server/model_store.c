@@ -217,14 +217,14 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
     return result;
 }
 
-/* Whether model id exists and whether a queued or running job uses it,
+/* Whether model id exists and whether a queued, running or paused job uses it,
  * read inside the caller's transaction. */
 static int model_state(const char *id, char *err, size_t errlen)
 {
     sqlite3_stmt *st =
         nd_prepare("SELECT EXISTS (SELECT 1 FROM models WHERE id = ?1), "
                    "EXISTS (SELECT 1 FROM jobs WHERE model_id = ?1 "
-                   "AND status IN ('queued', 'running'))");
+                   "AND status IN ('queued', 'running', 'paused'))");
     if (!st)
         return db_fail(err, errlen, "reading a model");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

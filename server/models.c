@@ -40,8 +40,8 @@ static void reply_store(nd_request *req, int result, const char *id,
         nd_reply_problem(req, 404, "no model %s", id);
     } else if (result == ND_STORE_BUSY) {
         nd_reply_problem(req, 409,
-                         "model %s has a queued or running job; cancel it "
-                         "or wait for it to finish",
+                         "model %s has a queued, running or paused job; "
+                         "cancel it or wait for it to finish",
                          id);
     } else {
         nd_log(ND_LOG_ERROR, "model.store_failed", err, ND_LS("model_id", id),

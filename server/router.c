@@ -43,6 +43,9 @@ static const nd_route routes[] = {
     {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL, false},
     {"GET", "/v1/jobs/{id}/events", jobs_events, ND_BODY_NONE, NULL, false},
     {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL, false},
+    {"POST", "/v1/jobs/{id}/pause", jobs_pause, ND_BODY_NONE, NULL, false},
+    {"POST", "/v1/jobs/{id}/resume", jobs_resume, ND_BODY_JSON_OPTIONAL, NULL,
+     false},
 
     {"POST", "/v1/admin/backup", admin_backup, ND_BODY_NONE, NULL, false},
 };

@@ -72,7 +72,8 @@ static bool append_status(sse_stream *s)
         return false;
     }
     bool final = strcmp(status, "queued") != 0 &&
-                 strcmp(status, "running") != 0;
+                 strcmp(status, "running") != 0 &&
+                 strcmp(status, "paused") != 0;
     append(s, nd_events_format("status", 0,
                                json_pack("{s:s}", "status", status)));
     if (final && !s->final)
