@@ -13,20 +13,9 @@
 #include "server.h"
 #include "workers.h"
 
-/* The job {id} of the path (its view, which the caller decrefs), or NULL
- * after a 404. */
-static json_t *job_of_path(nd_request *req)
-{
-    const char *id = req->params[0];
-    json_t *job = nd_id_valid(id, "jb_") ? nd_job_view(id) : NULL;
-    if (!job)
-        nd_reply_problem(req, 404, "no job %s", id);
-    return job;
-}
-
 void jobs_pause(nd_request *req)
 {
-    json_t *job = job_of_path(req);
+    json_t *job = jobs_path_job(req);
     if (!job)
         return;
     json_decref(job);
@@ -53,7 +42,7 @@ void jobs_pause(nd_request *req)
 void jobs_resume(nd_request *req)
 {
     static const char *const fields[] = {"pause_after", NULL};
-    json_t *job = job_of_path(req);
+    json_t *job = jobs_path_job(req);
     uint64_t after = 0;
     if (!job)
         return;

@@ -160,8 +160,7 @@ void jobs_create(nd_request *req)
     nd_reply_json(req, 202, nd_job_view(id));
 }
 
-/* The job named in the path, or NULL after a 404. */
-static json_t *path_job(nd_request *req)
+json_t *jobs_path_job(nd_request *req)
 {
     const char *id = req->params[0];
     json_t *job = nd_id_valid(id, "jb_") ? nd_job_view(id) : NULL;
@@ -172,7 +171,7 @@ static json_t *path_job(nd_request *req)
 
 void jobs_get(nd_request *req)
 {
-    json_t *job = path_job(req);
+    json_t *job = jobs_path_job(req);
     if (job)
         nd_reply_json(req, 200, job);
 }
@@ -248,7 +247,7 @@ static void history_sampled(nd_request *req, uint64_t after)
 void jobs_history(nd_request *req)
 {
     uint64_t after, limit;
-    json_t *job = path_job(req);
+    json_t *job = jobs_path_job(req);
     if (!job)
         return;
     json_decref(job);
@@ -296,7 +295,7 @@ void jobs_history(nd_request *req)
  * conflict. */
 void jobs_cancel(nd_request *req)
 {
-    json_t *job = path_job(req);
+    json_t *job = jobs_path_job(req);
     if (!job)
         return;
     json_decref(job);

@@ -25,15 +25,28 @@ static void teardown(void)
 
 TestSuite(teaching, .init = setup, .fini = teardown, .timeout = 60);
 
-static json_t *predict_body(const char *id, const char *body, long status)
+/* POST /v1/models/{id}/<action> with body; asserts status, returns the
+ * reply's JSON (the caller decrefs). */
+static json_t *model_post(const char *id, const char *action,
+                          const char *body, long status)
 {
     char path[128];
-    snprintf(path, sizeof path, "/v1/models/%s/predict", id);
+    snprintf(path, sizeof path, "/v1/models/%s/%s", id, action);
     api_response r = api_json(&srv, "POST", path, body);
     cr_assert_eq(r.status, status, "%ld %s", r.status, r.body);
     json_t *j = json_incref(r.json);
     api_free(&r);
     return j;
+}
+
+static json_t *predict_body(const char *id, const char *body, long status)
+{
+    return model_post(id, "predict", body, status);
+}
+
+static json_t *reset(const char *id, const char *body, long status)
+{
+    return model_post(id, "reset", body, status);
 }
 
 Test(teaching, trace_shows_each_layers_sums_and_activations)
@@ -203,18 +216,6 @@ Test(teaching, regularization_refusals)
         api_assert_problem(&r, cases[i].status, cases[i].pointer);
         api_free(&r);
     }
-}
-
-/* POST /v1/models/{id}/reset with body; asserts status, returns the JSON. */
-static json_t *reset(const char *id, const char *body, long status)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/models/%s/reset", id);
-    api_response r = api_json(&srv, "POST", path, body);
-    cr_assert_eq(r.status, status, "%ld %s", r.status, r.body);
-    json_t *j = json_incref(r.json);
-    api_free(&r);
-    return j;
 }
 
 Test(teaching, reset_draws_the_weights_again_from_a_seed)
