@@ -90,6 +90,16 @@ size_t nn_workspace_rows(const nn_workspace *ws)
     return ws->max_rows;
 }
 
+const float *nn_workspace_z(const nn_workspace *ws, size_t k)
+{
+    return k < ws->n_layers ? ws->Z[k] : NULL;
+}
+
+const float *nn_workspace_a(const nn_workspace *ws, size_t k)
+{
+    return k < ws->n_layers ? ws->A[k] : NULL;
+}
+
 /* Z = X W + b and A = g(Z). X is (rows, in), W is (in, out), b is (out),
  * Z and A are (rows, out). A relu layer adds the bias and clips in one pass. */
 static void dense_forward(float *Z, float *A, const float *X, const float *W,

@@ -11,7 +11,9 @@
 #include "nn_network.h"
 #include "nn_optim.h"
 #include "nn_perceptron.h"
+#include "nn_regularize.h"
 #include "nn_rng.h"
+#include "nn_trace.h"
 #include "nn_train.h"
 
 #endif

@@ -117,6 +117,11 @@ nn_status nn_workspace_create(nn_workspace **out, const nn_network *net,
 void nn_workspace_free(nn_workspace *ws);
 size_t nn_workspace_rows(const nn_workspace *ws);
 
+/* Layer k's weighted sums Z[k] and activations A[k] (rows × units of the
+ * last nn_forward with ws, row-major), owned by ws; NULL for a bad k. */
+const float *nn_workspace_z(const nn_workspace *ws, size_t k);
+const float *nn_workspace_a(const nn_workspace *ws, size_t k);
+
 /* Forward pass of rows ≤ max_rows examples X (rows×inputs, already
  * normalised). Returns the rows×outputs activations, owned by ws and valid
  * until its next use. */

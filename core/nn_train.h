@@ -16,6 +16,7 @@
 #include "nn_error.h"
 #include "nn_network.h"
 #include "nn_optim.h"
+#include "nn_regularize.h"
 
 /* A data set viewed, not owned: X is rows×in_dim, Y rows×out_dim (one-hot
  * rows for classification), both row-major float32. */
@@ -30,6 +31,7 @@ typedef struct {
     size_t epochs;       /* ≥ 1: epochs to run in total (a resumed run too) */
     size_t batch_size;   /* ≥ 1; the last batch of an epoch may be smaller */
     nn_optim_config optim;
+    nn_regularization reg; /* weight penalties for gradient training */
     nn_norm_kind normalize; /* fitted on the training rows at create */
     float validation_split; /* in [0, 1): share of rows held out */
     bool shuffle;           /* reshuffle training rows every epoch */
@@ -39,8 +41,9 @@ typedef struct {
     unsigned threads;  /* 0 = as many as pay off, up to the cores online */
 } nn_train_config;
 
-/* epochs 100, batch 32, sgd η 0.01, standard normalisation, no validation,
- * shuffle, seed 1, no early stopping, threads 0. */
+/* epochs 100, batch 32, sgd η 0.01, no regularisation, standard
+ * normalisation, no validation, shuffle, seed 1, no early stopping,
+ * threads 0. */
 nn_train_config nn_train_defaults(void);
 
 /* What one epoch did; val_* and accuracies are NAN when not measured. */

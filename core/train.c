@@ -48,8 +48,9 @@ static nn_status check_config(const nn_network *net, const nn_train_config *c,
         return nn_fail(err, NN_ERR_INVALID, "/normalize",
                        "unknown normalization");
     if (net->type == NN_MODEL_PERCEPTRON)
-        return NN_OK; /* the rule has no optimizer */
-    return nn_optim_check(&c->optim, "/optimizer", err);
+        return NN_OK; /* the rule has no optimizer and no penalty */
+    nn_status st = nn_regularization_check(&c->reg, err);
+    return st != NN_OK ? st : nn_optim_check(&c->optim, "/optimizer", err);
 }
 
 static nn_status check_data(const nn_network *net, const nn_data *d,

@@ -81,8 +81,8 @@ static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
 }
 
 /* Phase 2: sums every worker's gradient into worker 0's block over this
- * worker's range of parameters, in worker order, and applies the optimizer
- * there. Ranges are 16-float aligned and disjoint. Both passes go a block
+ * worker's range of parameters, in worker order, adds the weight penalties
+ * and applies the optimizer there. Ranges are 16-float aligned and disjoint. Both passes go a block
  * at a time so the summed gradient is still in L1 when it is applied. */
 static void shard_update(nn_trainer *tr, nn_worker *w)
 {
@@ -98,6 +98,7 @@ static void shard_update(nn_trainer *tr, nn_worker *w)
             for (size_t i = b; i < e; i++)
                 g[i] += gt[i];
         }
+        nn_regularize(tr->net, &tr->cfg.reg, tr->net->params, g, b, e);
         nn_optimizer_apply(&tr->opt, tr->net->params, g, b, e);
     }
 }

@@ -177,7 +177,7 @@ static bool prepare_body(nd_request *req, const nd_route *route)
             req->stream = route->streams[i];
     if (req->stream) {
         req->body_limit = req->srv->cfg.max_csv_bytes;
-    } else if (route->body == ND_BODY_JSON && has_body(req, declared) &&
+    } else if (route->body != ND_BODY_NONE && has_body(req, declared) &&
                !content_type_is(type, "application/json")) {
         char others[128] = "";
         for (size_t i = 0; route->streams && route->streams[i]; i++)
@@ -244,6 +244,12 @@ static bool parse_body(nd_request *req, const nd_route *route)
             return false;
         }
         return true;
+    }
+    if (req->body_len == 0 && route->body == ND_BODY_JSON_OPTIONAL) {
+        req->json = json_object();
+        if (!req->json)
+            nd_reply_problem(req, 503, "out of memory");
+        return req->json != NULL;
     }
     if (req->body_len == 0) {
         nd_reply_problem(req, 400, "the request needs a JSON body");

@@ -293,14 +293,23 @@ void nd_ds_create_from_json(nd_request *req)
     json_rows_free(&d);
 }
 
-/* The generator's column names: its inputs, and its one target. */
-static bool generator_names(const nd_generator *g, json_t **features,
-                            json_t **targets)
+/* The input columns a shape's rows get ("features"); n 0: its own. */
+typedef struct {
+    int kinds[ND_FEATURES];
+    size_t n;
+} feature_set;
+
+/* The generator's column names: its inputs (or the chosen features), and
+ * its one target. */
+static bool generator_names(const nd_generator *g, const feature_set *fs,
+                            json_t **features, json_t **targets)
 {
+    size_t n = fs->n ? fs->n : nd_generator_inputs(g);
     *features = json_array();
-    for (size_t j = 0; *features && j < nd_generator_inputs(g); j++)
-        if (json_array_append_new(*features,
-                                  json_string(nd_generator_feature(g, j)))) {
+    for (size_t j = 0; *features && j < n; j++)
+        if (json_array_append_new(
+                *features, json_string(fs->n ? nd_feature_name(fs->kinds[j])
+                                             : nd_generator_feature(g, j)))) {
             json_decref(*features);
             *features = NULL;
         }
@@ -310,26 +319,31 @@ static bool generator_names(const nd_generator *g, json_t **features,
 
 /* Makes the rows of g into a new dataset and replies. */
 static void generate(nd_request *req, const char *name, const nd_generator *g,
-                     size_t n, double noise, uint64_t seed)
+                     const feature_set *fs, size_t n, double noise,
+                     uint64_t seed)
 {
     nd_ds_error e;
     json_t *features, *targets;
     nd_class_table *classes = NULL;
-    bool ok = generator_names(g, &features, &targets);
+    bool ok = generator_names(g, fs, &features, &targets);
     if (ok && !nd_generator_is_gate(g)) /* both classes, even if n is 1 */
         ok = (classes = nd_class_table_new(2)) &&
              nd_class_table_index_number(classes, 0) == 0 &&
              nd_class_table_index_number(classes, 1) == 1;
-    nd_ds_spec spec = {name, "generator", nd_generator_inputs(g), 1,
-                       features, targets, NULL};
+    nd_ds_spec spec = {name, "generator",
+                       fs->n ? fs->n : nd_generator_inputs(g), 1, features,
+                       targets, NULL};
     nd_ds_writer *w = ok ? nd_ds_writer_begin(&spec, &e) : NULL;
     if (!ok)
         nd_ds_fail(&e, 503, NULL, "out of memory");
     nn_rng rng;
     nn_rng_seed(&rng, seed);
     for (size_t i = 0; w && i < nd_generator_rows(g, n); i++) {
-        float x[2], y;
+        float x[ND_FEATURES], y;
         nd_generator_row(g, i, noise, &rng, x, &y);
+        float px = x[0], py = x[1];
+        for (size_t j = 0; j < fs->n; j++)
+            x[j] = nd_feature_value(fs->kinds[j], px, py);
         if (nd_ds_writer_add(w, x, &y, &e)) {
             nd_ds_writer_abort(w);
             w = NULL;
@@ -345,10 +359,78 @@ static void generate(nd_request *req, const char *name, const nd_generator *g,
     json_decref(targets);
 }
 
+/* "features": distinct names of nd_feature_find, shapes only; false
+ * after replying. */
+static bool read_features(nd_request *req, const nd_generator *g,
+                          feature_set *fs)
+{
+    json_t *a = json_object_get(req->json, "features"), *v;
+    size_t i;
+    fs->n = 0;
+    if (!a)
+        return true;
+    if (!json_is_array(a)) {
+        nd_reply_invalid(req, 400, "/features", "must be an array of names");
+        return false;
+    }
+    if (nd_generator_is_gate(g) || json_array_size(a) == 0 ||
+        json_array_size(a) > ND_FEATURES) {
+        nd_reply_invalid(req, 422, "/features",
+                         nd_generator_is_gate(g)
+                             ? "a logic gate's truth table takes no features; "
+                               "the 2-D shapes do"
+                             : "must name 1 to %d features",
+                         ND_FEATURES);
+        return false;
+    }
+    json_array_foreach(a, i, v) {
+        char ptr[32];
+        snprintf(ptr, sizeof ptr, "/features/%zu", i);
+        int k = nd_feature_find(json_string_value(v));
+        if (!json_is_string(v)) {
+            nd_reply_invalid(req, 400, ptr, "must be a string");
+            return false;
+        }
+        for (size_t j = 0; k >= 0 && j < fs->n; j++)
+            if (fs->kinds[j] == k) {
+                nd_reply_invalid(req, 422, ptr, "is named twice");
+                return false;
+            }
+        if (k < 0) {
+            nd_reply_invalid(req, 422, ptr, "must be one of x, y, x^2, y^2, "
+                                            "x*y, sin(x), sin(y)");
+            return false;
+        }
+        fs->kinds[fs->n++] = k;
+    }
+    return true;
+}
+
+/* A truth table has its rows and no noise: an `n` other than its row
+ * count, or noise, would be silently ignored, so they are refused. */
+static bool gate_fits(nd_request *req, const nd_generator *g, uint64_t n,
+                      double noise)
+{
+    size_t rows = nd_generator_rows(g, 0);
+    if (json_object_get(req->json, "n") && n != rows) {
+        nd_reply_invalid(req, 422, "/n", "the truth table of %s has %zu "
+                                         "rows; leave n out",
+                         json_string_value(json_object_get(req->json,
+                                                           "generator")),
+                         rows);
+        return false;
+    }
+    if (noise > 0) {
+        nd_reply_invalid(req, 422, "/noise", "a truth table takes no noise");
+        return false;
+    }
+    return true;
+}
+
 void nd_ds_create_generated(nd_request *req)
 {
     static const char *const fields[] = {"name", "generator", "n", "noise",
-                                         "seed", NULL};
+                                         "seed", "features", NULL};
     const char *name, *kind = NULL;
     uint64_t n = 200, seed = 1;
     double noise = 0;
@@ -366,5 +448,9 @@ void nd_ds_create_generated(nd_request *req)
                          nd_generator_names());
         return;
     }
-    generate(req, name, g, (size_t)n, noise, seed);
+    feature_set fs;
+    if ((nd_generator_is_gate(g) && !gate_fits(req, g, n, noise)) ||
+        !read_features(req, g, &fs))
+        return;
+    generate(req, name, g, &fs, (size_t)n, noise, seed);
 }

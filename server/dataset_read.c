@@ -282,7 +282,7 @@ static int delete_once(const char *id)
     sqlite3_stmt *st = nd_prepare(
         "SELECT (SELECT count(*) FROM datasets WHERE id = ?1 AND uploading "
         "IS NULL), (SELECT count(*) FROM jobs WHERE dataset_id = ?1 AND "
-        "status IN ('queued', 'running'))");
+        "status IN ('queued', 'running', 'paused'))");
     int rc = -1;
     if (st) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

@@ -116,7 +116,7 @@ void datasets_rows(nd_request *req)
         nd_reply_problem(req, 500, "cannot read the rows of dataset %s", id);
 }
 
-/* DELETE /v1/datasets/{id}: 204, 404, or 409 while a queued or running
+/* DELETE /v1/datasets/{id}: 204, 404, or 409 while a queued, running or paused
  * job uses the dataset. */
 void datasets_delete(nd_request *req)
 {
@@ -127,8 +127,8 @@ void datasets_delete(nd_request *req)
     case 0: nd_reply_empty(req, 204); break;
     case 1: nd_reply_problem(req, 404, "no dataset %s", id); break;
     case 2:
-        nd_reply_problem(req, 409, "dataset %s is used by a queued or "
-                                   "running job; cancel it first", id);
+        nd_reply_problem(req, 409, "dataset %s is used by a queued, running "
+                                   "or paused job; cancel it first", id);
         break;
     default: nd_reply_store_failed(req, nd_store_full(), "deleting the dataset");
     }

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "events.h"
 #include "job_store.h"
+#include "model_view.h"
 #include "store.h"
 
 /* Events kept per watched job: at 20 epoch events a second, a watcher
@@ -20,6 +21,7 @@
 typedef struct {
     uint64_t epoch; /* 0 for a status event */
     char *text;
+    char *text_w;   /* the epoch with its weights, when someone wanted them */
 } ring_event;
 
 typedef struct channel {
@@ -29,6 +31,7 @@ typedef struct channel {
     uint64_t head; /* sequence number of the next event */
     char *end;     /* the end event, once the job has ended */
     unsigned watchers;
+    unsigned weight_watchers; /* of those, how many asked for weights */
 } channel;
 
 struct nd_watcher {
@@ -38,6 +41,7 @@ struct nd_watcher {
     void *cls;
     bool asleep, keepalive;
     double last_ms; /* when it last got text or a keep-alive */
+    bool weights;   /* sent the epochs with their weights */
 };
 
 struct nd_events {
@@ -120,8 +124,10 @@ unsigned nd_events_close(nd_events *h, unsigned wait_ms)
 
 static void channel_free(channel *ch)
 {
-    for (size_t i = 0; i < RING; i++)
+    for (size_t i = 0; i < RING; i++) {
         free(ch->ring[i].text);
+        free(ch->ring[i].text_w);
+    }
     free(ch->end);
     free(ch);
 }
@@ -154,13 +160,16 @@ static channel *find_channel(nd_events *h, const char *job_id)
     return NULL;
 }
 
-/* Whether anyone watches job_id: publishers skip formatting otherwise. */
-static bool watched(nd_events *h, const char *job_id)
+/* Whether anyone watches job_id (publishers skip formatting otherwise),
+ * and in *weights whether anyone wants its weights. */
+static bool watched(nd_events *h, const char *job_id, bool *weights)
 {
     pthread_mutex_lock(&h->lock);
-    bool yes = !h->closing && find_channel(h, job_id);
+    channel *ch = h->closing ? NULL : find_channel(h, job_id);
+    if (weights)
+        *weights = ch && ch->weight_watchers;
     pthread_mutex_unlock(&h->lock);
-    return yes;
+    return ch != NULL;
 }
 
 /* Wakes the asleep watchers of ch; called with the lock held. */
@@ -174,12 +183,15 @@ static void wake_channel(nd_events *h, channel *ch)
     }
 }
 
-/* Appends text (taken) to the job's ring, or to its end when is_end. */
+/* Appends text and text_w (taken; text_w may be NULL) to the job's ring,
+ * or text to its end when is_end. */
 static void publish(nd_events *h, const char *job_id, uint64_t epoch,
-                    char *text, bool is_end)
+                    char *text, char *text_w, bool is_end)
 {
-    if (!text)
+    if (!text) {
+        free(text_w);
         return;
+    }
     pthread_mutex_lock(&h->lock);
     channel *ch = h->closing ? NULL : find_channel(h, job_id);
     if (ch && is_end) {
@@ -188,14 +200,17 @@ static void publish(nd_events *h, const char *job_id, uint64_t epoch,
     } else if (ch) {
         ring_event *e = &ch->ring[ch->head % RING];
         free(e->text);
-        *e = (ring_event){epoch, text};
+        free(e->text_w);
+        *e = (ring_event){epoch, text, text_w};
         ch->head++;
     }
     if (ch)
         wake_channel(h, ch);
     pthread_mutex_unlock(&h->lock);
-    if (!ch)
+    if (!ch) {
         free(text);
+        free(text_w);
+    }
 }
 
 char *nd_events_format(const char *name, uint64_t id, json_t *data)
@@ -217,13 +232,23 @@ char *nd_events_format(const char *name, uint64_t id, json_t *data)
 }
 
 void nd_events_epoch(nd_events *h, const char *job_id,
-                     const nn_epoch_stats *st, bool perceptron)
+                     const nn_epoch_stats *st, bool perceptron,
+                     const nn_network *net)
 {
-    if (!h || !watched(h, job_id))
+    bool weights = false;
+    if (!h || !watched(h, job_id, &weights))
         return;
-    json_t *p = nd_history_view_point(st, perceptron);
+    json_t *p = nd_history_view_point(st, perceptron), *pw = NULL;
+    if (p && weights && net) {
+        pw = json_deep_copy(p);
+        if (pw && nd_model_add_weights(pw, net)) {
+            json_decref(pw);
+            pw = NULL;
+        }
+    }
+    char *text_w = pw ? nd_events_format("epoch", st->epoch, pw) : NULL;
     publish(h, job_id, st->epoch, nd_events_format("epoch", st->epoch, p),
-            false);
+            text_w, false);
 }
 
 static bool is_final(const char *status)
@@ -235,7 +260,7 @@ static bool is_final(const char *status)
 
 void nd_events_status(nd_events *h, const char *job_id)
 {
-    if (!h || !watched(h, job_id))
+    if (!h || !watched(h, job_id, NULL))
         return;
     json_t *job = nd_job_view(job_id);
     const char *status = json_string_value(json_object_get(job, "status"));
@@ -246,10 +271,10 @@ void nd_events_status(nd_events *h, const char *job_id)
     bool final = is_final(status);
     publish(h, job_id, 0,
             nd_events_format("status", 0, json_pack("{s:s}", "status", status)),
-            false);
+            NULL, false);
     if (final)
         publish(h, job_id, 0, nd_events_format("end", 0, json_incref(job)),
-                true);
+                NULL, true);
     json_decref(job);
 }
 
@@ -268,7 +293,7 @@ static channel *channel_for(nd_events *h, const char *job_id)
     return ch;
 }
 
-nd_watcher *nd_events_watch(nd_events *h, const char *job_id,
+nd_watcher *nd_events_watch(nd_events *h, const char *job_id, bool weights,
                             void (*sleep)(void *cls), void (*wake)(void *cls),
                             void *cls, nd_watch_pos *pos, bool *full)
 {
@@ -284,10 +309,11 @@ nd_watcher *nd_events_watch(nd_events *h, const char *job_id,
         ch = channel_for(h, job_id);
     if (ch) {
         *w = (nd_watcher){h->watchers, ch, sleep, wake, cls, false, false,
-                          nd_clock_ms()};
+                          nd_clock_ms(), weights};
         h->watchers = w;
         h->count++;
         ch->watchers++;
+        ch->weight_watchers += weights;
         pos->seq = ch->head;
     }
     pthread_mutex_unlock(&h->lock);
@@ -309,15 +335,20 @@ static bool put(char *buf, size_t cap, size_t *len, const char *text)
     return true;
 }
 
-/* Copies the ring's events after pos into buf; lock held. */
-static void take_ring(channel *ch, nd_watch_pos *pos, char *buf, size_t cap,
-                      size_t *len)
+/* Copies the ring's events after pos into buf (epochs with their weights
+ * when the watcher asked and they were formatted); lock held. */
+static void take_ring(channel *ch, bool weights, nd_watch_pos *pos, char *buf,
+                      size_t cap, size_t *len)
 {
     for (; pos->seq < ch->head; pos->seq++) {
         const ring_event *e = &ch->ring[pos->seq % RING];
         if (e->epoch && e->epoch <= pos->last_epoch)
             continue;
-        if (!put(buf, cap, len, e->text))
+        /* An epoch too large for the whole buffer goes without weights. */
+        const char *t = weights && e->text_w && strlen(e->text_w) <= cap
+                            ? e->text_w
+                            : e->text;
+        if (!put(buf, cap, len, t))
             return;
         if (e->epoch)
             pos->last_epoch = e->epoch;
@@ -340,7 +371,7 @@ nd_take nd_events_take(nd_events *h, nd_watcher *w, nd_watch_pos *pos,
         if (w->keepalive)
             put(buf, cap, len, ": keep-alive\n\n");
         w->keepalive = false;
-        take_ring(ch, pos, buf, cap, len);
+        take_ring(ch, w->weights, pos, buf, cap, len);
         if (*len == 0 && ch->end)
             r = put(buf, cap, len, ch->end) ? ND_TAKE_END : ND_TAKE_CLOSED;
         else if (*len == 0) {
@@ -368,6 +399,7 @@ void nd_events_unwatch(nd_events *h, nd_watcher *w)
     }
     h->count--;
     channel *ch = w->ch;
+    ch->weight_watchers -= w->weights;
     if (--ch->watchers == 0) {
         for (channel **p = &h->channels; *p; p = &(*p)->next) {
             if (*p == ch) {

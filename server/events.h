@@ -36,9 +36,17 @@ unsigned nd_events_close(nd_events *h, unsigned wait_ms);
 /* Frees the hub (after nd_events_close and once no thread publishes). */
 void nd_events_free(nd_events *h);
 
-/* Publishes the point of one epoch (`perceptron` adds mistakes). */
+/* Most parameters a model may have for its job's events to carry its
+ * weights (GET /v1/jobs/{id}/events?weights=true; 422 beyond): about
+ * 40 KB per event, kept for at most the ring's 256 events per job. */
+#define ND_EVENTS_MAX_WEIGHTS 2048
+
+/* Publishes the point of one epoch (`perceptron` adds mistakes); when a
+ * watcher asked for weights, a second copy adds net's weights,
+ * normalisation and classes (formatted only then; net may be NULL). */
 void nd_events_epoch(nd_events *h, const char *job_id,
-                     const nn_epoch_stats *st, bool perceptron);
+                     const nn_epoch_stats *st, bool perceptron,
+                     const nn_network *net);
 
 /* Publishes the job's state as stored now: a status event, and when the
  * state is final the end event carrying the job. Call after the change is
@@ -61,12 +69,13 @@ typedef enum {
     ND_TAKE_CLOSED    /* the hub is closing: close the stream now */
 } nd_take;
 
-/* Registers a watcher of job_id: sleep(cls) suspends its connection and
+/* Registers a watcher of job_id (sent the epochs with their weights when
+ * `weights`): sleep(cls) suspends its connection and
  * wake(cls) resumes it, both called under the hub's lock (so a publish
  * between "nothing new" and the suspend cannot be missed). pos starts
  * after the events published so far. Returns NULL when the hub is full or
  * closing (*full tells which) or out of memory. */
-nd_watcher *nd_events_watch(nd_events *h, const char *job_id,
+nd_watcher *nd_events_watch(nd_events *h, const char *job_id, bool weights,
                             void (*sleep)(void *cls), void (*wake)(void *cls),
                             void *cls, nd_watch_pos *pos, bool *full);
 

@@ -119,3 +119,32 @@ void nd_generator_row(const nd_generator *g, size_t i, double noise,
     x[1] = (float)(py + noise * ny);
     *y = (float)cls;
 }
+
+static const char *const feature_names[ND_FEATURES] = {
+    "x", "y", "x^2", "y^2", "x*y", "sin(x)", "sin(y)"};
+
+int nd_feature_find(const char *name)
+{
+    for (int k = 0; name && k < ND_FEATURES; k++)
+        if (strcmp(feature_names[k], name) == 0)
+            return k;
+    return -1;
+}
+
+const char *nd_feature_name(int k)
+{
+    return feature_names[k];
+}
+
+float nd_feature_value(int k, float x, float y)
+{
+    switch (k) {
+    case 0: return x;
+    case 1: return y;
+    case 2: return x * x;
+    case 3: return y * y;
+    case 4: return x * y;
+    case 5: return sinf(x);
+    default: return sinf(y);
+    }
+}

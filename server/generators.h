@@ -41,4 +41,18 @@ const char *nd_generator_target(const nd_generator *g);
 void nd_generator_row(const nd_generator *g, size_t i, double noise,
                       nn_rng *rng, float *x, float *y);
 
+/* Features a 2-D shape's rows may be given instead of its plain (x, y):
+ * "x", "y", "x^2", "y^2", "x*y", "sin(x)", "sin(y)" (TensorFlow
+ * Playground's), chosen when the dataset is generated. */
+#define ND_FEATURES 7
+
+/* The index of the feature called name, or −1. */
+int nd_feature_find(const char *name);
+
+/* The name of feature k (0 ≤ k < ND_FEATURES). */
+const char *nd_feature_name(int k);
+
+/* The value of feature k at the point (x, y). */
+float nd_feature_value(int k, float x, float y);
+
 #endif

@@ -10,11 +10,12 @@
 static const char *const job_fields[] = {
     "model_id", "dataset_id",       "epochs",  "batch_size",
     "optimizer", "normalize",       "validation_split", "shuffle",
-    "seed",      "early_stopping",  NULL};
+    "seed",      "early_stopping",  "regularization", NULL};
 static const char *const optimizer_fields[] = {
     "name", "learning_rate", "momentum", "nesterov", "beta1",
     "beta2", "epsilon",      "lr_decay", NULL};
 static const char *const stopping_fields[] = {"patience", "min_delta", NULL};
+static const char *const reg_fields[] = {"l1", "l2", NULL};
 
 static uint64_t random_seed(void)
 {
@@ -93,6 +94,27 @@ static bool read_stopping(nd_request *req, json_t *o, nn_train_config *cfg)
     return true;
 }
 
+/* "regularization": {"l1", "l2"}, each ≥ 0 (0 when left out). */
+static bool read_regularization(nd_request *req, json_t *o,
+                                nn_regularization *r)
+{
+    if (!o || json_is_null(o))
+        return true;
+    if (!json_is_object(o)) {
+        nd_reply_invalid(req, 400, "/regularization", "must be an object");
+        return false;
+    }
+    double l1 = 0, l2 = 0;
+    if (!nd_json_allow(req, o, "/regularization", reg_fields) ||
+        !nd_field_number(req, o, "/regularization", "l1", false, 0, 1e6,
+                         &l1) ||
+        !nd_field_number(req, o, "/regularization", "l2", false, 0, 1e6, &l2))
+        return false;
+    r->l1 = (float)l1;
+    r->l2 = (float)l2;
+    return true;
+}
+
 bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
                         unsigned max_epochs, unsigned max_batch,
                         nn_train_config *cfg)
@@ -120,14 +142,16 @@ bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
         nd_reply_invalid(req, 422, err.field, "%s", err.message);
         return false;
     }
-    json_t *opt = json_object_get(body, "optimizer");
-    if (opt && perceptron) {
-        nd_reply_invalid(req, 400, "/optimizer",
+    json_t *opt = json_object_get(body, "optimizer"),
+           *reg = json_object_get(body, "regularization");
+    if ((opt || reg) && perceptron) {
+        nd_reply_invalid(req, 400, opt ? "/optimizer" : "/regularization",
                          "a perceptron learns by its own rule and takes no "
-                         "optimizer");
+                         "%s", opt ? "optimizer" : "regularization");
         return false;
     }
     if ((opt && !read_optimizer(req, opt, &cfg->optim)) ||
+        !read_regularization(req, reg, &cfg->reg) ||
         !read_stopping(req, json_object_get(body, "early_stopping"), cfg))
         return false;
     cfg->epochs = (size_t)epochs;
@@ -163,6 +187,11 @@ json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
                       "learning_rate", nd_float_shortest(o->learning_rate), "momentum",
                       nd_float_shortest(o->momentum), "nesterov", o->nesterov,
                       "lr_decay", nd_float_shortest(o->lr_decay)));
+    if (!perceptron)
+        json_object_set_new(p, "regularization",
+                            json_pack("{s:f, s:f}", "l1",
+                                      nd_float_shortest(cfg->reg.l1), "l2",
+                                      nd_float_shortest(cfg->reg.l2)));
     json_object_set_new(p, "early_stopping",
                         cfg->patience
                             ? json_pack("{s:I, s:f}", "patience",
@@ -206,6 +235,9 @@ bool nd_job_params_parse(const char *text, nn_train_config *cfg)
         c->epsilon = (float)num(o, "epsilon", c->epsilon);
         c->lr_decay = (float)num(o, "lr_decay", 1);
     }
+    json_t *reg = json_object_get(p, "regularization");
+    cfg->reg.l1 = (float)num(reg, "l1", 0);
+    cfg->reg.l2 = (float)num(reg, "l2", 0);
     json_t *es = json_object_get(p, "early_stopping");
     cfg->patience = (size_t)num(es, "patience", 0);
     cfg->min_delta = (float)num(es, "min_delta", 0);

@@ -22,7 +22,7 @@ static json_t *column_text(sqlite3_stmt *st, int i)
 }
 
 const char *const nd_job_states[ND_JOB_STATES] = {
-    "queued", "running", "succeeded", "failed", "cancelled"};
+    "queued", "running", "paused", "succeeded", "failed", "cancelled"};
 
 static int state_index(const char *s)
 {
@@ -130,6 +130,12 @@ json_t *nd_job_view_row(sqlite3_stmt *st)
         json_object_set_new(
             job, "queue_position",
             json_integer(queue_position(sqlite3_column_int64(st, 17))));
+    json_object_set_new(job, "pause_requested",
+                        json_boolean(sqlite3_column_int(st, 18)));
+    json_object_set_new(job, "pause_at",
+                        sqlite3_column_type(st, 19) == SQLITE_NULL
+                            ? json_null()
+                            : json_integer(sqlite3_column_int64(st, 19)));
     return job;
 }
 
@@ -170,7 +176,8 @@ static int insert_refusal(const char *model_id, const char *dataset_id,
         "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?1), EXISTS (SELECT "
         "1 FROM datasets WHERE id = ?2 AND uploading IS NULL), EXISTS "
         "(SELECT 1 FROM jobs WHERE model_id = ?1 AND status IN ('queued', "
-        "'running')), (SELECT count(*) FROM jobs WHERE status = 'queued')");
+        "'running', 'paused')), (SELECT count(*) FROM jobs WHERE status = "
+        "'queued')");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, model_id, -1, SQLITE_STATIC);
@@ -489,8 +496,10 @@ static int guarded_update(const char *sql, const char *id)
 int nd_job_cancel_queued(const char *id)
 {
     return guarded_update("UPDATE jobs SET status = 'cancelled', finished_at "
-                          "= ?, error = 'cancelled before it started' WHERE "
-                          "id = ? AND status = 'queued'",
+                          "= ?, checkpoint = NULL, error = CASE status WHEN "
+                          "'queued' THEN 'cancelled before it started' ELSE "
+                          "'cancelled while paused' END WHERE id = ? AND "
+                          "status IN ('queued', 'paused')",
                           id);
 }
 
@@ -513,4 +522,62 @@ bool nd_job_cancel_requested(const char *id)
     }
     sqlite3_finalize(st);
     return yes;
+}
+
+int nd_job_pause_queued(const char *id)
+{
+    return guarded_update("UPDATE jobs SET status = 'paused' WHERE ?1 IS NOT "
+                          "NULL AND id = ?2 AND status = 'queued'",
+                          id);
+}
+
+int nd_job_request_pause(const char *id)
+{
+    return guarded_update("UPDATE jobs SET pause_requested = 1, pause_at = "
+                          "NULL WHERE ?1 IS NOT NULL AND id = ?2 AND status "
+                          "= 'running'",
+                          id);
+}
+
+int nd_job_paused(const char *id)
+{
+    return guarded_update("UPDATE jobs SET status = 'paused', "
+                          "pause_requested = 0 WHERE ?1 IS NOT NULL AND id = "
+                          "?2 AND status = 'running'",
+                          id) < 0 ? -1 : 0;
+}
+
+int nd_job_resume(const char *id, size_t pause_at)
+{
+    sqlite3_stmt *st = nd_prepare("UPDATE jobs SET status = 'queued', "
+                                  "pause_requested = 0, pause_at = ?1 WHERE "
+                                  "id = ?2 AND status = 'paused'");
+    if (!st)
+        return -1;
+    if (pause_at)
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)pause_at);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    return sqlite3_changes(nd_db()) ? 0 : 1;
+}
+
+int nd_job_pause_state(const char *id, bool *requested, size_t *pause_at)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT pause_requested, pause_at FROM jobs "
+                                  "WHERE id = ?");
+    *requested = false;
+    *pause_at = 0;
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *requested = sqlite3_column_int(st, 0) != 0;
+        *pause_at = (size_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
 }

@@ -14,10 +14,11 @@
 #define ND_JOB_COLUMNS                                                        \
     "id, model_id, dataset_id, params, status, epoch, epochs, loss, "        \
     "val_loss, accuracy, val_accuracy, converged, error, created_at, "       \
-    "started_at, finished_at, cancel_requested, rowid"
+    "started_at, finished_at, cancel_requested, rowid, pause_requested, "     \
+    "pause_at"
 
 /* Every state a job can be in, in the order of its life. */
-#define ND_JOB_STATES 5
+#define ND_JOB_STATES 6
 extern const char *const nd_job_states[ND_JOB_STATES];
 
 /* Whether s names one of nd_job_states. */
@@ -74,7 +75,7 @@ json_t *nd_history_view_row(sqlite3_stmt *st);
  * once stored (NAN measures are null; mistakes for perceptrons). */
 json_t *nd_history_view_point(const nn_epoch_stats *st, bool perceptron);
 
-/* Cancels a queued job (0), or returns 1 when it is no longer queued. */
+/* Cancels a queued or paused job (0), or returns 1 when it is neither. */
 int nd_job_cancel_queued(const char *id);
 
 /* Marks a running job for cancellation (0), or 1 when it is no longer
@@ -110,5 +111,26 @@ int nd_job_requeue(const char *id);
 
 /* Whether a cancel was requested for the job. */
 bool nd_job_cancel_requested(const char *id);
+
+/* Pausing (POST /v1/jobs/{id}/pause): a queued job becomes paused at once
+ * (0), else 1. */
+int nd_job_pause_queued(const char *id);
+
+/* Marks a running job to pause after its current epoch (0), or 1 when it
+ * is not running. */
+int nd_job_request_pause(const char *id);
+
+/* The worker stopped a running job to pause it: status paused, checkpoint
+ * and history kept, no pause pending (pause_at still says where it was
+ * told to stop; a pause on request clears it). 0 or −1. */
+int nd_job_paused(const char *id);
+
+/* Resuming: a paused job is queued again (0), to pause once epoch pause_at
+ * is done (0: run to the end); 1 when it is not paused. */
+int nd_job_resume(const char *id, size_t pause_at);
+
+/* For the worker starting the job: whether a pause was requested, and the
+ * epoch to pause after (0: none). 0 or −1. */
+int nd_job_pause_state(const char *id, bool *requested, size_t *pause_at);
 
 #endif

@@ -22,6 +22,50 @@
  * a short job takes to free a place. */
 #define ND_QUEUE_RETRY_AFTER "10"
 
+/* False after replying 422 when backpropagation could not train net: a
+ * step or sign layer has a zero gradient everywhere, so its weights (and
+ * all before it) would never move. */
+static bool has_gradient(nd_request *req, const nn_network *net)
+{
+    for (size_t k = 0; net->type == NN_MODEL_MLP && k < net->n_layers; k++) {
+        nn_act_kind a = net->layers[k].act.kind;
+        if (a != NN_ACT_STEP && a != NN_ACT_SIGN)
+            continue;
+        nd_reply_invalid(req, 422, "/model_id",
+                         "layer %zu's %s activation has a zero gradient "
+                         "everywhere, so backpropagation cannot train it: "
+                         "use sigmoid or tanh, a perceptron, or weights given "
+                         "by hand",
+                         k, a == NN_ACT_STEP ? "step" : "sign");
+        return false;
+    }
+    return true;
+}
+
+/* False after replying 422 when a perceptron's targets are not all 0/1
+ * or all −1/+1: the rule would silently read any other value as a sign. */
+static bool perceptron_targets(nd_request *req, const char *dataset_id)
+{
+    nd_dataset ds = {0};
+    char err[256];
+    if (nd_dataset_load(dataset_id, &ds, err, sizeof err)) {
+        nd_reply_problem(req, 500, "cannot read the dataset: %s", err);
+        return false;
+    }
+    bool binary = true, sign = true;
+    for (size_t i = 0; i < ds.rows * ds.output_dim; i++) {
+        binary &= ds.Y[i] == 0.0f || ds.Y[i] == 1.0f;
+        sign &= ds.Y[i] == -1.0f || ds.Y[i] == 1.0f;
+    }
+    nd_dataset_release(&ds);
+    if (binary || sign)
+        return true;
+    nd_reply_invalid(req, 422, "/dataset_id",
+                     "a perceptron's targets must be all 0/1 or all -1/+1; "
+                     "this dataset has others");
+    return false;
+}
+
 /* Checks that model and dataset exist and fit each other; on success
  * *perceptron tells the model's kind. False once it has replied. */
 static bool check_pair(nd_request *req, const char *model_id,
@@ -41,7 +85,10 @@ static bool check_pair(nd_request *req, const char *model_id,
     }
     size_t ins = net->inputs, outs = nn_network_outputs(net), rows, in, out;
     *perceptron = net->type == NN_MODEL_PERCEPTRON;
+    bool trainable = has_gradient(req, net);
     nn_network_free(net);
+    if (!trainable)
+        return false;
     bool cls;
     rc = nd_id_valid(dataset_id, "ds_")
              ? nd_dataset_shape(dataset_id, &rows, &in, &out, &cls)
@@ -60,7 +107,7 @@ static bool check_pair(nd_request *req, const char *model_id,
                          in, out, ins, outs);
         return false;
     }
-    return true;
+    return !*perceptron || perceptron_targets(req, dataset_id);
 }
 
 /* Replies for a job nd_job_insert refused; false when it was queued. */
@@ -77,8 +124,8 @@ static bool reply_refusal(nd_request *req, nd_job_refusal why,
         nd_reply_invalid(req, 422, "/dataset_id", "no dataset has this id");
         break;
     case ND_JOB_BUSY:
-        nd_reply_problem(req, 409, "model %s already has a queued or running "
-                                   "job; wait for it or cancel it",
+        nd_reply_problem(req, 409, "model %s already has a queued, running "
+                                   "or paused job; wait for it or cancel it",
                          model_id);
         break;
     case ND_JOB_FULL:
@@ -132,8 +179,7 @@ void jobs_create(nd_request *req)
     nd_reply_json(req, 202, job);
 }
 
-/* The job named in the path, or NULL after a 404. */
-static json_t *path_job(nd_request *req)
+json_t *jobs_path_job(nd_request *req)
 {
     const char *id = req->params[0];
     json_t *job = nd_id_valid(id, "jb_") ? nd_job_view(id) : NULL;
@@ -144,7 +190,7 @@ static json_t *path_job(nd_request *req)
 
 void jobs_get(nd_request *req)
 {
-    json_t *job = path_job(req);
+    json_t *job = jobs_path_job(req);
     if (job)
         nd_reply_json(req, 200, job);
 }
@@ -159,7 +205,8 @@ void jobs_list(nd_request *req)
         return;
     if (status && !nd_job_state_valid(status)) {
         nd_reply_invalid(req, 422, "?status", "must be queued, running, "
-                                              "succeeded, failed or cancelled");
+                                              "paused, succeeded, failed or "
+                                              "cancelled");
         return;
     }
     sqlite3_stmt *st = nd_prepare(
@@ -219,7 +266,7 @@ static void history_sampled(nd_request *req, uint64_t after)
 void jobs_history(nd_request *req)
 {
     uint64_t after, limit;
-    json_t *job = path_job(req);
+    json_t *job = jobs_path_job(req);
     if (!job)
         return;
     json_decref(job);
@@ -266,7 +313,7 @@ void jobs_history(nd_request *req)
  * conflict. */
 void jobs_cancel(nd_request *req)
 {
-    json_t *job = path_job(req);
+    json_t *job = jobs_path_job(req);
     if (!job)
         return;
     json_decref(job);

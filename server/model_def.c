@@ -49,9 +49,7 @@ static bool reply_nn(nd_request *req, const nn_error *err)
     return false;
 }
 
-/* A seed for a model created without one: 53 random bits, so that any
- * JSON client (JavaScript's numbers included) can send it back exactly. */
-static uint64_t random_seed(void)
+uint64_t nd_model_random_seed(void)
 {
     uint64_t v = 0;
     if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
@@ -254,7 +252,7 @@ static bool read_start(nd_request *req, json_t *doc, nd_def_source src,
         return true; /* their allow-lists have no init or seed */
     const char *init = "xavier";
     nn_error err;
-    s->seed = random_seed();
+    s->seed = nd_model_random_seed();
     if (!nd_field_string(req, doc, "", "init", false, &init))
         return false;
     if (nn_init_parse(init, &s->init, "/init", &err) != NN_OK)

@@ -44,6 +44,10 @@ typedef struct {
 bool nd_model_def_read(nd_request *req, json_t *doc, nd_def_source src,
                        size_t max_params, nd_model_def *out);
 
+/* A seed for weights drawn without one: 53 random bits, so that any JSON
+ * client (JavaScript's numbers included) can send it back exactly. */
+uint64_t nd_model_random_seed(void);
+
 /* Frees what def owns; def may be zeroed or already freed. */
 void nd_model_def_free(nd_model_def *def);
 

@@ -217,14 +217,14 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
     return result;
 }
 
-/* Whether model id exists and whether a queued or running job uses it,
+/* Whether model id exists and whether a queued, running or paused job uses it,
  * read inside the caller's transaction. */
 static int model_state(const char *id, char *err, size_t errlen)
 {
     sqlite3_stmt *st =
         nd_prepare("SELECT EXISTS (SELECT 1 FROM models WHERE id = ?1), "
                    "EXISTS (SELECT 1 FROM jobs WHERE model_id = ?1 "
-                   "AND status IN ('queued', 'running'))");
+                   "AND status IN ('queued', 'running', 'paused'))");
     if (!st)
         return db_fail(err, errlen, "reading a model");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -314,5 +314,55 @@ int nd_model_store(const char *id, const nn_network *net, char *err,
         result = db_fail(err, errlen, "committing a model");
     else if (own && result != ND_STORE_OK)
         nd_tx_rollback();
+    return result;
+}
+
+/* Replaces model id's BLOB and definition and marks it untrained, in the
+ * open transaction. */
+static int reset_row(const char *id, const unsigned char *blob, size_t len,
+                     const char *definition, char *err, size_t errlen)
+{
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    sqlite3_stmt *st = nd_prepare("UPDATE models SET blob = ?1, definition = "
+                                  "?2, trained = 0, updated_at = ?3 WHERE id "
+                                  "= ?4");
+    if (!st)
+        return db_fail(err, errlen, "resetting a model");
+    sqlite3_bind_blob64(st, 1, blob, len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, definition, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ND_STORE_OK
+                             : db_fail(err, errlen, "resetting a model");
+}
+
+int nd_model_reset_store(const char *id, const nn_network *net,
+                         const json_t *definition, char *err, size_t errlen)
+{
+    unsigned char *blob = NULL;
+    size_t len = 0;
+    nn_error e;
+    if (nn_model_save(net, &blob, &len, &e) != NN_OK)
+        return fail(err, errlen, "%s", e.message);
+    char *def = json_dumps(definition, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    int result = ND_STORE_OK;
+    if (!def)
+        result = fail(err, errlen, "out of memory");
+    else if (nd_tx_begin())
+        result = db_fail(err, errlen, "starting a transaction");
+    else {
+        result = model_state(id, err, errlen);
+        if (result == ND_STORE_OK)
+            result = reset_row(id, blob, len, def, err, errlen);
+        if (result != ND_STORE_OK)
+            nd_tx_rollback();
+        else if (nd_tx_commit())
+            result = db_fail(err, errlen, "committing a reset");
+    }
+    free(def);
+    free(blob);
     return result;
 }

@@ -51,4 +51,10 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
  * more after releasing the reserve (nd_store_retry_full). */
 int nd_model_remove(const char *id, char *err, size_t errlen);
 
+/* Replaces model id's weights with net's and its definition with
+ * `definition` (the new init and seed), and marks it untrained — unless a
+ * queued, running or paused job uses it (ND_STORE_BUSY). */
+int nd_model_reset_store(const char *id, const nn_network *net,
+                         const json_t *definition, char *err, size_t errlen);
+
 #endif

@@ -1,5 +1,5 @@
 /* models.c — the /v1/models routes: create, import, list, get (with the
- * weights on request), delete, export and predict. Handlers read their
+ * weights on request), delete, export and predict (traced on request). Handlers read their
  * arguments, hand the work to model_def (request JSON → network),
  * model_store (SQL), model_view (network → JSON) and libnn, and reply. */
 #include <math.h>
@@ -13,6 +13,7 @@
 #include "model_store.h"
 #include "model_view.h"
 #include "models.h"
+#include "nn_trace.h"
 #include "server.h"
 #include "store.h"
 
@@ -41,8 +42,8 @@ static void reply_store(nd_request *req, int result, const char *id,
         nd_reply_problem(req, 404, "no model %s", id);
     } else if (result == ND_STORE_BUSY) {
         nd_reply_problem(req, 409,
-                         "model %s has a queued or running job; cancel it "
-                         "or wait for it to finish",
+                         "model %s has a queued, running or paused job; "
+                         "cancel it or wait for it to finish",
                          id);
     } else {
         nd_log(ND_LOG_ERROR, "model.store_failed", err, ND_LS("model_id", id),
@@ -241,62 +242,106 @@ static size_t first_nonfinite_row(const float *Y, size_t rows, size_t outs)
     return rows;
 }
 
-/* Replies 200 with the predictions Y, or 422 naming the first row whose
- * outputs are not finite: JSON has no number for them, and a client
- * should learn which input did it rather than get a null. */
-static void reply_predictions(nd_request *req, const nn_network *net,
-                              const float *Y, size_t rows)
+/* True after replying 422 naming the first row whose outputs Y (rows ×
+ * outs) are not finite: JSON has no number for them, and a client should
+ * learn which input did it rather than get a null. */
+static bool reply_nonfinite(nd_request *req, const float *Y, size_t rows,
+                            size_t outs)
 {
-    size_t outs = nn_network_outputs(net),
-           bad = first_nonfinite_row(Y, rows, outs);
-    if (bad == rows) {
-        nd_reply_json(req, 200, predictions_json(net, Y, rows));
-        return;
-    }
+    size_t bad = first_nonfinite_row(Y, rows, outs);
+    if (bad == rows)
+        return false;
     char p[ND_PTR_MAX];
     nd_ptr_index(p, "/inputs", bad);
     nd_reply_invalid(req, 422, p,
                      "the model's outputs for this row are not finite: the "
                      "computation overflows float32 (values beyond about "
                      "±3.4e38)");
+    return true;
+}
+
+/* "trace": one {"z", "a"} per layer, each rows × units, from nn_trace's
+ * layer-major blocks; NULL when out of memory. */
+static json_t *trace_json(const nn_network *net, const float *Z,
+                          const float *A, size_t rows)
+{
+    json_t *layers = json_array();
+    size_t at = 0;
+    for (size_t k = 0; layers && k < net->n_layers; k++) {
+        size_t u = net->layers[k].units;
+        json_t *l = json_pack("{s:o, s:o}", "z",
+                              nd_json_float_rows(Z + at, rows, u), "a",
+                              nd_json_float_rows(A + at, rows, u));
+        if (!l || json_array_append_new(layers, l)) {
+            json_decref(layers);
+            return NULL;
+        }
+        at += rows * u;
+    }
+    return layers;
+}
+
+/* Runs the network on X (rows × inputs, raw) into Y, or, when trace, keeps
+ * every layer and replies with it; replies with any error. */
+static void predict_reply(nd_request *req, const nn_network *net,
+                          const float *X, size_t rows, bool trace)
+{
+    size_t outs = nn_network_outputs(net);
+    size_t width = trace ? nn_trace_width(net) : outs;
+    float *Y = malloc(rows * width * sizeof *Y);
+    float *Z = trace ? malloc(rows * width * sizeof *Z) : NULL;
+    nn_workspace *ws = NULL;
+    nn_error err;
+    if (!Y || (trace && !Z)) {
+        nd_reply_problem(req, 503, "out of memory");
+    } else if (nn_workspace_create(&ws, net, workspace_rows(net, rows), false,
+                                   &err) != NN_OK ||
+               (trace ? nn_trace(net, ws, X, rows, Z, Y, &err)
+                      : nn_predict(net, ws, X, rows, Y, &err)) != NN_OK) {
+        nd_reply_nn_error(req, "", &err);
+    } else if (!reply_nonfinite(req, Y + rows * (width - outs), rows, outs)) {
+        /* Traced, the outputs are the last layer's block of activations. */
+        json_t *body = predictions_json(net, Y + rows * (width - outs), rows);
+        if (body && trace &&
+            json_object_set_new(body, "trace", trace_json(net, Z, Y, rows))) {
+            json_decref(body);
+            body = NULL;
+        }
+        nd_reply_json(req, 200, body);
+    }
+    nn_workspace_free(ws);
+    free(Y);
+    free(Z);
 }
 
 /* Predicts the rows of `inputs` (a JSON array) with net and replies. */
-static void predict_rows(nd_request *req, const nn_network *net, json_t *inputs)
+static void predict_rows(nd_request *req, const nn_network *net,
+                         json_t *inputs, bool trace)
 {
-    size_t outs = nn_network_outputs(net), rows = 0, cols = 0;
-    if (json_array_size(inputs) > PREDICT_MAX_VALUES / outs) {
+    size_t per_row = trace ? nn_trace_width(net) : nn_network_outputs(net);
+    size_t rows = 0, cols = 0;
+    if (json_array_size(inputs) > PREDICT_MAX_VALUES / per_row) {
         nd_reply_invalid(req, 422, "/inputs",
-                         "at most %zu rows at once for a model of %zu "
-                         "outputs",
-                         PREDICT_MAX_VALUES / outs, outs);
+                         "at most %zu rows at once for a model of %zu %s",
+                         PREDICT_MAX_VALUES / per_row, per_row,
+                         trace ? "units to trace" : "outputs");
         return;
     }
-    float *X = NULL, *Y = NULL;
+    float *X = NULL;
     if (!nd_json_matrix(req, inputs, "/inputs", net->inputs,
                         PREDICT_MAX_ROWS * net->inputs, &X, &rows, &cols))
         return;
-    nn_workspace *ws = NULL;
-    nn_error err;
-    Y = malloc(rows * outs * sizeof *Y);
-    if (!Y)
-        nd_reply_problem(req, 503, "out of memory");
-    else if (nn_workspace_create(&ws, net, workspace_rows(net, rows), false,
-                                 &err) != NN_OK ||
-             nn_predict(net, ws, X, rows, Y, &err) != NN_OK)
-        nd_reply_nn_error(req, "", &err);
-    else
-        reply_predictions(req, net, Y, rows);
-    nn_workspace_free(ws);
+    predict_reply(req, net, X, rows, trace);
     free(X);
-    free(Y);
 }
 
 void models_predict(nd_request *req)
 {
-    static const char *const fields[] = {"inputs", NULL};
+    static const char *const fields[] = {"inputs", "trace", NULL};
     const char *id = model_id(req);
-    if (!id || !nd_json_allow(req, req->json, "", fields))
+    bool trace = false;
+    if (!id || !nd_json_allow(req, req->json, "", fields) ||
+        !nd_field_bool(req, req->json, "", "trace", false, &trace))
         return;
     json_t *inputs = json_object_get(req->json, "inputs");
     if (!inputs || json_array_size(inputs) > PREDICT_MAX_ROWS) {
@@ -313,6 +358,6 @@ void models_predict(nd_request *req)
     if (result != ND_STORE_OK)
         reply_store(req, result, id, err);
     else
-        predict_rows(req, net, inputs);
+        predict_rows(req, net, inputs, trace);
     nn_network_free(net);
 }

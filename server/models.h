@@ -16,6 +16,10 @@ void models_import(nd_request *req);
 void models_predict(nd_request *req);
 void models_evaluate(nd_request *req); /* evaluate.c */
 
+/* POST /v1/models/{id}/reset {"init", "seed"}: draws the weights again
+ * (model_reset.c); 409 while a job holds the model. */
+void models_reset(nd_request *req);
+
 /* Loads model id's network (definition, weights, normalisation, classes).
  * Returns 0, 1 when there is no such model, or −1 with a message. */
 int nd_model_load(const char *id, nn_network **net, char *err, size_t errlen);

@@ -49,6 +49,8 @@ static const nd_route routes[] = {
      false, NULL},
     {"POST", "/v1/models/{id}/evaluate", models_evaluate, ND_BODY_JSON, NULL,
      false, NULL},
+    {"POST", "/v1/models/{id}/reset", models_reset, ND_BODY_JSON, NULL,
+     false, NULL},
 
     {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL, false, NULL},
     {"GET", "/v1/jobs", jobs_list, ND_BODY_NONE, NULL,
@@ -57,8 +59,12 @@ static const nd_route routes[] = {
     {"GET", "/v1/jobs/{id}/history", jobs_history, ND_BODY_NONE, NULL,
      false, "after_epoch,limit,max_points"},
     {"GET", "/v1/jobs/{id}/events", jobs_events, ND_BODY_NONE, NULL,
-     false, NULL},
+     false, "weights"},
     {"POST", "/v1/jobs/{id}/cancel", jobs_cancel, ND_BODY_NONE, NULL,
+     false, NULL},
+    {"POST", "/v1/jobs/{id}/pause", jobs_pause, ND_BODY_NONE, NULL,
+     false, NULL},
+    {"POST", "/v1/jobs/{id}/resume", jobs_resume, ND_BODY_JSON_OPTIONAL, NULL,
      false, NULL},
 
     {"POST", "/v1/admin/backup", admin_backup, ND_BODY_NONE, NULL, false, NULL},

@@ -10,7 +10,8 @@ typedef void (*nd_handler)(nd_request *req);
 
 typedef enum {
     ND_BODY_NONE, /* a body is refused (400) */
-    ND_BODY_JSON  /* application/json, parsed before the handler runs */
+    ND_BODY_JSON, /* application/json, parsed before the handler runs */
+    ND_BODY_JSON_OPTIONAL /* the same, or none: req->json is then {} */
 } nd_body_kind;
 
 typedef struct {

@@ -14,9 +14,11 @@
 #include "events.h"
 #include "job_store.h"
 #include "jobs.h"
+#include "model_store.h"
 #include "server.h"
 
 #define OUT_CAP 16384    /* bytes formatted ahead for one watcher */
+#define OUT_CAP_WEIGHTS (128 * 1024) /* for one that wants the weights */
 #define REPLAY_ROWS 64   /* history rows read from the store at a time */
 
 typedef enum { PHASE_REPLAY, PHASE_LIVE, PHASE_DONE } phase;
@@ -31,8 +33,9 @@ typedef struct {
     uint64_t replay_until; /* the last stored epoch when the replay began */
     bool resync; /* after a catch-up: say the status as stored */
     char *final; /* the end event when the job had ended at connect */
-    char out[OUT_CAP];
+    size_t cap;  /* of out: OUT_CAP, or OUT_CAP_WEIGHTS with ?weights */
     size_t out_len, out_pos;
+    char out[];
 } sse_stream;
 
 static void conn_sleep(void *cls)
@@ -51,7 +54,7 @@ static void conn_wake(void *cls)
 static bool append(sse_stream *s, char *text)
 {
     size_t n = text ? strlen(text) : 0;
-    bool fits = text && n <= OUT_CAP - s->out_len;
+    bool fits = text && n <= s->cap - s->out_len;
     if (fits) {
         memcpy(s->out + s->out_len, text, n);
         s->out_len += n;
@@ -71,7 +74,8 @@ static bool append_status(sse_stream *s)
         return false;
     }
     bool final = strcmp(status, "queued") != 0 &&
-                 strcmp(status, "running") != 0;
+                 strcmp(status, "running") != 0 &&
+                 strcmp(status, "paused") != 0;
     append(s, nd_events_format("status", 0,
                                json_pack("{s:s}", "status", status)));
     if (final && !s->final)
@@ -185,7 +189,7 @@ static bool fill(sse_stream *s)
         fill_replay(s);
         return true;
     }
-    switch (nd_events_take(s->hub, s->watcher, &s->pos, s->out, OUT_CAP,
+    switch (nd_events_take(s->hub, s->watcher, &s->pos, s->out, s->cap,
                            &s->out_len)) {
     case ND_TAKE_NONE: return false;
     case ND_TAKE_TEXT: break;
@@ -246,29 +250,63 @@ static bool last_event_id(nd_request *req, uint64_t *epoch)
     return true;
 }
 
+/* ?weights: absent, "false" or "true", the last only for a model of at
+ * most ND_EVENTS_MAX_WEIGHTS parameters; false after replying. */
+static bool weights_arg(nd_request *req, json_t *job, bool *weights)
+{
+    const char *v = nd_query(req, "weights");
+    *weights = v && strcmp(v, "true") == 0;
+    if (v && !*weights && strcmp(v, "false") != 0) {
+        nd_reply_invalid(req, 400, "?weights", "must be true or false");
+        return false;
+    }
+    if (!*weights)
+        return true;
+    json_t *model = NULL;
+    char err[256];
+    const char *model_id = json_string_value(json_object_get(job, "model_id"));
+    if (nd_model_get(model_id, &model, NULL, err, sizeof err) != ND_STORE_OK) {
+        nd_reply_problem(req, 409, "the job's model is gone");
+        return false;
+    }
+    json_int_t params = json_integer_value(json_object_get(model, "parameters"));
+    json_decref(model);
+    if (params <= ND_EVENTS_MAX_WEIGHTS)
+        return true;
+    nd_reply_invalid(req, 422, "?weights",
+                     "live weights are sent for models of at most %d "
+                     "parameters; this one has %lld",
+                     ND_EVENTS_MAX_WEIGHTS, (long long)params);
+    return false;
+}
+
 void jobs_events(nd_request *req)
 {
     const char *id = req->params[0];
     json_t *job = nd_id_valid(id, "jb_") ? nd_job_view(id) : NULL;
+    bool weights = false;
     if (!job) {
         nd_reply_problem(req, 404, "no job %s", id);
         return;
     }
+    bool ok = weights_arg(req, job, &weights);
     json_decref(job);
     uint64_t last_epoch;
-    if (!last_event_id(req, &last_epoch))
+    if (!ok || !last_event_id(req, &last_epoch))
         return;
-    sse_stream *s = calloc(1, sizeof *s);
+    size_t cap = weights ? OUT_CAP_WEIGHTS : OUT_CAP;
+    sse_stream *s = calloc(1, sizeof *s + cap);
     if (!s) {
         nd_reply_problem(req, 503, "out of memory");
         return;
     }
+    s->cap = cap;
     s->hub = req->srv->events;
     s->conn = req->conn;
     snprintf(s->job_id, sizeof s->job_id, "%s", id);
     s->pos.last_epoch = last_epoch;
     bool full;
-    s->watcher = nd_events_watch(s->hub, id, conn_sleep, conn_wake, s,
+    s->watcher = nd_events_watch(s->hub, id, weights, conn_sleep, conn_wake, s,
                                  &s->pos, &full);
     if (!s->watcher) {
         free(s);

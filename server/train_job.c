@@ -22,6 +22,7 @@
 typedef struct {
     const nd_job_run *run;
     nn_trainer *trainer;
+    const nn_network *net; /* trained in place: its weights go live */
     bool perceptron;
     nd_history_point points[FLUSH_POINTS];
     size_t n;
@@ -31,6 +32,8 @@ typedef struct {
     double last_event;    /* when an epoch last went live */
     bool last_published;  /* whether `last` went live */
     size_t epochs;        /* the job's planned epochs */
+    size_t pause_at;      /* pause once this epoch is done (0: never) */
+    bool pausing;         /* stopped to pause */
     size_t rows;          /* training rows per epoch */
     double started;       /* when this run began training */
     size_t samples;       /* rows trained in this run */
@@ -61,7 +64,8 @@ static void flush(progress *p, bool with_checkpoint)
 /* Sends the latest epoch live. */
 static void publish_last(progress *p, double t)
 {
-    nd_events_epoch(p->run->events, p->run->job_id, &p->last, p->perceptron);
+    nd_events_epoch(p->run->events, p->run->job_id, &p->last, p->perceptron,
+                    p->net);
     p->last_event = t;
     p->last_published = true;
 }
@@ -93,8 +97,12 @@ static bool on_epoch(const nn_epoch_stats *st, void *user)
         publish_last(p, t);
     if (p->n == FLUSH_POINTS || t - p->last_flush >= FLUSH_MS)
         flush(p, t - p->last_checkpoint >= p->run->checkpoint_ms);
+    /* The last epoch never pauses: the job succeeds instead. */
+    p->pausing = st->epoch < p->epochs &&
+                 (atomic_load(p->run->pause) ||
+                  (p->pause_at && st->epoch >= p->pause_at));
     return !atomic_load(p->run->cancel) && !atomic_load(p->run->stopping) &&
-           !p->store_failed;
+           !p->store_failed && !p->pausing;
 }
 
 /* Whether every target is 0 or 1 (logic gates): accuracy is then
@@ -135,8 +143,8 @@ static int resume(const char *id, nn_trainer *tr, char *err, size_t errlen)
     return rc;
 }
 
-/* Logs how a run of the job ended (state: succeeded, failed, cancelled or
- * requeued) with why it failed, and what it trained; p is NULL when it
+/* Logs how a run of the job ended (state: succeeded, failed, cancelled,
+ * paused or requeued) with why it failed, and what it trained; p is NULL when it
  * failed before training. */
 static void log_end(const nd_job_run *run, const char *model_id,
                     const char *state, const char *reason, const progress *p)
@@ -177,6 +185,14 @@ static void finish(const nd_job_run *run, const char *model_id,
         flush(p, true); /* shutdown: keep every epoch, resume later */
         nd_job_requeue(id);
         log_end(run, model_id, "requeued", NULL, p);
+        return;
+    }
+    if (st == NN_ERR_STOPPED && !atomic_load(run->cancel) && p->pausing) {
+        flush(p, true); /* the checkpoint the resume starts from */
+        if (p->store_failed || nd_job_paused(id))
+            fail(run, model_id, "the store refused the job's progress", p);
+        else
+            log_end(run, model_id, "paused", NULL, p);
         return;
     }
     flush(p, false);
@@ -245,7 +261,11 @@ static void train_loaded(const nd_job_run *run, const char *model_id,
         return;
     }
     double t = nd_clock_ms();
-    *p = (progress){.run = run, .trainer = tr,
+    bool pause_requested = false;
+    size_t pause_at = 0;
+    nd_job_pause_state(run->job_id, &pause_requested, &pause_at);
+    *p = (progress){.run = run, .trainer = tr, .net = net,
+                    .pause_at = pause_requested ? 1 : pause_at,
                     .perceptron = net->type == NN_MODEL_PERCEPTRON,
                     .epochs = cfg->epochs, .rows = nn_trainer_train_rows(tr),
                     .started = t, .window_start = t, .last_flush = t,

@@ -16,10 +16,12 @@ typedef struct {
     unsigned checkpoint_ms;      /* time between checkpoints */
     struct nd_events *events;    /* where epochs and state changes go live */
     unsigned worker;             /* the worker's index, for its metrics */
+    const atomic_bool *pause;    /* set by POST /v1/jobs/{id}/pause */
 } nd_job_run;
 
-/* Trains the job (status running) until it succeeds, fails, is cancelled
- * or — on shutdown — is checkpointed and queued again. Every outcome is
+/* Trains the job (status running) until it succeeds, fails, is cancelled,
+ * is paused (checkpointed, on request or at its pause_at epoch) or — on
+ * shutdown — is checkpointed and queued again. Every outcome is
  * written to the store, then published to run->events with the epochs
  * (at most one every ND_EVENTS_MIN_GAP_MS, and always the last); nothing
  * is returned. */

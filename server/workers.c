@@ -25,6 +25,7 @@ typedef struct {
     bool started;
     char job[ND_ID_MAX]; /* the job being trained, or "" */
     atomic_bool cancel;
+    atomic_bool pause;
 } slot;
 
 struct nd_workers {
@@ -72,15 +73,16 @@ static void train_claimed(slot *s, const char *id, int attempts)
     pthread_mutex_lock(&w->lock);
     snprintf(s->job, sizeof s->job, "%s", id);
     atomic_store(&s->cancel, false);
+    atomic_store(&s->pause, false);
     pthread_mutex_unlock(&w->lock);
-    /* A cancel that came between the claim and the line above found no
-     * worker training the job; its flag is in the store. */
+    /* A cancel or pause that came between the claim and the line above
+     * found no worker training the job; its flag is in the store. */
     if (nd_job_cancel_requested(id))
         atomic_store(&s->cancel, true);
     atomic_fetch_add(&w->training, 1);
     nd_job_run run = {s->job,           &s->cancel,       &w->stopping,
                       threads_for_job(w), w->checkpoint_ms, w->events,
-                      index};
+                      index,            &s->pause};
     nd_events_status(w->events, s->job); /* running */
     nd_train_job(&run);
     atomic_fetch_sub(&w->training, 1);
@@ -154,18 +156,31 @@ void nd_workers_notify(nd_workers *w)
     pthread_mutex_unlock(&w->lock);
 }
 
-bool nd_workers_cancel(nd_workers *w, const char *job_id)
+/* Raises the cancel or the pause flag of the worker training job_id;
+ * true if one does. */
+static bool flag_job(nd_workers *w, const char *job_id, bool pause)
 {
     bool found = false;
     pthread_mutex_lock(&w->lock);
     for (unsigned i = 0; i < w->n && !found; i++) {
         if (strcmp(w->slots[i].job, job_id) == 0) {
-            atomic_store(&w->slots[i].cancel, true);
+            atomic_store(pause ? &w->slots[i].pause : &w->slots[i].cancel,
+                         true);
             found = true;
         }
     }
     pthread_mutex_unlock(&w->lock);
     return found;
+}
+
+bool nd_workers_cancel(nd_workers *w, const char *job_id)
+{
+    return flag_job(w, job_id, false);
+}
+
+bool nd_workers_pause(nd_workers *w, const char *job_id)
+{
+    return flag_job(w, job_id, true);
 }
 
 unsigned nd_workers_alive(const nd_workers *w)

@@ -21,6 +21,10 @@ void nd_workers_notify(nd_workers *w);
  * epoch; the job ends `cancelled`. Returns true if it was running here. */
 bool nd_workers_cancel(nd_workers *w, const char *job_id);
 
+/* Asks the worker training job_id (if any) to stop after its current
+ * epoch, checkpointed; the job becomes `paused`. True if it ran here. */
+bool nd_workers_pause(nd_workers *w, const char *job_id);
+
 /* Worker threads alive (for /readyz). */
 unsigned nd_workers_alive(const nd_workers *w);
 

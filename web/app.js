@@ -72,7 +72,8 @@ function renderList(el, items, label, selectedId, onPick) {
 
 async function refresh() {
   const [ds, md, jb] = await Promise.all([
-    api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'), api('GET', '/v1/jobs?limit=50')]);
+    api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'),
+    api('GET', '/v1/jobs?limit=50' + (state.model ? '&model_id=' + state.model.id : ''))]);
   renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${shapeText(d)}→${d.output_dim} ${d.task}`,
     state.dataset && state.dataset.id, pickDataset);
   state.datasets = ds.items;
@@ -93,6 +94,7 @@ const SAMPLES = 32; // images in an image dataset's grid
 
 async function pickDataset(d) {
   state.dataset = d;
+  $('boundary').getContext('2d').clearRect(0, 0, $('boundary').width, $('boundary').height);
   const page = await api('GET', `/v1/datasets/${d.id}/rows?limit=${isImage(d) ? SAMPLES : 1000}`);
   state.rows = page.items;
   $('scatter').hidden = isImage(d);
@@ -153,9 +155,12 @@ function mix(v) {
 async function createGenerated(ev) {
   ev.preventDefault();
   const gen = $('gen').value;
+  // A gate is its truth table: the server refuses n and noise for it.
+  const gate = ['and', 'or', 'nand', 'nor', 'not', 'xor'].includes(gen);
   const d = await api('POST', '/v1/datasets', {
     name: `${gen}-${Date.now() % 100000}`, generator: gen,
-    n: Number($('gen-n').value), noise: Number($('gen-noise').value),
+    ...(gate ? {} : { n: Number($('gen-n').value),
+                      noise: Number($('gen-noise').value) }),
   });
   await pickDataset(d);
 }
@@ -237,6 +242,8 @@ async function createModel() {
 async function pickModel(m) {
   state.model = m;
   $('evaluation').replaceChildren();
+  const idle = { 'job-id': '—', 'job-status': 'idle', 'job-epoch': '0', 'job-loss': '—' };
+  for (const [id, text] of Object.entries(idle)) $(id).textContent = text;
   await refresh();
   await drawBoundary();
   if (m.trained) await evaluate();
@@ -365,9 +372,22 @@ async function watchJob(jobId, offset, fresh) {
         $('job-status').textContent = data.status;
       }
     }).catch((e) => { showError(e); return null; });
-    if (job) return job;
+    if (job) return completeChart(jobId, offset, job);
     await sleep(1000);
   }
+}
+
+// Live epochs are coalesced (20 a second): once the job has ended, its
+// points are replaced by every epoch of its stored history.
+async function completeChart(jobId, offset, job) {
+  const keep = series.x.findIndex((x) => x > offset);
+  if (keep >= 0) for (const k of Object.keys(series)) series[k].length = keep;
+  for (let after = 0; after !== null;) {
+    const h = await api('GET', `/v1/jobs/${jobId}/history?limit=1000&after_epoch=${after}`);
+    h.items.forEach((p) => addPoint(p, offset));
+    after = h.next_after_epoch;
+  }
+  return job;
 }
 
 // ---- training ------------------------------------------------------------
@@ -378,7 +398,7 @@ function jobBody(epochs) {
   return {
     model_id: state.model.id, dataset_id: state.dataset.id, epochs,
     batch_size: Number($('batch').value), optimizer, normalize: $('normalize').value,
-    validation_split: Number($('val-split').value),
+    validation_split: Number($('val-split').value), seed: state.seed,
   };
 }
 
@@ -386,7 +406,10 @@ function jobBody(epochs) {
 // the boundary (drawn from the stored model) moves as it learns.
 async function train(ev) {
   ev.preventDefault();
+  if (document.body.dataset.training === 'running') return; // a double click
   if (!state.model || !state.dataset) throw new Error('create or pick a dataset and a network first');
+  // One seed for every round: the same validation rows throughout.
+  state.seed = Math.floor(Math.random() * 2 ** 31);
   const total = Number($('epochs').value), rounds = Math.min(total, Number($('rounds').value) || 1);
   const per = Math.ceil(total / rounds);
   document.body.dataset.training = 'running';

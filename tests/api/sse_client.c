@@ -92,8 +92,8 @@ void *sse_watch(void *client)
 {
     sse_client *c = client;
     char url[256], header[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/jobs/%s/events",
-             c->srv->port, c->job_id);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/jobs/%s/events%s",
+             c->srv->port, c->job_id, c->query ? c->query : "");
     CURL *h = curl_easy_init();
     struct curl_slist *headers = NULL;
     if (c->last_event_id >= 0) {

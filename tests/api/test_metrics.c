@@ -191,14 +191,14 @@ Test(metrics, a_job_moves_the_training_counters_and_states)
                  300);
     cr_assert_eq(sample(r.body, "neurond_training_samples_total") - samples0,
                  1200);
-    static const char *const states[] = {"queued", "running", "succeeded",
-                                         "failed", "cancelled"};
-    for (size_t i = 0; i < 5; i++) {
+    static const char *const states[] = {"queued",    "running", "paused",
+                                         "succeeded", "failed",  "cancelled"};
+    for (size_t i = 0; i < 6; i++) {
         char series[64];
         snprintf(series, sizeof series, "neurond_jobs{state=\"%s\"}",
                  states[i]);
         cr_assert(strstr(r.body, series), "no %s", series);
-        cr_assert_eq(sample(r.body, series), i == 2 ? 1 : 0, "%s", series);
+        cr_assert_eq(sample(r.body, series), i == 3 ? 1 : 0, "%s", series);
     }
     cr_assert_eq(sample(r.body, "neurond_job_queue_length"), 0);
     cr_assert_eq(sample(r.body, "neurond_workers"), 2);
