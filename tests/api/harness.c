@@ -369,19 +369,40 @@ char *api_log(const api_server *s)
     return log;
 }
 
-long api_rss_kb(const api_server *s)
+/* The value in KiB of a "Name:" line of /proc/PID/status (VmRSS, VmHWM). */
+static long proc_status_kb(const api_server *s, const char *name)
 {
     char path[64], line[256];
     snprintf(path, sizeof path, "/proc/%d/status", (int)s->pid);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "%s: %s", path, strerror(errno));
     long kb = -1;
+    size_t n = strlen(name);
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = strtol(line + 6, NULL, 10);
+        if (strncmp(line, name, n) == 0 && line[n] == ':')
+            kb = strtol(line + n + 1, NULL, 10);
     fclose(f);
-    cr_assert_gt(kb, 0, "no VmRSS in %s", path);
+    cr_assert_gt(kb, 0, "no %s in %s", name, path);
     return kb;
+}
+
+void api_small_asan_quarantine(void)
+{
+    const char *asan = getenv("ASAN_OPTIONS");
+    char opts[512];
+    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=1", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", opts, 1);
+}
+
+long api_rss_kb(const api_server *s)
+{
+    return proc_status_kb(s, "VmRSS");
+}
+
+long api_peak_rss_kb(const api_server *s)
+{
+    return proc_status_kb(s, "VmHWM");
 }
 
 api_response api_call_chunked(api_server *s, const char *method,

@@ -90,6 +90,14 @@ char *api_log(const api_server *s);
 /* The server's resident memory in KiB (VmRSS of /proc/PID/status). */
 long api_rss_kb(const api_server *s);
 
+/* Under ASan, freed memory waits in a quarantine (256 MiB by default)
+ * that would read as growth: keeps it small for the servers started
+ * after this call, for tests that measure memory. */
+void api_small_asan_quarantine(void);
+
+/* Its peak resident memory so far in KiB (VmHWM). */
+long api_peak_rss_kb(const api_server *s);
+
 /* A request with a JSON body given as text (NULL for none). */
 api_response api_json(api_server *s, const char *method, const char *path,
                       const char *json_text);

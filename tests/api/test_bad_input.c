@@ -106,13 +106,7 @@ static void run_table(const ids *id)
 
 Test(bad_input, every_case_is_a_4xx_problem_and_memory_returns)
 {
-    /* Under ASan, freed memory waits in a quarantine (256 MiB by default)
-     * that would read as growth: keep it small for this server. */
-    const char *asan = getenv("ASAN_OPTIONS");
-    char opts[512];
-    snprintf(opts, sizeof opts, "%s%squarantine_size_mb=1", asan ? asan : "",
-             asan && *asan ? ":" : "");
-    setenv("ASAN_OPTIONS", opts, 1);
+    api_small_asan_quarantine();
     api_start(&srv, NULL);
     ids id;
     make_generated(&srv, "xor", id.ds);
