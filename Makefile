@@ -20,7 +20,7 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # stage installs only these (`make deps-neurond`), no test or browser tools.
 # prometheus is in DEPS_BUILD for promtool, which the metrics tests run.
 DEPS_NEUROND := gcc libc6-dev make pkg-config libopenblas-dev libcsv-dev \
-              libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev
+              libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev libssl-dev
 DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev zlib1g-dev \
               libcurl4-openssl-dev sqlite3 python3-yaml chromium nodejs \
               prometheus
@@ -45,7 +45,7 @@ SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
                 web/docs/*.html web/docs/*.js web/docs/*.css web/docs/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
-SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
+SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 

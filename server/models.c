@@ -14,7 +14,7 @@
 #include "models.h"
 #include "server.h"
 
-#define PREDICT_MAX_ROWS 100000
+#define PREDICT_MAX_ROWS ND_PREDICT_MAX_ROWS
 #define PREDICT_MAX_VALUES (1u << 22) /* outputs in one reply */
 #define PREDICT_WS_ROWS 1024          /* rows a workspace takes at once */
 #define PREDICT_WS_FLOATS (1u << 22)  /* at most 16 MiB of workspace */
@@ -226,11 +226,11 @@ static json_t *predictions_json(const nn_network *net, const float *Y,
     return body;
 }
 
-/* Predicts the rows of `inputs` (a JSON array) with net and replies. */
-static void predict_rows(nd_request *req, const nn_network *net, json_t *inputs)
+/* Predicts the rows of the body's "inputs" with net and replies. */
+static void predict_rows(nd_request *req, const nn_network *net)
 {
     size_t outs = nn_network_outputs(net), rows = 0, cols = 0;
-    if (json_array_size(inputs) > PREDICT_MAX_VALUES / outs) {
+    if (nd_body_array_size(req, "inputs") > PREDICT_MAX_VALUES / outs) {
         nd_reply_invalid(req, 422, "/inputs",
                          "at most %zu rows at once for a model of %zu "
                          "outputs",
@@ -238,7 +238,7 @@ static void predict_rows(nd_request *req, const nn_network *net, json_t *inputs)
         return;
     }
     float *X = NULL, *Y = NULL;
-    if (!nd_json_matrix(req, inputs, "/inputs", net->inputs,
+    if (!nd_body_matrix(req, "inputs", net->inputs,
                         PREDICT_MAX_ROWS * net->inputs, &X, &rows, &cols))
         return;
     nn_workspace *ws = NULL;
@@ -264,7 +264,7 @@ void models_predict(nd_request *req)
     if (!id || !nd_json_allow(req, req->json, "", fields))
         return;
     json_t *inputs = json_object_get(req->json, "inputs");
-    if (!inputs || json_array_size(inputs) > PREDICT_MAX_ROWS) {
+    if (!inputs || nd_body_array_size(req, "inputs") > PREDICT_MAX_ROWS) {
         nd_reply_invalid(req, 422, "/inputs",
                          inputs ? "at most %d rows at once" : "is required",
                          PREDICT_MAX_ROWS);
@@ -278,6 +278,6 @@ void models_predict(nd_request *req)
     if (result != ND_STORE_OK)
         reply_store(req, result, id, err);
     else
-        predict_rows(req, net, inputs);
+        predict_rows(req, net);
     nn_network_free(net);
 }
