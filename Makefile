@@ -179,7 +179,7 @@ test-asan-run:
 # each linked with the whole server but main.c; `make fuzz` runs each for
 # FUZZ_SECONDS from its seed corpus in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES := model_def dataset_json csv_ingest router
+FUZZ_NAMES := model_def dataset_json csv_ingest router json_body
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
