@@ -20,8 +20,8 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # stage installs only these (`make deps-neurond`), no test or browser tools.
 # prometheus is in DEPS_BUILD for promtool, which the metrics tests run.
 DEPS_NEUROND := gcc libc6-dev make pkg-config libopenblas-dev libcsv-dev \
-              libmicrohttpd-dev libjansson-dev libsqlite3-dev libssl-dev \
-              zlib1g-dev
+              libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev \
+              libssl-dev zlib1g-dev
 # dataset-fashion-mnist: the API tests upload its IDX files.
 DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev dataset-fashion-mnist \
               libcurl4-openssl-dev sqlite3 python3-yaml chromium nodejs \
@@ -47,7 +47,7 @@ SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
                 web/docs/*.html web/docs/*.js web/docs/*.css web/docs/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
-SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto -lz
+SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
@@ -185,7 +185,7 @@ test-asan-run:
 # each linked with the whole server but main.c; `make fuzz` runs each for
 # FUZZ_SECONDS from its seed corpus in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES := model_def dataset_json csv_ingest idx_ingest router
+FUZZ_NAMES := model_def dataset_json csv_ingest idx_ingest router json_body
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

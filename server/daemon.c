@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "early_reply.h"
 #include "framing.h"
+#include "json_body.h"
 #include "log.h"
 #include "request_log.h"
 #include "router.h"
@@ -72,7 +73,7 @@ static void request_free(nd_request *req)
     if (req->source.free) /* a streamed reply that was never sent */
         req->source.free(req->source.cls);
     json_decref(req->json);
-    free(req->body);
+    nd_json_body_free(req->jbody);
     free(req->raw_path);
     free(req->reply);
     for (size_t i = 0; i < req->n_headers; i++) {
@@ -205,31 +206,30 @@ static bool prepare_body(nd_request *req, const nd_route *route)
     return true;
 }
 
-/* Appends a piece of a JSON body, counting it against the limit. */
+/* Reads a piece of a body, counting it against the limit: a JSON route's
+ * into its parser, which holds no more than the small fields' text and
+ * the packed arrays. Past the limit, or once the body is known not to be
+ * JSON, the rest is only counted. */
 static void append_body(nd_request *req, const char *data, size_t len)
 {
+    const nd_route *route = req->route;
     if (req->body_too_large || len > req->body_limit - req->body_len) {
         req->body_too_large = true;
         return;
     }
-    if (req->body_len + len + 1 > req->body_cap) {
-        size_t cap = req->body_cap ? req->body_cap : 4096;
-        while (cap < req->body_len + len + 1)
-            cap *= 2;
-        char *p = realloc(req->body, cap);
-        if (!p) {
-            req->body_too_large = true;
-            return;
-        }
-        req->body = p;
-        req->body_cap = cap;
-    }
-    memcpy(req->body + req->body_len, data, len);
     req->body_len += len;
-    req->body[req->body_len] = '\0';
+    if (route->body != ND_BODY_JSON && route->body != ND_BODY_JSON_OPTIONAL)
+        return;
+    if (!req->jbody && !(req->jbody = nd_json_body_new(nd_route_packed_rows(
+                             route, &req->srv->cfg)))) {
+        req->body_too_large = true; /* out of memory: refused as too large */
+        return;
+    }
+    nd_json_body_feed(req->jbody, data, len);
 }
 
-/* Parses the buffered body for a JSON route; false once it has replied. */
+/* Ends the reading of the body for the route (JSON: its object, parsed as
+ * it arrived); false once it has replied. */
 static bool parse_body(nd_request *req, const nd_route *route)
 {
     if (req->body_too_large) {
@@ -255,16 +255,14 @@ static bool parse_body(nd_request *req, const nd_route *route)
         nd_reply_problem(req, 400, "the request needs a JSON body");
         return false;
     }
-    json_error_t e;
-    req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
-                           &e);
-    if (!req->json) {
-        nd_reply_invalid(req, 400, "", "invalid JSON at line %d, column %d: %s",
-                         e.line, e.column, e.text);
+    char msg[320];
+    req->json = nd_json_body_finish(req->jbody, msg, sizeof msg);
+    if (!req->json && nd_json_body_nomem(req->jbody)) {
+        nd_reply_problem(req, 503, "out of memory");
         return false;
     }
-    if (!json_is_object(req->json)) {
-        nd_reply_invalid(req, 400, "", "the body must be a JSON object");
+    if (!req->json) {
+        nd_reply_invalid(req, 400, "", "%s", msg);
         return false;
     }
     return true;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dataset_json.h"
 #include "dataset_shape.h"
@@ -52,15 +53,14 @@ static json_t *numbered_names(const char *prefix, size_t n, bool single)
     return arr;
 }
 
-static bool read_inputs(nd_request *req, json_t *body, json_rows *d)
+static bool read_inputs(nd_request *req, json_rows *d)
 {
-    json_t *inputs = json_object_get(body, "inputs");
-    if (!inputs) {
+    if (!json_object_get(req->json, "inputs")) {
         nd_reply_invalid(req, 422, "/inputs", "is required");
         return false;
     }
-    if (!nd_json_matrix(req, inputs, "/inputs", 0, NN_MAX_ELEMENTS, &d->X,
-                        &d->rows, &d->input_dim))
+    if (!nd_body_matrix(req, "inputs", 0, NN_MAX_ELEMENTS, &d->X, &d->rows,
+                        &d->input_dim))
         return false;
     if (d->rows > req->srv->cfg.max_rows) {
         nd_reply_invalid(req, 422, "/inputs", "has %zu rows; the limit is %zu",
@@ -76,12 +76,12 @@ static bool read_inputs(nd_request *req, json_t *body, json_rows *d)
 }
 
 /* "targets": rows of numbers, or one number per row. */
-static bool read_targets(nd_request *req, json_t *targets, json_rows *d)
+static bool read_targets(nd_request *req, json_rows *d)
 {
     size_t rows;
-    if (json_is_array(targets) && json_is_array(json_array_get(targets, 0))) {
-        if (!nd_json_matrix(req, targets, "/targets", 0, NN_MAX_ELEMENTS,
-                            &d->Y, &rows, &d->target_dim))
+    if (nd_body_rows_of_arrays(req, "targets")) {
+        if (!nd_body_matrix(req, "targets", 0, NN_MAX_ELEMENTS, &d->Y, &rows,
+                            &d->target_dim))
             return false;
         if (rows != d->rows) {
             nd_reply_invalid(req, 422, "/targets", "has %zu rows; inputs has "
@@ -89,8 +89,8 @@ static bool read_targets(nd_request *req, json_t *targets, json_rows *d)
             return false;
         }
     } else {
-        if (!nd_json_vector(req, targets, "/targets", d->rows, NN_MAX_ELEMENTS,
-                            &d->Y, &rows))
+        if (!nd_body_vector(req, "targets", d->rows, NN_MAX_ELEMENTS, &d->Y,
+                            &rows))
             return false;
         d->target_dim = 1;
     }
@@ -98,32 +98,10 @@ static bool read_targets(nd_request *req, json_t *targets, json_rows *d)
     return true;
 }
 
-/* Label i (an integer, or a string, like label 0) into d->Y[i]. */
-static bool read_label(nd_request *req, json_t *label, size_t i, bool numeric,
+/* Class k (or the reason there is none) of label i into d->Y[i]. */
+static bool keep_class(nd_request *req, long k, const char *p, size_t i,
                        json_rows *d)
 {
-    char p[ND_PTR_MAX];
-    nd_ptr_index(p, "/labels", i);
-    long k;
-    if (numeric && json_is_integer(label)) {
-        json_int_t v = json_integer_value(label);
-        if (v > (1ll << 53) || v < -(1ll << 53)) {
-            nd_reply_invalid(req, 422, p, "must be within ±2^53");
-            return false;
-        }
-        k = nd_class_table_index_number(d->classes, (double)v);
-    } else if (!numeric && json_is_string(label)) {
-        nd_ds_error e;
-        if (!nd_ds_name_check(json_string_value(label), p, &e)) {
-            nd_ds_reply_error(req, &e);
-            return false;
-        }
-        k = nd_class_table_index(d->classes, json_string_value(label), NULL);
-    } else {
-        nd_reply_invalid(req, 400, p, "must be %s, like the first label",
-                         numeric ? "an integer" : "a string");
-        return false;
-    }
     if (k < 0) {
         if (k == -1)
             nd_reply_invalid(req, 422, p, "is a class past the limit of %d",
@@ -136,20 +114,51 @@ static bool read_label(nd_request *req, json_t *label, size_t i, bool numeric,
     return true;
 }
 
-/* "labels": one integer or string per row, all of one kind. */
-static bool read_labels(nd_request *req, json_t *labels, json_rows *d)
+/* Label i, an integer, into d->Y[i]. */
+static bool read_label_number(nd_request *req, long long v, size_t i,
+                              json_rows *d)
 {
-    if (!json_is_array(labels)) {
+    char p[ND_PTR_MAX];
+    nd_ptr_index(p, "/labels", i);
+    if (v > (1ll << 53) || v < -(1ll << 53)) {
+        nd_reply_invalid(req, 422, p, "must be within ±2^53");
+        return false;
+    }
+    return keep_class(req, nd_class_table_index_number(d->classes, (double)v),
+                      p, i, d);
+}
+
+/* Label i, a class name, into d->Y[i]. */
+static bool read_label_text(nd_request *req, const char *name, size_t i,
+                            json_rows *d)
+{
+    char p[ND_PTR_MAX];
+    nd_ds_error e;
+    nd_ptr_index(p, "/labels", i);
+    if (!nd_ds_name_check(name, p, &e)) {
+        nd_ds_reply_error(req, &e);
+        return false;
+    }
+    return keep_class(req, nd_class_table_index(d->classes, name, NULL), p, i,
+                      d);
+}
+
+/* "labels": one integer or string per row, all of one kind (packed as the
+ * body arrived: json_body.h). */
+static bool read_labels(nd_request *req, json_rows *d)
+{
+    nd_jarray *a = nd_json_body_array(req->jbody, "labels");
+    if (!a) {
         nd_reply_invalid(req, 400, "/labels", "must be an array of integers "
                                               "or of strings");
         return false;
     }
-    if (json_array_size(labels) != d->rows) {
+    if (a->n != d->rows || a->dropped) { /* dropped: past the row limit */
         nd_reply_invalid(req, 422, "/labels", "has %zu labels; inputs has %zu "
-                         "rows", json_array_size(labels), d->rows);
+                         "rows", a->n, d->rows);
         return false;
     }
-    bool numeric = json_is_integer(json_array_get(labels, 0));
+    bool numeric = a->kind0 == ND_JKIND_INTEGER;
     d->target_dim = 1;
     d->Y = malloc(d->rows * sizeof *d->Y);
     d->classes = nd_class_table_new(ND_DS_MAX_CLASSES);
@@ -158,9 +167,21 @@ static bool read_labels(nd_request *req, json_t *labels, json_rows *d)
         nd_reply_problem(req, 503, "out of memory");
         return false;
     }
-    for (size_t i = 0; i < d->rows; i++)
-        if (!read_label(req, json_array_get(labels, i), i, numeric, d))
+    const char *name = a->strings;
+    for (size_t i = 0; i < d->rows; i++) {
+        if (i == a->bad_i) {
+            char p[ND_PTR_MAX];
+            nd_ptr_index(p, "/labels", i);
+            nd_reply_invalid(req, 400, p, "must be %s, like the first label",
+                             numeric ? "an integer" : "a string");
             return false;
+        }
+        if (numeric ? !read_label_number(req, a->ints[i], i, d)
+                    : !read_label_text(req, name, i, d))
+            return false;
+        if (!numeric)
+            name += strlen(name) + 1;
+    }
     return true;
 }
 
@@ -179,8 +200,7 @@ static bool read_outputs(nd_request *req, json_t *body, json_rows *d)
                                                "classification)");
         return false;
     }
-    return targets ? read_targets(req, targets, d)
-                   : read_labels(req, labels, d);
+    return targets ? read_targets(req, d) : read_labels(req, d);
 }
 
 /* "feature_names": one name per input column; "x1", "x2", … if absent. */
@@ -285,7 +305,7 @@ void nd_ds_create_from_json(nd_request *req)
     json_rows d = {0};
     const char *name;
     if (nd_json_allow(req, req->json, "", fields) &&
-        (name = read_name(req, req->json)) && read_inputs(req, req->json, &d) &&
+        (name = read_name(req, req->json)) && read_inputs(req, &d) &&
         read_outputs(req, req->json, &d) &&
         read_feature_names(req, req->json, &d) &&
         read_input_shape(req, req->json, &d))

@@ -61,10 +61,11 @@ struct nd_request {
     size_t n_params;
     char param_buf[256]; /* the segments' text */
 
-    /* The request body: JSON parsed for handlers (NULL when empty). */
+    /* The request body: JSON parsed for handlers (NULL when empty), its
+     * large arrays packed as it arrived (json_body.h). */
     json_t *json;
-    char *body;
-    size_t body_len, body_cap, body_limit;
+    struct nd_json_body *jbody;
+    size_t body_len, body_limit;
     bool body_too_large;
     const nd_stream *stream; /* set while a streamed body is read */
     void *state;             /* the stream's own state */

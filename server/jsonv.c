@@ -22,7 +22,8 @@ void nd_ptr(char out[ND_PTR_MAX], const char *base, const char *key)
 
 void nd_ptr_index(char out[ND_PTR_MAX], const char *base, size_t i)
 {
-    snprintf(out, ND_PTR_MAX, "%s/%zu", base, i);
+    if (snprintf(out, ND_PTR_MAX, "%s/%zu", base, i) >= ND_PTR_MAX)
+        out[ND_PTR_MAX - 1] = '\0'; /* cut, as snprintf leaves it */
 }
 
 bool nd_json_allow(nd_request *req, json_t *obj, const char *base,
@@ -135,23 +136,75 @@ bool nd_field_bool(nd_request *req, json_t *obj, const char *base,
     return true;
 }
 
+/* Replies for value j of the array at ptr: not a number (400), or a
+ * number d that does not fit a float32 (422). */
+static void reply_bad_value(nd_request *req, const char *ptr, size_t j,
+                            bool not_number, double d)
+{
+    char p[ND_PTR_MAX];
+    nd_ptr_index(p, ptr, j);
+    if (not_number)
+        nd_reply_invalid(req, 400, p, "must be a number");
+    else
+        nd_reply_invalid(req, 422, p, "%g does not fit a float32", d);
+}
+
+/* Replies for row i of the matrix at ptr: not an array (400), or len
+ * values where c were expected (422). */
+static void reply_bad_row(nd_request *req, const char *ptr, size_t i,
+                          bool is_array, size_t len, size_t c)
+{
+    char p[ND_PTR_MAX];
+    nd_ptr_index(p, ptr, i);
+    if (!is_array)
+        nd_reply_invalid(req, 400, p, "must be an array of numbers");
+    else
+        nd_reply_invalid(req, 422, p, "has %zu values, expected %zu", len, c);
+}
+
+/* Whether a matrix of n rows of c values may be read; false after
+ * replying 422. */
+static bool matrix_size_ok(nd_request *req, const char *ptr, size_t n,
+                           size_t c, size_t max_elements)
+{
+    if (n == 0 || c == 0) {
+        nd_reply_invalid(req, 422, ptr, "must have at least one row and "
+                                        "one column");
+        return false;
+    }
+    if (c > max_elements / n) {
+        nd_reply_invalid(req, 422, ptr, "has more than %zu values",
+                         max_elements);
+        return false;
+    }
+    return true;
+}
+
+/* Whether a vector of len values may be read; false after replying 422. */
+static bool vector_size_ok(nd_request *req, const char *ptr, size_t len,
+                           size_t n_expected, size_t max_elements)
+{
+    if (len == 0 || (n_expected && len != n_expected) || len > max_elements) {
+        if (n_expected)
+            nd_reply_invalid(req, 422, ptr, "must have %zu values, not %zu",
+                             n_expected, len);
+        else
+            nd_reply_invalid(req, 422, ptr, "must have 1 to %zu values",
+                             max_elements);
+        return false;
+    }
+    return true;
+}
+
 /* Reads row (an array) into dst[0..n); false after replying. */
 static bool read_row(nd_request *req, json_t *row, const char *ptr, float *dst,
                      size_t n)
 {
     for (size_t j = 0; j < n; j++) {
         json_t *x = json_array_get(row, j);
-        if (!json_is_number(x)) {
-            char p[ND_PTR_MAX];
-            nd_ptr_index(p, ptr, j);
-            nd_reply_invalid(req, 400, p, "must be a number");
-            return false;
-        }
         double d = json_number_value(x);
-        if (!isfinite((float)d)) {
-            char p[ND_PTR_MAX];
-            nd_ptr_index(p, ptr, j);
-            nd_reply_invalid(req, 422, p, "%g does not fit a float32", d);
+        if (!json_is_number(x) || !isfinite((float)d)) {
+            reply_bad_value(req, ptr, j, !json_is_number(x), d);
             return false;
         }
         dst[j] = (float)d;
@@ -168,15 +221,8 @@ bool nd_json_vector(nd_request *req, json_t *arr, const char *ptr,
         return false;
     }
     size_t len = json_array_size(arr);
-    if (len == 0 || (n_expected && len != n_expected) || len > max_elements) {
-        if (n_expected)
-            nd_reply_invalid(req, 422, ptr, "must have %zu values, not %zu",
-                             n_expected, len);
-        else
-            nd_reply_invalid(req, 422, ptr, "must have 1 to %zu values",
-                             max_elements);
+    if (!vector_size_ok(req, ptr, len, n_expected, max_elements))
         return false;
-    }
     float *v = malloc(len * sizeof *v);
     if (!v) {
         nd_reply_problem(req, 503, "out of memory");
@@ -196,17 +242,11 @@ bool nd_json_vector(nd_request *req, json_t *arr, const char *ptr,
 static bool check_rows(nd_request *req, json_t *arr, const char *ptr,
                        size_t n, size_t c)
 {
-    char p[ND_PTR_MAX];
     for (size_t i = 0; i < n; i++) {
         json_t *row = json_array_get(arr, i);
-        nd_ptr_index(p, ptr, i);
-        if (!json_is_array(row)) {
-            nd_reply_invalid(req, 400, p, "must be an array of numbers");
-            return false;
-        }
-        if (json_array_size(row) != c) {
-            nd_reply_invalid(req, 422, p, "has %zu values, expected %zu",
-                             json_array_size(row), c);
+        if (!json_is_array(row) || json_array_size(row) != c) {
+            reply_bad_row(req, ptr, i, json_is_array(row),
+                          json_array_size(row), c);
             return false;
         }
     }
@@ -224,18 +264,9 @@ bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
     size_t n = json_array_size(arr);
     json_t *first = json_array_get(arr, 0);
     size_t c = cols_expected ? cols_expected : json_array_size(first);
-    if (n == 0 || c == 0) {
-        nd_reply_invalid(req, 422, ptr, "must have at least one row and "
-                                        "one column");
-        return false;
-    }
-    if (c > max_elements / n) {
-        nd_reply_invalid(req, 422, ptr, "has more than %zu values",
-                         max_elements);
-        return false;
-    }
     /* The shape first: n × c is only allocated once the body holds it. */
-    if (!check_rows(req, arr, ptr, n, c))
+    if (!matrix_size_ok(req, ptr, n, c, max_elements) ||
+        !check_rows(req, arr, ptr, n, c))
         return false;
     float *m = malloc(n * c * sizeof *m);
     if (!m) {
@@ -254,6 +285,113 @@ bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
     *rows = n;
     *cols = c;
     return true;
+}
+
+/* A packed array's first bad value, if any, replied; true when none. */
+static bool packed_values_ok(nd_request *req, const nd_jarray *a,
+                             const char *ptr)
+{
+    if (a->bad_i == ND_JSON_NONE)
+        return true;
+    char p[ND_PTR_MAX];
+    snprintf(p, sizeof p, "%s", ptr);
+    if (a->bad_j != ND_JSON_NONE)
+        nd_ptr_index(p, ptr, a->bad_i);
+    reply_bad_value(req, p, a->bad_j != ND_JSON_NONE ? a->bad_j : a->bad_i,
+                    a->bad_not_number, a->bad_value);
+    return false;
+}
+
+/* Takes a packed array's floats (n of them); false after replying when
+ * they were dropped past the row limit. */
+static bool take_values(nd_request *req, nd_jarray *a, const char *ptr,
+                        float **out)
+{
+    if (!a->values) {
+        nd_reply_invalid(req, 422, ptr, "has %zu rows; the limit is %zu",
+                         a->n, a->max_rows);
+        return false;
+    }
+    *out = a->values;
+    a->values = NULL;
+    return true;
+}
+
+bool nd_jarray_matrix(nd_request *req, nd_jarray *a, const char *ptr,
+                      size_t cols_expected, size_t max_elements, float **out,
+                      size_t *rows, size_t *cols)
+{
+    size_t c = cols_expected ? cols_expected : a->width0;
+    if (!matrix_size_ok(req, ptr, a->n, c, max_elements))
+        return false;
+    /* The first row of another shape, as check_rows finds it. */
+    size_t bad = a->bad_row, len = a->bad_row_len;
+    bool is_array = a->bad_row_array;
+    if (a->kind0 != ND_JKIND_ARRAY || a->width0 != c) {
+        bad = 0;
+        is_array = a->kind0 == ND_JKIND_ARRAY;
+        len = a->width0;
+    }
+    if (bad != ND_JSON_NONE) {
+        reply_bad_row(req, ptr, bad, is_array, len, c);
+        return false;
+    }
+    if (!packed_values_ok(req, a, ptr) || !take_values(req, a, ptr, out))
+        return false;
+    *rows = a->n;
+    *cols = c;
+    return true;
+}
+
+bool nd_jarray_vector(nd_request *req, nd_jarray *a, const char *ptr,
+                      size_t n_expected, size_t max_elements, float **out,
+                      size_t *n)
+{
+    if (!vector_size_ok(req, ptr, a->n, n_expected, max_elements) ||
+        !packed_values_ok(req, a, ptr) || !take_values(req, a, ptr, out))
+        return false;
+    *n = a->n;
+    return true;
+}
+
+bool nd_body_matrix(nd_request *req, const char *name, size_t cols_expected,
+                    size_t max_elements, float **out, size_t *rows,
+                    size_t *cols)
+{
+    char p[ND_PTR_MAX];
+    nd_ptr(p, "", name);
+    nd_jarray *a = nd_json_body_array(req->jbody, name);
+    if (a)
+        return nd_jarray_matrix(req, a, p, cols_expected, max_elements, out,
+                                rows, cols);
+    return nd_json_matrix(req, json_object_get(req->json, name), p,
+                          cols_expected, max_elements, out, rows, cols);
+}
+
+bool nd_body_vector(nd_request *req, const char *name, size_t n_expected,
+                    size_t max_elements, float **out, size_t *n)
+{
+    char p[ND_PTR_MAX];
+    nd_ptr(p, "", name);
+    nd_jarray *a = nd_json_body_array(req->jbody, name);
+    if (a)
+        return nd_jarray_vector(req, a, p, n_expected, max_elements, out, n);
+    return nd_json_vector(req, json_object_get(req->json, name), p,
+                          n_expected, max_elements, out, n);
+}
+
+size_t nd_body_array_size(const nd_request *req, const char *name)
+{
+    nd_jarray *a = nd_json_body_array(req->jbody, name);
+    return a ? a->n : json_array_size(json_object_get(req->json, name));
+}
+
+bool nd_body_rows_of_arrays(const nd_request *req, const char *name)
+{
+    nd_jarray *a = nd_json_body_array(req->jbody, name);
+    json_t *v = json_object_get(req->json, name);
+    return a ? a->kind0 == ND_JKIND_ARRAY
+             : json_is_array(v) && json_is_array(json_array_get(v, 0));
 }
 
 double nd_float_shortest(float f)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "json_body.h"
 #include "nn_error.h"
 
 #define ND_PTR_MAX 128
@@ -48,6 +49,33 @@ bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
 bool nd_json_vector(nd_request *req, json_t *arr, const char *ptr,
                     size_t n_expected, size_t max_elements, float **out,
                     size_t *n);
+
+/* nd_json_matrix and nd_json_vector for an array packed as the body
+ * arrived (json_body.h), with the same checks, replies and pointers; the
+ * floats are taken from a (which keeps the facts only). */
+bool nd_jarray_matrix(nd_request *req, nd_jarray *a, const char *ptr,
+                      size_t cols_expected, size_t max_elements, float **out,
+                      size_t *rows, size_t *cols);
+bool nd_jarray_vector(nd_request *req, nd_jarray *a, const char *ptr,
+                      size_t n_expected, size_t max_elements, float **out,
+                      size_t *n);
+
+/* The body's top-level member name as a matrix or a vector (pointer
+ * "/name"): packed as the body arrived when it was an array, else read
+ * from req->json (which then refuses its type). */
+bool nd_body_matrix(nd_request *req, const char *name, size_t cols_expected,
+                    size_t max_elements, float **out, size_t *rows,
+                    size_t *cols);
+bool nd_body_vector(nd_request *req, const char *name, size_t n_expected,
+                    size_t max_elements, float **out, size_t *n);
+
+/* The elements of the body's top-level array member name (0 when it is
+ * absent or not an array). */
+size_t nd_body_array_size(const nd_request *req, const char *name);
+
+/* Whether the body's member name is an array whose first element is an
+ * array (rows), as opposed to one of values. */
+bool nd_body_rows_of_arrays(const nd_request *req, const char *name);
 
 /* The double nearest the shortest decimal that reads back as f, so that a
  * float given as 0.1 shows as 0.1, not 0.100000001. */

@@ -17,7 +17,7 @@
 #include "server.h"
 #include "store.h"
 
-#define PREDICT_MAX_ROWS 100000
+#define PREDICT_MAX_ROWS ND_PREDICT_MAX_ROWS
 #define PREDICT_MAX_VALUES (1u << 22) /* outputs in one reply */
 #define PREDICT_WS_ROWS 1024          /* rows a workspace takes at once */
 #define PREDICT_WS_FLOATS (1u << 22)  /* at most 16 MiB of workspace */
@@ -314,13 +314,12 @@ static void predict_reply(nd_request *req, const nn_network *net,
     free(Z);
 }
 
-/* Predicts the rows of `inputs` (a JSON array) with net and replies. */
-static void predict_rows(nd_request *req, const nn_network *net,
-                         json_t *inputs, bool trace)
+/* Predicts the rows of the body's "inputs" with net and replies. */
+static void predict_rows(nd_request *req, const nn_network *net, bool trace)
 {
     size_t per_row = trace ? nn_trace_width(net) : nn_network_outputs(net);
     size_t rows = 0, cols = 0;
-    if (json_array_size(inputs) > PREDICT_MAX_VALUES / per_row) {
+    if (nd_body_array_size(req, "inputs") > PREDICT_MAX_VALUES / per_row) {
         nd_reply_invalid(req, 422, "/inputs",
                          "at most %zu rows at once for a model of %zu %s",
                          PREDICT_MAX_VALUES / per_row, per_row,
@@ -328,7 +327,7 @@ static void predict_rows(nd_request *req, const nn_network *net,
         return;
     }
     float *X = NULL;
-    if (!nd_json_matrix(req, inputs, "/inputs", net->inputs,
+    if (!nd_body_matrix(req, "inputs", net->inputs,
                         PREDICT_MAX_ROWS * net->inputs, &X, &rows, &cols))
         return;
     predict_reply(req, net, X, rows, trace);
@@ -344,7 +343,7 @@ void models_predict(nd_request *req)
         !nd_field_bool(req, req->json, "", "trace", false, &trace))
         return;
     json_t *inputs = json_object_get(req->json, "inputs");
-    if (!inputs || json_array_size(inputs) > PREDICT_MAX_ROWS) {
+    if (!inputs || nd_body_array_size(req, "inputs") > PREDICT_MAX_ROWS) {
         nd_reply_invalid(req, 422, "/inputs",
                          inputs ? "at most %d rows at once" : "is required",
                          PREDICT_MAX_ROWS);
@@ -358,6 +357,6 @@ void models_predict(nd_request *req)
     if (result != ND_STORE_OK)
         reply_store(req, result, id, err);
     else
-        predict_rows(req, net, inputs, trace);
+        predict_rows(req, net, trace);
     nn_network_free(net);
 }

@@ -7,6 +7,9 @@
 #include "http.h"
 #include "nn_network.h"
 
+/* The most rows one prediction takes (422 past it). */
+#define ND_PREDICT_MAX_ROWS 100000
+
 void models_create(nd_request *req);
 void models_list(nd_request *req);
 void models_get(nd_request *req);

@@ -86,6 +86,15 @@ bool nd_route_raw_path_ok(const char *raw)
     return true;
 }
 
+size_t nd_route_packed_rows(const nd_route *route, const nd_config *cfg)
+{
+    if (route->handle == models_predict)
+        return ND_PREDICT_MAX_ROWS;
+    if (route->handle == datasets_create)
+        return cfg->max_rows;
+    return 0; /* no other route reads inputs, targets or labels arrays */
+}
+
 /* Matches path against pattern segment by segment, copying {…} segments
  * into req->param_buf. */
 static bool match(const char *pattern, const char *path, nd_request *req)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "config.h"
 #include "http.h"
 
 typedef void (*nd_handler)(nd_request *req);
@@ -38,6 +39,10 @@ const nd_route *nd_route_match(const char *method, const char *path,
  * route "/v1%2fadmin%2fbackup" as "/v1/admin/backup" past a proxy's rule
  * on the path's prefix, and cut "/healthz%00.json" short. */
 bool nd_route_raw_path_ok(const char *raw);
+/* The rows of a body's "inputs", "targets" or "labels" array that route
+ * reads at most (json_body.h keeps no more): a prediction's limit, the
+ * dataset row limit (--max-rows), or 0 for a route that reads none. */
+size_t nd_route_packed_rows(const nd_route *route, const nd_config *cfg);
 
 /* Every route, for documentation checks; *n receives the count. */
 const nd_route *nd_routes(unsigned *n);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sse_client.h"
 
@@ -143,4 +144,17 @@ double sse_rfc3339(const char *t)
     if (rest && *rest == '.')
         frac = strtod(rest, NULL);
     return (double)timegm(&tm) + frac;
+}
+
+void sse_wait_connected(sse_client *c, size_t n)
+{
+    for (int i = 0; i < 1000; i++) {
+        size_t ready = 0;
+        for (size_t k = 0; k < n; k++)
+            ready += __atomic_load_n(&c[k].len, __ATOMIC_ACQUIRE) > 0;
+        if (ready == n)
+            return;
+        usleep(10000);
+    }
+    cr_assert_fail("the watchers never connected");
 }

@@ -41,6 +41,11 @@ void sse_init(sse_client *c, api_server *srv, const char *job_id);
  * pthread start routine taking an sse_client). */
 void *sse_watch(void *client);
 
+/* Waits (10 s at most, then fails the test) until each of the n
+ * clients c[0..n) watching in their threads has received its first
+ * bytes: its stream is registered with the server. */
+void sse_wait_connected(sse_client *c, size_t n);
+
 /* Frees what sse_watch filled in. */
 void sse_free(sse_client *c);
 

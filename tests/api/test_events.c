@@ -54,20 +54,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Waits until every client has had its first bytes (it is registered). */
-static void wait_connected(sse_client *c, size_t n)
-{
-    for (int i = 0; i < 3000; i++) {
-        size_t ready = 0;
-        for (size_t k = 0; k < n; k++)
-            ready += __atomic_load_n(&c[k].len, __ATOMIC_ACQUIRE) > 0;
-        if (ready == n)
-            return;
-        sleep_ms(10);
-    }
-    cr_assert_fail("the watchers never connected");
-}
-
 static const char *data_status(const sse_event *e)
 {
     return json_string_value(json_object_get(e->data, "status"));
@@ -179,7 +165,7 @@ static void watch_all(sse_client *c, pthread_t *t, size_t n, const char *job)
         sse_init(&c[i], &srv, job);
         cr_assert_eq(pthread_create(&t[i], NULL, sse_watch, &c[i]), 0);
     }
-    wait_connected(c, n);
+    sse_wait_connected(c, n);
 }
 
 #define MANY 100
@@ -469,7 +455,7 @@ Test(events, a_last_event_id_past_the_end_replays_nothing_and_goes_live)
     c.last_event_id = 1000000000L;
     pthread_t t;
     cr_assert_eq(pthread_create(&t, NULL, sse_watch, &c), 0);
-    wait_connected(&c, 1);
+    sse_wait_connected(&c, 1);
     sleep_ms(500); /* a few live epochs */
     cancel_job(&srv, job);
     pthread_join(t, NULL);

@@ -191,6 +191,7 @@ Test(pause, resumed_to_the_end_it_trains_as_if_never_paused)
     pthread_t t;
     sse_init(&watch, &srv, job);
     pthread_create(&t, NULL, sse_watch, &watch);
+    sse_wait_connected(&watch, 1); /* to see the first pause's status */
     cancel_job(&srv, blocker);
     json_decref(api_wait_job(&srv, blocker, 60));
     json_decref(control(job, "resume", "{\"pause_after\": 100}", 202));

@@ -1,6 +1,7 @@
 /* fuzz_dataset_json.c — libFuzzer harness of POST /v1/datasets with a
  * JSON body (server/dataset_json.c): rows with targets or labels, or a
- * generator. Every input ends in 201 or a 4xx, never a 5xx. */
+ * generator, read as the daemon reads it (json_body.h). Every input ends
+ * in 201 or a 4xx, never a 5xx. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,15 +18,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    json_t *doc = fuzz_json(data, size);
-    if (!json_is_object(doc)) {
-        json_decref(doc);
-        return 0;
-    }
     nd_request req;
     fuzz_request_init(&req);
-    req.json = doc;
-    if (json_object_get(doc, "generator"))
+    if (!fuzz_json_body(&req, data, size, 4096)) {
+        fuzz_request_free(&req);
+        return 0;
+    }
+    if (json_object_get(req.json, "generator"))
         nd_ds_create_generated(&req);
     else
         nd_ds_create_from_json(&req);

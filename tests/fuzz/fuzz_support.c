@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "fuzz_support.h"
+#include "json_body.h"
 #include "store.h"
 
 static nd_server server;
@@ -69,6 +70,7 @@ void fuzz_request_init(nd_request *req)
 void fuzz_request_free(nd_request *req)
 {
     json_decref(req->json);
+    nd_json_body_free(req->jbody);
     free(req->reply);
     for (size_t i = 0; i < req->n_headers; i++) {
         free(req->headers[i][0]);
@@ -80,4 +82,18 @@ void fuzz_request_free(nd_request *req)
 json_t *fuzz_json(const uint8_t *data, size_t size)
 {
     return json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+}
+
+bool fuzz_json_body(nd_request *req, const uint8_t *data, size_t size,
+                    size_t piece)
+{
+    req->jbody = nd_json_body_new(req->srv->cfg.max_rows);
+    if (!req->jbody)
+        abort();
+    for (size_t at = 0; at < size; at += piece)
+        nd_json_body_feed(req->jbody, (const char *)data + at,
+                          size - at < piece ? size - at : piece);
+    char msg[320];
+    req->json = nd_json_body_finish(req->jbody, msg, sizeof msg);
+    return req->json != NULL;
 }

@@ -5,6 +5,7 @@
 #ifndef FUZZ_SUPPORT_H
 #define FUZZ_SUPPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,5 +32,11 @@ void fuzz_request_free(nd_request *req);
 /* Parses data as the daemon does (duplicates rejected); NULL if it is not
  * JSON. */
 json_t *fuzz_json(const uint8_t *data, size_t size);
+
+/* Reads data into req as the daemon reads a JSON body (json_body.h), fed
+ * piece bytes at a time: req->json and req->jbody, freed by
+ * fuzz_request_free. False when it is not a JSON object. */
+bool fuzz_json_body(nd_request *req, const uint8_t *data, size_t size,
+                    size_t piece);
 
 #endif
