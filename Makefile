@@ -33,7 +33,7 @@ DEPS_LOAD  := wrk curl
 # engine's bridge.
 DEPS_DOCKER := docker.io debootstrap docker-compose curl jq python3 iproute2
 
-CORE_SRC  := $(wildcard core/*.c)
+CORE_SRC  := $(wildcard core/*.c core/layers/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC  := $(wildcard tests/core/*.c)
 TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -111,7 +111,7 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 $(BUILD)/neurond: $(SERVER_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(SERVER_LIBS) $(LDLIBS)
 
-$(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server/*.h core/*.h)
+$(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server/*.h core/*.h core/layers/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
@@ -128,7 +128,7 @@ $(BUILD)/test-core: $(TEST_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
 
 # The sanitizer build lives in its own tree so the two never mix objects.
-$(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/*.h)
+$(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h core/layers/*.h tests/core/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
@@ -187,7 +187,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer 
 FUZZ_SRC := $(filter-out server/main.c,$(SERVER_SRC)) $(SERVER_GEN) $(CORE_SRC) \
     tests/fuzz/fuzz_support.c
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard server/*.h core/*.h tests/fuzz/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard server/*.h core/*.h core/layers/*.h tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $< $(FUZZ_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 

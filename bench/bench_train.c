@@ -195,8 +195,10 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
 {
     nn_layer_spec layers[MAX_HIDDEN + 1];
     for (size_t k = 0; k < o->n_hidden; k++)
-        layers[k] = (nn_layer_spec){o->hidden[k], {NN_ACT_RELU, 0}};
-    layers[o->n_hidden] = (nn_layer_spec){tr->classes, {NN_ACT_SOFTMAX, 0}};
+        layers[k] = (nn_layer_spec){.units = o->hidden[k],
+                                    .act = {NN_ACT_RELU, 0}};
+    layers[o->n_hidden] = (nn_layer_spec){.units = tr->classes,
+                                          .act = {NN_ACT_SOFTMAX, 0}};
     nn_network *net = NULL;
     nn_trainer *trainer = NULL;
     nn_error err;
