@@ -54,11 +54,12 @@ typedef enum { NN_PAD_VALID, NN_PAD_SAME } nn_padding;
  * [0, 1), inverted (kept values × 1/(1−rate)), active in training passes
  * only. batchnorm: per channel of an image (per feature of a vector),
  * batch statistics in training passes, running mean and variance
- * (momentum 0.1, eps 1e-5, as PyTorch) when predicting. flatten: any
+ * (momentum 0.1, eps 1e-5, as PyTorch) when predicting, then act (not
+ * softmax; give linear for none — the zero value is step). flatten: any
  * shape to a vector, in C, H, W order. */
 typedef struct {
     size_t units;       /* dense */
-    nn_activation act;  /* dense, conv2d */
+    nn_activation act;  /* dense, conv2d, batchnorm */
     nn_layer_kind kind;
     size_t filters;     /* conv2d */
     size_t kernel_h, kernel_w; /* conv2d */

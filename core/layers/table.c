@@ -8,6 +8,12 @@
 
 const nn_layer_ops *const nn_layer_table[NN_LAYER_KIND_COUNT] = {
     [NN_LAYER_DENSE] = &nn_layer_dense,
+    [NN_LAYER_CONV2D] = &nn_layer_conv2d,
+    [NN_LAYER_MAXPOOL2D] = &nn_layer_maxpool2d,
+    [NN_LAYER_AVGPOOL2D] = &nn_layer_avgpool2d,
+    [NN_LAYER_FLATTEN] = &nn_layer_flatten,
+    [NN_LAYER_DROPOUT] = &nn_layer_dropout,
+    [NN_LAYER_BATCHNORM] = &nn_layer_batchnorm,
 };
 
 const char *nn_layer_kind_name(nn_layer_kind kind)
