@@ -49,7 +49,7 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lsqlite3 -lcsv -lcrypto
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench run demo clean help \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench run demo clean help crosscheck \
         fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
@@ -62,6 +62,7 @@ help:
 	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
+	@echo "make crosscheck a CNN's forward and gradients against PyTorch's"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
@@ -120,6 +121,9 @@ $(BUILD)/test-api: $(API_OBJ)
 
 $(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
+
+$(BUILD)/nn-crosscheck: $(BUILD)/tests/crosscheck/dump_cnn.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/nn-demo: $(BUILD)/examples/seed_demo.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -223,6 +227,13 @@ docker-test:
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/neurond
 	$(BUILD)/neurond --bind 127.0.0.1 --port 8080 --db ./data/neurond.db
+
+# libnn against PyTorch (Debian python3-torch) with the same weights: a
+# CNN's outputs, loss, gradients and batchnorm statistics within 1e-4.
+crosscheck:
+	@sh tools/install-deps.sh $(DEPS_BUILD) python3-torch
+	@$(MAKE) --no-print-directory $(BUILD)/nn-crosscheck
+	/usr/bin/python3 tests/crosscheck/torch_crosscheck.py $(BUILD)/nn-crosscheck
 
 demo:
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo
