@@ -102,6 +102,19 @@ static nn_status check_definition(nn_model_type type, const nn_shape *input,
                          err);
 }
 
+nn_status nn_network_check(nn_model_type type, const nn_shape *input,
+                           const nn_layer_spec *layers, size_t n_layers,
+                           nn_loss_kind loss, size_t *n_params, nn_error *err)
+{
+    nn_layer_info *info = malloc(NN_MAX_LAYERS * sizeof *info);
+    if (!info)
+        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    nn_status st = check_definition(type, input, layers, n_layers, loss, info,
+                                    n_params, err);
+    free(info);
+    return st;
+}
+
 nn_status nn_network_create(nn_network **out, nn_model_type type,
                             size_t inputs, const nn_layer_spec *layers,
                             size_t n_layers, nn_loss_kind loss, nn_error *err)
@@ -322,6 +335,26 @@ nn_status nn_network_set_layer(nn_network *net, size_t k, const float *W,
         memcpy(net->params + net->w_offset[k], W, n_w * sizeof *W);
     if (n_b)
         memcpy(net->params + net->b_offset[k], b, n_b * sizeof *b);
+    return NN_OK;
+}
+
+nn_status nn_network_set_state(nn_network *net, size_t k, const float *state,
+                               nn_error *err)
+{
+    char field[64];
+    if (k >= net->n_layers || net->info[k].n_state == 0)
+        return nn_fail(err, NN_ERR_INVALID, "/weights",
+                       "layer %zu keeps no state", k);
+    size_t n = net->info[k].n_state, half = n / 2;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(field, sizeof field, "/weights/%zu/%s/%zu", k,
+                 i < half ? "running_mean" : "running_var", i % half);
+        if (!isfinite(state[i]) || (i >= half && state[i] < 0.0f))
+            return nn_fail(err, NN_ERR_INVALID, field,
+                           i < half ? "must be a finite number"
+                                    : "must be a finite number ≥ 0");
+    }
+    memcpy(net->state + net->s_offset[k], state, n * sizeof *state);
     return NN_OK;
 }
 

@@ -164,6 +164,12 @@ nn_status nn_network_create_shaped(nn_network **out, nn_model_type type,
                                    size_t n_layers, nn_loss_kind loss,
                                    nn_error *err);
 
+/* What nn_network_create_shaped would check, without allocating: NN_OK
+ * with the parameter count in *n_params, or its error. */
+nn_status nn_network_check(nn_model_type type, const nn_shape *input,
+                           const nn_layer_spec *layers, size_t n_layers,
+                           nn_loss_kind loss, size_t *n_params, nn_error *err);
+
 /* Frees net and all it owns; NULL is fine. */
 void nn_network_free(nn_network *net);
 
@@ -189,6 +195,12 @@ const char *nn_init_name(nn_init_kind kind);
  * bad k or a non-finite value. */
 nn_status nn_network_set_layer(nn_network *net, size_t k, const float *W,
                                const float *b, nn_error *err);
+
+/* Copies hand-given state into layer k (info[k].n_state floats: a
+ * batchnorm's running mean, then its running variance, which must be
+ * ≥ 0). NN_ERR_INVALID naming "/weights/K/running_…" otherwise. */
+nn_status nn_network_set_state(nn_network *net, size_t k, const float *state,
+                               nn_error *err);
 
 /* Replaces the class names with copies of names[0..n). */
 nn_status nn_network_set_classes(nn_network *net, const char *const *names,

@@ -189,9 +189,11 @@ void models_export(nd_request *req)
  * within PREDICT_WS_FLOATS, and never more than there are rows. */
 static size_t workspace_rows(const nn_network *net, size_t rows)
 {
-    size_t per_row = net->max_width; /* ≤ 2^20 · (2 · 256 + 1): no overflow */
+    /* Per row: the normalised input and each layer's Z and A (sizes libnn
+     * bounded at creation: no overflow); conv2d's scratch is per worker. */
+    size_t per_row = net->max_width;
     for (size_t k = 0; k < net->n_layers; k++)
-        per_row += 2 * net->layers[k].units;
+        per_row += 2 * nn_shape_size(&net->info[k].out);
     size_t n = rows < PREDICT_WS_ROWS ? rows : PREDICT_WS_ROWS;
     size_t fit = PREDICT_WS_FLOATS / per_row;
     n = n < fit ? n : fit;
@@ -226,6 +228,60 @@ static json_t *predictions_json(const nn_network *net, const float *Y,
     return body;
 }
 
+/* The rows of `inputs` as flat arrays: each row as given, or, for an
+ * image model, a nested [C][H][W] row flattened in that order. A new
+ * reference, or NULL after replying. */
+static json_t *flat_rows(nd_request *req, const nn_network *net,
+                         json_t *inputs)
+{
+    const nn_shape *sh = &net->input_shape;
+    if (!json_is_array(inputs) || sh->rank == 1)
+        return json_incref(inputs); /* as given: the matrix reader checks */
+    json_t *out = json_array();
+    if (!out) {
+        nd_reply_problem(req, 503, "out of memory");
+        return NULL;
+    }
+    for (size_t r = 0; r < json_array_size(inputs); r++) {
+        json_t *row = json_array_get(inputs, r), *flat = row;
+        if (sh->rank == 3 && json_is_array(json_array_get(row, 0))) {
+            flat = json_array();
+            for (size_t c = 0; flat && c < json_array_size(row); c++) {
+                json_t *plane = json_array_get(row, c);
+                char p[ND_PTR_MAX], pr[ND_PTR_MAX];
+                nd_ptr_index(pr, "/inputs", r);
+                nd_ptr_index(p, pr, c);
+                if (json_array_size(row) != sh->dim[0] ||
+                    json_array_size(plane) != sh->dim[1]) {
+                    nd_reply_invalid(req, 422, json_array_size(row) != sh->dim[0] ? pr : p,
+                                     "an image row is [%zu][%zu][%zu] numbers",
+                                     sh->dim[0], sh->dim[1], sh->dim[2]);
+                    json_decref(flat);
+                    json_decref(out);
+                    return NULL;
+                }
+                for (size_t h = 0; h < sh->dim[1]; h++) {
+                    json_t *line = json_array_get(plane, h);
+                    if (json_array_size(line) != sh->dim[2])
+                        line = NULL; /* the matrix reader names the row */
+                    for (size_t w = 0; line && w < sh->dim[2]; w++)
+                        json_array_append(flat, json_array_get(line, w));
+                    if (!line)
+                        json_array_append_new(flat, json_null());
+                }
+            }
+        } else {
+            json_incref(flat);
+        }
+        if (!flat || json_array_append_new(out, flat) != 0) {
+            json_decref(out);
+            nd_reply_problem(req, 503, "out of memory");
+            return NULL;
+        }
+    }
+    return out;
+}
+
 /* Predicts the rows of `inputs` (a JSON array) with net and replies. */
 static void predict_rows(nd_request *req, const nn_network *net, json_t *inputs)
 {
@@ -238,8 +294,12 @@ static void predict_rows(nd_request *req, const nn_network *net, json_t *inputs)
         return;
     }
     float *X = NULL, *Y = NULL;
-    if (!nd_json_matrix(req, inputs, "/inputs", net->inputs,
-                        PREDICT_MAX_ROWS * net->inputs, &X, &rows, &cols))
+    json_t *flat = flat_rows(req, net, inputs);
+    bool read = flat && nd_json_matrix(req, flat, "/inputs", net->inputs,
+                                       PREDICT_MAX_ROWS * net->inputs, &X,
+                                       &rows, &cols);
+    json_decref(flat);
+    if (!read)
         return;
     nn_workspace *ws = NULL;
     nn_error err;
