@@ -4,8 +4,10 @@
  * and export → import with a batchnorm layer predicting bit-identically. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "jobs_helpers.h"
 #include "model_calls.h"
 
 static api_server srv;
@@ -149,4 +151,61 @@ Test(models_cnn, predicts_flat_and_nested_rows_alike_and_round_trips)
                422, "/weights/0/running_var/0");
     json_decref(a), json_decref(b), json_decref(c);
     json_decref(doc), json_decref(back), json_decref(m);
+}
+
+/* 4×4 one-channel images of a bright bar, horizontal (class "h") or
+ * vertical ("v"), at a position and brightness that vary; as a JSON
+ * dataset body of n rows. */
+static char *bars_dataset(size_t n)
+{
+    size_t cap = n * 200 + 256, at = 0;
+    char *b = malloc(cap);
+    cr_assert_not_null(b);
+    at += (size_t)snprintf(b, cap, "{\"name\": \"bars\", \"inputs\": [");
+    for (size_t r = 0; r < n; r++) {
+        size_t pos = (r / 2) % 4, vertical = r % 2;
+        double level = 0.5 + 0.1 * (double)((r / 8) % 5);
+        at += (size_t)snprintf(b + at, cap - at, r ? ", [" : "[");
+        for (size_t i = 0; i < 16; i++) {
+            bool on = vertical ? i % 4 == pos : i / 4 == pos;
+            at += (size_t)snprintf(b + at, cap - at, "%s%.2f", i ? ", " : "",
+                                   on ? level : 0.05 * (double)((r + i) % 3));
+        }
+        at += (size_t)snprintf(b + at, cap - at, "]");
+    }
+    at += (size_t)snprintf(b + at, cap - at, "], \"labels\": [");
+    for (size_t r = 0; r < n; r++)
+        at += (size_t)snprintf(b + at, cap - at, "%s\"%s\"", r ? ", " : "",
+                               r % 2 ? "v" : "h");
+    snprintf(b + at, cap - at, "]}");
+    return b;
+}
+
+/* A CNN trains through a job on an image dataset given as flat rows (the
+ * model's input_shape gives them their shape). */
+Test(models_cnn, a_cnn_trains_through_a_job)
+{
+    char *body = bars_dataset(160), ds[64], model[64], job[64];
+    make_dataset(&srv, body, ds);
+    free(body);
+    make_model(&srv,
+               "{\"name\": \"bars-cnn\", \"input_shape\": [1, 4, 4], \"layers\":"
+               " [{\"type\": \"conv2d\", \"filters\": 4, \"kernel\": [1, 4],"
+               "   \"activation\": \"relu\"},"
+               "  {\"type\": \"batchnorm\"}, {\"type\": \"flatten\"},"
+               "  {\"type\": \"dropout\", \"rate\": 0.1},"
+               "  {\"units\": 2, \"activation\": \"softmax\"}],"
+               " \"loss\": \"cross_entropy\", \"init\": \"he\", \"seed\": 2}",
+               model);
+    start_job(&srv, model, ds,
+              "\"epochs\": %u, \"batch_size\": 16, \"seed\": 3,"
+              " \"validation_split\": 0.25,"
+              " \"optimizer\": {\"name\": \"adam\", \"learning_rate\": 0.02}",
+              job, 30);
+    json_t *j = api_wait_job(&srv, job, 60);
+    cr_assert_str_eq(api_jstr(j, "status"), "succeeded", "%s",
+                     api_jstr(j, "error") ? api_jstr(j, "error") : "");
+    double acc = json_number_value(json_object_get(j, "val_accuracy"));
+    cr_assert_geq(acc, 0.95, "validation accuracy %g", acc);
+    json_decref(j);
 }
