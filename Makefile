@@ -119,8 +119,11 @@ $(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server
 $(BUILD)/test-api: $(API_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lm -pthread
 
-$(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
-	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
+# --model reads its file with the server's own parser, so bench-train links
+# the server's objects (all but main).
+$(BUILD)/bench/model_file.o: override CFLAGS += -Iserver
+$(BUILD)/bench-train: $(BENCH_OBJ) $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ -lz $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/nn-crosscheck: $(BUILD)/tests/crosscheck/dump_cnn.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
