@@ -35,7 +35,7 @@ DEPS_LOAD  := wrk curl
 # engine's bridge.
 DEPS_DOCKER := docker.io debootstrap docker-compose curl jq python3 iproute2
 
-CORE_SRC  := $(wildcard core/*.c)
+CORE_SRC  := $(wildcard core/*.c core/layers/*.c)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC  := $(wildcard tests/core/*.c)
 TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -51,7 +51,7 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench bench-fmnist run demo clean help \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench bench-fmnist run demo clean help crosscheck \
         fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
@@ -65,6 +65,7 @@ help:
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make bench-fmnist  Fashion-MNIST IDX upload, dense training, test-set evaluation via the API"
+	@echo "make crosscheck a CNN's forward and gradients against PyTorch's"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
@@ -114,15 +115,21 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 $(BUILD)/neurond: $(SERVER_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(SERVER_LIBS) $(LDLIBS)
 
-$(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server/*.h core/*.h)
+$(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server/*.h core/*.h core/layers/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/test-api: $(API_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lz -lcrypto -lm -pthread
 
-$(BUILD)/bench-train: $(BENCH_OBJ) $(BUILD)/libnn.a
-	$(CC) $(CFLAGS) $^ -o $@ -lcsv -lz $(LDLIBS)
+# --model reads its file with the server's own parser, so bench-train links
+# the server's objects (all but main).
+$(BUILD)/bench/model_file.o: override CFLAGS += -Iserver
+$(BUILD)/bench-train: $(BENCH_OBJ) $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ -lz $(SERVER_LIBS) $(LDLIBS)
+
+$(BUILD)/nn-crosscheck: $(BUILD)/tests/crosscheck/dump_cnn.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/nn-demo: $(BUILD)/examples/seed_demo.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
@@ -131,7 +138,7 @@ $(BUILD)/test-core: $(TEST_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
 
 # The sanitizer build lives in its own tree so the two never mix objects.
-$(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h tests/core/*.h)
+$(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h core/layers/*.h tests/core/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(CORE_SRC) $(TEST_SRC) -o $@ -lcriterion $(LDLIBS)
 
@@ -146,7 +153,7 @@ LOGS := $(BUILD)/test-logs
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
 	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api \
-	    $(BUILD)/gen/openapi.json
+	    $(BUILD)/gen/openapi.json $(BUILD)/bench-train $(BUILD)/nn-demo
 	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
@@ -193,7 +200,7 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer 
 FUZZ_SRC := $(filter-out server/main.c,$(SERVER_SRC)) $(SERVER_GEN) $(CORE_SRC) \
     tests/fuzz/fuzz_support.c
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard server/*.h core/*.h tests/fuzz/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard server/*.h core/*.h core/layers/*.h tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $< $(FUZZ_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
@@ -229,6 +236,13 @@ docker-test:
 run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/neurond
 	$(BUILD)/neurond --bind 127.0.0.1 --port 8080 --db ./data/neurond.db
+
+# libnn against PyTorch (Debian python3-torch) with the same weights: a
+# CNN's outputs, loss, gradients and batchnorm statistics within 1e-4.
+crosscheck:
+	@sh tools/install-deps.sh $(DEPS_BUILD) python3-torch
+	@$(MAKE) --no-print-directory $(BUILD)/nn-crosscheck
+	/usr/bin/python3 tests/crosscheck/torch_crosscheck.py $(BUILD)/nn-crosscheck
 
 demo:
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo

@@ -1,4 +1,5 @@
-/* bench_train.c — trains an MLP on Fashion-MNIST with libnn and reports
+/* bench_train.c — trains an MLP (or, with --model, any network the API
+ * takes) on Fashion-MNIST with libnn and reports
  * throughput, accuracy and achieved GFLOP/s; `make bench` runs it beside
  * the PyTorch reference (bench/torch_ref.py). The last line printed is
  *   RESULT samples_per_s=<n> test_acc=<x> gflops=<g>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "dataset.h"
+#include "model_file.h"
 #include "sgemm_rate.h"
 #include "nn.h"
 
@@ -20,7 +22,7 @@
 typedef struct {
     size_t hidden[MAX_HIDDEN], n_hidden;
     nn_train_config cfg;
-    const char *train_csv, *test_csv, *data_dir;
+    const char *train_csv, *test_csv, *data_dir, *model;
     size_t limit;
     int quiet, sgemm_rate;
 } options;
@@ -31,6 +33,9 @@ static void usage(FILE *out)
             "usage: bench-train [options]\n"
             "  --layers 256,128     hidden layer widths (relu); output is "
             "softmax over 10 classes\n"
+            "  --model FILE.json    the network a POST /v1/models body "
+            "defines instead\n"
+            "                       (its init and seed draw the weights)\n"
             "  --batch 128          mini-batch size\n"
             "  --epochs N           epochs (default 1)\n"
             "  --threads T          training threads (0 = as many as pay "
@@ -79,7 +84,8 @@ static int parse_options(int argc, char **argv, options *o)
         {"train-csv", 1, 0, 'T'}, {"test-csv", 1, 0, 'V'},
         {"limit", 1, 0, 'L'},     {"quiet", 0, 0, 'q'},
         {"sgemm-rate", 0, 0, 'g'}, {"lr-decay", 1, 0, 'D'},
-        {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
+        {"help", 0, 0, 'h'},      {"model", 1, 0, 'M'},
+        {0, 0, 0, 0}};
     nn_error err;
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
@@ -105,6 +111,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'V': o->test_csv = optarg; break;
         case 'L': o->limit = strtoul(optarg, NULL, 10); break;
         case 'q': o->quiet = 1; break;
+        case 'M': o->model = optarg; break;
         case 'g': o->sgemm_rate = 1; break;
         case 'h': usage(stdout); exit(0);
         default: return -1;
@@ -191,32 +198,73 @@ static double test_accuracy(const nn_network *net, const bench_set *test)
     return acc;
 }
 
+/* The network to train: --model's file, or the --layers preset (relu
+ * layers, a softmax output, He weights from --seed). */
+static nn_network *make_network(const options *o, const bench_set *tr,
+                                const nn_layer_spec *layers)
+{
+    nn_network *net = NULL;
+    nn_error err;
+    char msg[512];
+    if (o->model) {
+        if (bench_model_file(o->model, &net, msg, sizeof msg)) {
+            fprintf(stderr, "bench-train: %s\n", msg);
+            return NULL;
+        }
+        if (net->inputs == tr->cols && nn_network_outputs(net) == tr->classes)
+            return net;
+        fprintf(stderr, "bench-train: %s has %zu inputs and %zu outputs, the "
+                        "data %zu and %zu\n",
+                o->model, net->inputs, nn_network_outputs(net), tr->cols,
+                tr->classes);
+        nn_network_free(net);
+        return NULL;
+    }
+    if (nn_network_create(&net, NN_MODEL_MLP, tr->cols, layers,
+                          o->n_hidden + 1, NN_LOSS_CROSS_ENTROPY, &err)) {
+        fprintf(stderr, "bench-train: %s\n", err.message);
+        return NULL;
+    }
+    nn_rng rng;
+    nn_rng_seed(&rng, o->cfg.seed);
+    nn_network_init(net, NN_INIT_HE, &rng);
+    return net;
+}
+
+/* Floating-point operations of one training example as libnn counts them
+ * (forward and backward of every layer). */
+static double model_flops(const nn_network *net)
+{
+    double f = 0;
+    for (size_t k = 0; k < net->n_layers; k++)
+        f += net->info[k].flops_per_row;
+    return f;
+}
+
 static int train(const options *o, const bench_set *tr, const bench_set *te)
 {
     nn_layer_spec layers[MAX_HIDDEN + 1];
     for (size_t k = 0; k < o->n_hidden; k++)
-        layers[k] = (nn_layer_spec){o->hidden[k], {NN_ACT_RELU, 0}};
-    layers[o->n_hidden] = (nn_layer_spec){tr->classes, {NN_ACT_SOFTMAX, 0}};
-    nn_network *net = NULL;
+        layers[k] = (nn_layer_spec){.units = o->hidden[k],
+                                    .act = {NN_ACT_RELU, 0}};
+    layers[o->n_hidden] = (nn_layer_spec){.units = tr->classes,
+                                          .act = {NN_ACT_SOFTMAX, 0}};
     nn_trainer *trainer = NULL;
     nn_error err;
-    nn_rng rng;
-    nn_rng_seed(&rng, o->cfg.seed);
     nn_data data = {tr->rows, tr->cols, tr->classes, tr->X, tr->Y, true};
     progress p = {0, o->quiet};
     nn_train_result res;
     int rc = -1;
-    if (nn_network_create(&net, NN_MODEL_MLP, tr->cols, layers,
-                          o->n_hidden + 1, NN_LOSS_CROSS_ENTROPY, &err))
-        goto out;
-    nn_network_init(net, NN_INIT_HE, &rng);
+    nn_network *net = make_network(o, tr, layers);
+    if (!net)
+        return -1;
     if (nn_trainer_create(&trainer, net, &data, &o->cfg, &err) ||
         nn_trainer_run(trainer, on_epoch, &p, &res, &err))
         goto out;
     double sps = (double)tr->rows * res.epochs_done / (p.train_ms / 1e3);
     printf("threads %u, %zu parameters, %.2f ms training\n",
            nn_trainer_threads(trainer), net->n_params, p.train_ms);
-    if (o->sgemm_rate) {
+    if (o->sgemm_rate && !o->model) {
         size_t widths[MAX_HIDDEN + 2] = {tr->cols};
         for (size_t k = 0; k <= o->n_hidden; k++)
             widths[k + 1] = layers[k].units;
@@ -228,7 +276,8 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
                                1.0));
     }
     printf("RESULT samples_per_s=%.0f test_acc=%.4f gflops=%.1f\n", sps,
-           test_accuracy(net, te), sps * flops_per_example(net) / 1e9);
+           test_accuracy(net, te),
+           sps * (o->model ? model_flops(net) : flops_per_example(net)) / 1e9);
     rc = 0;
 out:
     if (rc)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # make bench: bench-train beside the PyTorch reference (bench/torch_ref.py),
-# in the same run on the same machine, for several network shapes.
+# in the same run on the same machine, for several network shapes: the MLP
+# presets and the reference CNN (bench/models/cnn-fmnist.json, the JSON
+# POST /v1/models takes, which both programs build the network from).
 #
 # Each shape runs REPS times; every repetition runs ours, then PyTorch with 1
 # and with 2 threads (its best counts). Reported: medians of samples/s and
@@ -56,6 +58,9 @@ shape "784-1024-512-10 b128 sgd+momentum" --layers 1024,512 --batch 128 --optimi
 shape "784-256x3-128-10 b128 sgd+momentum" --layers 256,256,256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
 shape "784-256-128-10 b32 sgd+momentum" --layers 256,128 --batch 32 --optimizer sgd --lr 0.02 --momentum 0.9
 shape "784-256-128-10 b128 adam" --layers 256,128 --batch 128 --optimizer adam --lr 0.001
+CNN="$(dirname "$0")/models/cnn-fmnist.json"
+shape "cnn-fmnist b64 adam" --model "$CNN" --batch 64 --optimizer adam --lr 0.001
+shape "cnn-fmnist b128 adam" --model "$CNN" --batch 128 --optimizer adam --lr 0.001
 
 if [ "$ACC_EPOCHS" -gt 0 ]; then
     acc="--layers 256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9 --lr-decay 0.9 --seed 1"

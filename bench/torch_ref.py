@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""PyTorch reference for `make bench`: the same MLP, data, batch and optimizer
-as build/bench-train, so the two rates can be compared in one run.
+"""PyTorch reference for `make bench`: the same network, data, batch and
+optimizer as build/bench-train, so the two rates can be compared in one run.
 
-usage: torch_ref.py --layers 256,128 --batch 128 --epochs N --threads T
+usage: torch_ref.py --layers 256,128 | --model FILE.json
+                    --batch 128 --epochs N --threads T
                     --optimizer sgd|adam --lr X --momentum M --lr-decay D
                     --seed S [--limit N]
+--model takes the JSON a POST /v1/models body is (input_shape, typed layers:
+dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, batchnorm) and builds
+the same stack; "same" padding is TensorFlow's, as neurond pads.
 Prints, last, `RESULT samples_per_s=<n> test_acc=<x>`. Data is read from the
 Debian package dataset-fashion-mnist and kept in memory as float32 tensors
 scaled to [0,1] then standardised per pixel on the training set (as
 bench-train does by default); batches come from a seeded permutation each epoch (no
 DataLoader, so PyTorch pays no input-pipeline cost we do not pay).
 """
-import argparse, gzip, struct, time
+import argparse, gzip, json, struct, time
 import torch
 
 SRC = "/usr/share/datasets/fashion-mnist"
@@ -35,9 +39,60 @@ def load(kind, limit):
     return x.float() / 255.0, y
 
 
+ACTS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid,
+        "linear": None, "softmax": None}  # softmax: fused into the loss
+
+
+def same_pad(n, k, s):
+    out = (n + s - 1) // s
+    total = max((out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def from_model(path):
+    """The torch.nn.Sequential a neurond model definition describes."""
+    d = json.load(open(path))
+    shape = list(d.get("input_shape", [d.get("inputs")]))
+    mods = []
+    for l in d["layers"]:
+        t = l.get("type", "dense")
+        if t == "dense":
+            mods.append(torch.nn.Linear(shape[0], l["units"]))
+            shape = [l["units"]]
+        elif t == "conv2d":
+            k = l["kernel"] if isinstance(l["kernel"], list) else [l["kernel"]] * 2
+            s = l.get("stride", 1)
+            c, h, w = shape
+            if l.get("padding", "valid") == "same":
+                (t0, t1), (l0, l1) = same_pad(h, k[0], s), same_pad(w, k[1], s)
+                mods.append(torch.nn.ZeroPad2d((l0, l1, t0, t1)))
+                h, w = h + t0 + t1, w + l0 + l1
+            mods.append(torch.nn.Conv2d(c, l["filters"], k, stride=s))
+            shape = [l["filters"], (h - k[0]) // s + 1, (w - k[1]) // s + 1]
+        elif t in ("maxpool2d", "avgpool2d"):
+            size = l.get("size", 2)
+            s = l.get("stride", size)
+            pool = torch.nn.MaxPool2d if t == "maxpool2d" else torch.nn.AvgPool2d
+            mods.append(pool(size, stride=s))
+            shape = [shape[0], (shape[1] - size) // s + 1, (shape[2] - size) // s + 1]
+        elif t == "flatten":
+            mods.append(torch.nn.Flatten())
+            shape = [shape[0] * shape[1] * shape[2]] if len(shape) == 3 else shape
+        elif t == "dropout":
+            mods.append(torch.nn.Dropout(l["rate"]))
+        elif t == "batchnorm":
+            bn = torch.nn.BatchNorm2d if len(shape) == 3 else torch.nn.BatchNorm1d
+            mods.append(bn(shape[0]))
+        act = ACTS.get(l.get("activation", "linear"))
+        if t in ("dense", "conv2d", "batchnorm") and act:
+            mods.append(act())
+    return torch.nn.Sequential(*mods), d.get("input_shape")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--layers", default="256,128")
+    p.add_argument("--model")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
@@ -56,13 +111,18 @@ def main():
     mean, std = xtr.mean(0), xtr.std(0, unbiased=False)
     scale = torch.where(std > 1e-12, 1.0 / std, torch.ones_like(std))
     xtr, xte = (xtr - mean) * scale, (xte - mean) * scale
-    sizes = [xtr.shape[1]] + [int(u) for u in a.layers.split(",") if u] + [10]
-    mods = []
-    for i in range(len(sizes) - 1):
-        mods.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            mods.append(torch.nn.ReLU())
-    net = torch.nn.Sequential(*mods)
+    if a.model:
+        net, shape = from_model(a.model)
+        if shape:
+            xtr, xte = xtr.view(-1, *shape), xte.view(-1, *shape)
+    else:
+        sizes = [xtr.shape[1]] + [int(u) for u in a.layers.split(",") if u] + [10]
+        mods = []
+        for i in range(len(sizes) - 1):
+            mods.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+            if i < len(sizes) - 2:
+                mods.append(torch.nn.ReLU())
+        net = torch.nn.Sequential(*mods)
     if a.optimizer == "adam":
         opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     else:
@@ -74,6 +134,7 @@ def main():
     for _ in range(a.epochs):
         perm = torch.randperm(n)
         t0 = time.perf_counter()
+        net.train()
         for s in range(0, n, a.batch):
             idx = perm[s:s + a.batch]
             xb, yb = xtr.index_select(0, idx), ytr.index_select(0, idx)
@@ -84,6 +145,7 @@ def main():
         train_s += time.perf_counter() - t0
         seen += n
         sched.step()
+    net.eval()
     with torch.no_grad():
         acc = (net(xte).argmax(1) == yte).float().mean().item()
     print(f"RESULT samples_per_s={seen / train_s:.0f} test_acc={acc:.4f}")

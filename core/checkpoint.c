@@ -71,9 +71,12 @@ static nn_status restore_network(nn_trainer *tr, nn_rbuf *r, nn_error *err)
     nn_network *net = tr->net;
     bool same = saved->type == net->type && saved->inputs == net->inputs &&
                 saved->n_layers == net->n_layers &&
-                saved->n_params == net->n_params && saved->loss == net->loss;
+                saved->n_params == net->n_params &&
+                saved->n_state == net->n_state && saved->loss == net->loss &&
+                nn_shape_size(&saved->input_shape) == net->inputs &&
+                saved->input_shape.rank == net->input_shape.rank;
     for (size_t k = 0; same && k < net->n_layers; k++)
-        same = saved->layers[k].units == net->layers[k].units &&
+        same = nn_layer_spec_equal(&saved->layers[k], &net->layers[k]) &&
                saved->layers[k].act.kind == net->layers[k].act.kind &&
                saved->layers[k].act.param == net->layers[k].act.param;
     if (!same) {
@@ -82,8 +85,11 @@ static nn_status restore_network(nn_trainer *tr, nn_rbuf *r, nn_error *err)
     }
     st = nn_network_set_norm(net, saved->norm.kind, saved->norm.shift,
                              saved->norm.scale, err);
-    if (st == NN_OK)
+    if (st == NN_OK) {
         memcpy(net->params, saved->params, net->n_params * sizeof(float));
+        if (net->n_state)
+            memcpy(net->state, saved->state, net->n_state * sizeof(float));
+    }
     nn_network_free(saved);
     return st;
 }

@@ -31,11 +31,9 @@ void nn_regularize(const nn_network *net, const nn_regularization *r,
 {
     if (r->l1 == 0.0f && r->l2 == 0.0f)
         return;
-    size_t fan_in = net->inputs;
     for (size_t k = 0; k < net->n_layers; k++) {
         size_t lo = net->w_offset[k];
-        size_t hi = lo + fan_in * net->layers[k].units; /* W[k] only */
-        fan_in = net->layers[k].units;
+        size_t hi = lo + net->info[k].n_w; /* W[k] only */
         lo = lo > begin ? lo : begin;
         hi = hi < end ? hi : end;
         if (lo < hi)

@@ -10,7 +10,7 @@ size_t nn_trace_width(const nn_network *net)
 {
     size_t w = 0;
     for (size_t k = 0; k < net->n_layers; k++)
-        w += net->layers[k].units;
+        w += nn_shape_size(&net->info[k].out);
     return w;
 }
 
@@ -22,7 +22,8 @@ static void copy_chunk(const nn_network *net, const nn_workspace *ws,
 {
     size_t before = 0;
     for (size_t k = 0; k < net->n_layers; k++) {
-        size_t u = net->layers[k].units, at = rows * before + start * u;
+        size_t u = nn_shape_size(&net->info[k].out),
+               at = rows * before + start * u;
         memcpy(Z + at, nn_workspace_z(ws, k), n * u * sizeof *Z);
         memcpy(A + at, nn_workspace_a(ws, k), n * u * sizeof *A);
         before += u;

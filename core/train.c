@@ -180,11 +180,8 @@ static unsigned choose_threads(const nn_network *net,
     if (net->type == NN_MODEL_PERCEPTRON)
         return 1;
     double flops_per_row = 0;
-    size_t in = net->inputs;
-    for (size_t k = 0; k < net->n_layers; k++) {
-        flops_per_row += 6.0 * (double)in * (double)net->layers[k].units;
-        in = net->layers[k].units;
-    }
+    for (size_t k = 0; k < net->n_layers; k++)
+        flops_per_row += net->info[k].flops_per_row;
     double pays = flops_per_row * (double)c->batch_size / 4e6;
     unsigned t = pays < 1 ? 1 : pays > want ? want : (unsigned)pays;
     if (t > c->batch_size)

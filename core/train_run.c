@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "nn_blas.h"
+#include "nn_limits.h"
 #include "nn_perceptron.h"
 #include "trainer_internal.h"
 
@@ -62,7 +63,7 @@ static size_t count_correct(const nn_network *net, const float *o,
 /* Phase 1 of a step: this worker's share of batch[0..B) forward and
  * backward, its gradient (of the batch mean) into w->grads. */
 static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
-                           size_t B)
+                           size_t B, uint64_t seed)
 {
     size_t lo = B * w->id / tr->threads, hi = B * (w->id + 1) / tr->threads;
     w->rows = hi - lo;
@@ -73,7 +74,8 @@ static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
         return;
     }
     gather(tr, w, batch + lo, w->rows);
-    const float *o = nn_forward(tr->net, w->ws, w->xb, w->rows);
+    const float *o = nn_forward_train(tr->net, w->ws, w->xb, w->rows, seed,
+                                      lo);
     if (tr->data.classification)
         w->correct = count_correct(tr->net, o, w->yb, w->rows);
     w->loss = nn_backward(tr->net, w->ws, w->xb, w->yb, w->rows,
@@ -103,6 +105,27 @@ static void shard_update(nn_trainer *tr, nn_worker *w)
     }
 }
 
+/* Worker 0, between a step's two phases: folds the shards' batch
+ * statistics into the network's running statistics, in worker order. */
+static void merge_state(nn_trainer *tr)
+{
+    nn_workspace *ws[NN_MAX_THREADS];
+    size_t rows[NN_MAX_THREADS];
+    for (unsigned t = 0; t < tr->threads; t++) {
+        ws[t] = tr->workers[t].ws;
+        rows[t] = tr->workers[t].rows;
+    }
+    nn_network_merge_state(tr->net, ws, rows, tr->threads);
+}
+
+/* The seed of a step's dropout masks: the job's seed, the epoch and the
+ * batch, so a resumed run draws the same masks. */
+static uint64_t step_seed(const nn_trainer *tr, size_t batch)
+{
+    return tr->cfg.seed ^ ((uint64_t)tr->epoch * 0xd1b54a32d192ed03ull) ^
+           ((uint64_t)(batch + 1) * 0x94d049bb133111ebull);
+}
+
 /* One epoch over tr->order, run by every worker in lock-step; worker 0
  * keeps the totals in tr->epoch_loss and tr->epoch_correct. */
 static void epoch_task(nn_trainer *tr, nn_worker *w)
@@ -112,7 +135,7 @@ static void epoch_task(nn_trainer *tr, nn_worker *w)
         size_t b = n - start < B ? n - start : B;
         if (w->id == 0)
             nn_optimizer_begin_step(&tr->opt);
-        shard_backprop(tr, w, tr->order + start, b);
+        shard_backprop(tr, w, tr->order + start, b, step_seed(tr, batch));
         sync_threads(tr);
         double sum = 0.0;
         size_t right = 0;
@@ -127,6 +150,8 @@ static void epoch_task(nn_trainer *tr, nn_worker *w)
             }
             return;
         }
+        if (w->id == 0 && tr->net->n_state)
+            merge_state(tr);
         shard_update(tr, w);
         sync_threads(tr);
         if (w->id == 0) {

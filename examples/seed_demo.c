@@ -39,7 +39,7 @@ static bool print_mistakes(const nn_epoch_stats *st, void *user)
 
 static int perceptron_gate(const char *name, const float y[4], size_t limit)
 {
-    nn_layer_spec layer = {1, {NN_ACT_STEP, 0}};
+    nn_layer_spec layer = {.units = 1, .act = {NN_ACT_STEP, 0}};
     nn_network *net = NULL;
     nn_trainer *tr = NULL;
     nn_error err;
@@ -69,7 +69,7 @@ static int perceptron_gate(const char *name, const float y[4], size_t limit)
 
 static int hand_nor(void)
 {
-    nn_layer_spec layer = {1, {NN_ACT_STEP, 0}};
+    nn_layer_spec layer = {.units = 1, .act = {NN_ACT_STEP, 0}};
     nn_network *net = NULL;
     nn_error err;
     const float W[2] = {-1, -1}, b[1] = {0.5f};
@@ -88,8 +88,8 @@ static int hand_nor(void)
 
 static int mlp_xor(void)
 {
-    nn_layer_spec layers[2] = {{4, {NN_ACT_TANH, 0}},
-                               {1, {NN_ACT_SIGMOID, 1}}};
+    nn_layer_spec layers[2] = {{.units = 4, .act = {NN_ACT_TANH, 0}},
+                               {.units = 1, .act = {NN_ACT_SIGMOID, 1}}};
     static const float y[4] = {0, 1, 1, 0};
     nn_network *net = NULL;
     nn_trainer *tr = NULL;

@@ -28,8 +28,11 @@
 static bool has_gradient(nd_request *req, const nn_network *net)
 {
     for (size_t k = 0; net->type == NN_MODEL_MLP && k < net->n_layers; k++) {
+        nn_layer_kind kind = net->layers[k].kind;
         nn_act_kind a = net->layers[k].act.kind;
-        if (a != NN_ACT_STEP && a != NN_ACT_SIGN)
+        bool activated = kind == NN_LAYER_DENSE || kind == NN_LAYER_CONV2D ||
+                         kind == NN_LAYER_BATCHNORM;
+        if (!activated || (a != NN_ACT_STEP && a != NN_ACT_SIGN))
             continue;
         nd_reply_invalid(req, 422, "/model_id",
                          "layer %zu's %s activation has a zero gradient "

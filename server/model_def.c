@@ -11,6 +11,7 @@
 
 #include "class_table.h"
 #include "jsonv.h"
+#include "layer_def.h"
 #include "model_def.h"
 #include "model_view.h"
 #include "nn_limits.h"
@@ -21,7 +22,8 @@
 /* The shape and starting point read before the network exists. */
 typedef struct {
     nn_model_type type;
-    size_t inputs, n_layers;
+    nn_shape input;
+    size_t n_layers;
     nn_layer_spec layers[NN_MAX_LAYERS];
     nn_loss_kind loss;
     bool given; /* weights in the document */
@@ -29,19 +31,18 @@ typedef struct {
     uint64_t seed;
 } def_spec;
 
-static const char *const mlp_fields[] = {"name",   "type",    "inputs",
-                                         "layers", "loss",    "init",
-                                         "seed",   "weights", NULL};
+static const char *const mlp_fields[] = {
+    "name", "type", "inputs", "input_shape", "layers", "loss", "init",
+    "seed", "weights", NULL};
 static const char *const perceptron_fields[] = {
     "name", "type", "inputs", "activation", "outputs", "weights", NULL};
 static const char *const mlp_import_fields[] = {
-    "format", "version", "name",          "type",    "inputs",  "layers",
-    "loss",   "weights", "normalization", "classes", "trained", NULL};
+    "format", "version", "name",    "type",          "inputs",
+    "input_shape", "layers", "loss", "weights", "normalization",
+    "classes", "trained", NULL};
 static const char *const perceptron_import_fields[] = {
     "format",  "version", "name",          "type",    "inputs",  "activation",
     "outputs", "weights", "normalization", "classes", "trained", NULL};
-static const char *const layer_fields[] = {"units", "activation", "k", "alpha",
-                                           NULL};
 
 static bool reply_nn(nd_request *req, const nn_error *err)
 {
@@ -109,15 +110,17 @@ static bool read_format(nd_request *req, json_t *doc)
 static bool read_kind(nd_request *req, json_t *doc, nd_def_source src,
                       nn_model_type *type)
 {
-    const char *name = "mlp";
+    const char *name = "network";
     if (!nd_field_string(req, doc, "", "type", false, &name))
         return false;
-    if (strcmp(name, nd_model_type_name(NN_MODEL_MLP)) == 0) {
+    if (strcmp(name, nd_model_type_name(NN_MODEL_MLP)) == 0 ||
+        strcmp(name, "mlp") == 0) {
         *type = NN_MODEL_MLP;
     } else if (strcmp(name, nd_model_type_name(NN_MODEL_PERCEPTRON)) == 0) {
         *type = NN_MODEL_PERCEPTRON;
     } else {
-        nd_reply_invalid(req, 422, "/type", "must be mlp or perceptron");
+        nd_reply_invalid(req, 422, "/type",
+                         "must be network (or its synonym mlp) or perceptron");
         return false;
     }
     bool mlp = *type == NN_MODEL_MLP;
@@ -130,60 +133,56 @@ static bool read_kind(nd_request *req, json_t *doc, nd_def_source src,
     return src == ND_DEF_CREATE || read_format(req, doc);
 }
 
+/* "inputs" (a vector's length) and/or "input_shape" ([C, H, W] or [N]);
+ * with both, inputs must be the shape's size. */
+static bool read_input(nd_request *req, json_t *doc, nn_shape *shape)
+{
+    json_t *js = json_object_get(doc, "input_shape");
+    uint64_t inputs = 0;
+    if (!nd_field_uint(req, doc, "", "inputs", !js, 1, NN_MAX_UNITS, &inputs))
+        return false;
+    *shape = nn_shape_vector((size_t)inputs);
+    if (!js)
+        return true;
+    size_t rank = json_array_size(js), size = 1;
+    if (!json_is_array(js) || (rank != 1 && rank != 3)) {
+        nd_reply_invalid(req, json_is_array(js) ? 422 : 400, "/input_shape",
+                         "must be [channels, height, width] or [length]");
+        return false;
+    }
+    shape->rank = rank;
+    for (size_t i = 0; i < rank; i++) {
+        json_t *d = json_array_get(js, i);
+        char p[ND_PTR_MAX];
+        nd_ptr_index(p, "/input_shape", i);
+        if (!json_is_integer(d) || json_integer_value(d) < 1 ||
+            json_integer_value(d) > (json_int_t)NN_MAX_UNITS) {
+            nd_reply_invalid(req, json_is_integer(d) ? 422 : 400, p,
+                             "must be an integer from 1 to %u", NN_MAX_UNITS);
+            return false;
+        }
+        shape->dim[i] = (size_t)json_integer_value(d);
+        size *= shape->dim[i]; /* ≤ 2^60: no overflow */
+        if (size > NN_MAX_UNITS) {
+            nd_reply_invalid(req, 422, "/input_shape",
+                             "has more than %u values", NN_MAX_UNITS);
+            return false;
+        }
+    }
+    if (inputs && inputs != size) {
+        nd_reply_invalid(req, 422, "/inputs",
+                         "is %llu but input_shape has %zu values",
+                         (unsigned long long)inputs, size);
+        return false;
+    }
+    return true;
+}
+
 static bool read_name(nd_request *req, json_t *doc, const char **out)
 {
     return nd_field_string(req, doc, "", "name", true, out) &&
            no_nul(req, json_object_get(doc, "name"), "/name") &&
            valid_name(req, *out, ND_MODEL_NAME_MAX, "/name");
-}
-
-/* A layer's optional activation parameter `key` ("k" or "alpha"), which
- * only an activation of kind `owner` takes. */
-static bool read_act_param(nd_request *req, json_t *layer, const char *base,
-                           const char *key, nn_act_kind owner,
-                           nn_activation *act)
-{
-    double v = 0;
-    char p[ND_PTR_MAX];
-    nd_ptr(p, base, key);
-    if (!json_object_get(layer, key))
-        return true;
-    if (!nd_field_number(req, layer, base, key, false, -FLT_MAX, FLT_MAX, &v))
-        return false;
-    if (act->kind != owner) {
-        nd_reply_invalid(req, 422, p, "applies to %s layers only",
-                         nn_activation_name(owner));
-        return false;
-    }
-    act->param = (float)v;
-    nn_error err;
-    return nn_activation_check(act, p, &err) == NN_OK || reply_nn(req, &err);
-}
-
-static bool read_layer(nd_request *req, json_t *layer, size_t k,
-                       nn_layer_spec *spec)
-{
-    char base[ND_PTR_MAX], p[ND_PTR_MAX];
-    nd_ptr_index(base, "/layers", k);
-    if (!json_is_object(layer)) {
-        nd_reply_invalid(req, 400, base, "must be an object");
-        return false;
-    }
-    uint64_t units = 0;
-    const char *act = NULL;
-    nn_error err;
-    if (!nd_json_allow(req, layer, base, layer_fields) ||
-        !nd_field_uint(req, layer, base, "units", true, 1, NN_MAX_UNITS,
-                       &units) ||
-        !nd_field_string(req, layer, base, "activation", true, &act))
-        return false;
-    nd_ptr(p, base, "activation");
-    if (nn_activation_parse(act, &spec->act, p, &err) != NN_OK)
-        return reply_nn(req, &err);
-    spec->units = (size_t)units;
-    return read_act_param(req, layer, base, "k", NN_ACT_SIGMOID, &spec->act) &&
-           read_act_param(req, layer, base, "alpha", NN_ACT_LEAKY_RELU,
-                          &spec->act);
 }
 
 /* "layers" and "loss" of a multi-layer network. */
@@ -205,7 +204,7 @@ static bool read_mlp(nd_request *req, json_t *doc, def_spec *s)
         return false;
     }
     for (size_t k = 0; k < n; k++)
-        if (!read_layer(req, json_array_get(layers, k), k, &s->layers[k]))
+        if (!nd_layer_read(req, json_array_get(layers, k), k, &s->layers[k]))
             return false;
     s->n_layers = n;
     const char *loss = "mse";
@@ -270,20 +269,17 @@ static bool read_start(nd_request *req, json_t *doc, nd_def_source src,
     return true;
 }
 
-/* Refuses, before anything is allocated, a network of more than
- * max_params parameters (counted with overflow checks). */
+/* Checks the definition with libnn (shapes, 422 naming /layers/K/…) and
+ * refuses, before anything is allocated, a network of more than
+ * max_params parameters. */
 static bool check_size(nd_request *req, const def_spec *s, size_t max_params)
 {
-    size_t total = 0, fan_in = s->inputs, w = 0;
-    bool fits = true;
-    for (size_t k = 0; k < s->n_layers && fits; k++) {
-        size_t units = s->layers[k].units;
-        fits = nn_size_mul(fan_in, units, &w) &&
-               nn_size_add(total, w, &total) &&
-               nn_size_add(total, units, &total) && total <= max_params;
-        fan_in = units;
-    }
-    if (fits)
+    size_t total = 0;
+    nn_error err;
+    if (nn_network_check(s->type, &s->input, s->layers, s->n_layers, s->loss,
+                         &total, &err) != NN_OK)
+        return reply_nn(req, &err);
+    if (total <= max_params)
         return true;
     nd_reply_invalid(req, 422, s->type == NN_MODEL_MLP ? "/layers" : "/outputs",
                      "the model would have more than %zu parameters, the "
@@ -292,52 +288,12 @@ static bool check_size(nd_request *req, const def_spec *s, size_t max_params)
     return false;
 }
 
-/* One {"W", "b"} entry of "weights" into layer k of net. */
-static bool read_layer_weights(nd_request *req, json_t *entry, size_t k,
-                               nn_network *net)
-{
-    static const char *const fields[] = {"W", "b", NULL};
-    char base[ND_PTR_MAX], pw[ND_PTR_MAX], pb[ND_PTR_MAX];
-    nd_ptr_index(base, "/weights", k);
-    nd_ptr(pw, base, "W");
-    nd_ptr(pb, base, "b");
-    if (!json_is_object(entry)) {
-        nd_reply_invalid(req, 400, base, "must be an object {\"W\", \"b\"}");
-        return false;
-    }
-    json_t *W = json_object_get(entry, "W"), *b = json_object_get(entry, "b");
-    size_t in = k ? net->layers[k - 1].units : net->inputs;
-    size_t units = net->layers[k].units, rows = 0, cols = 0, nb = 0;
-    if (!nd_json_allow(req, entry, base, fields))
-        return false;
-    if (!W || !b) {
-        nd_reply_invalid(req, 422, W ? pb : pw, "is required");
-        return false;
-    }
-    if (json_is_array(W) && json_array_size(W) != in) {
-        nd_reply_invalid(req, 422, pw,
-                         "must have %zu rows (the layer's inputs), not %zu", in,
-                         json_array_size(W));
-        return false;
-    }
-    float *Wm = NULL, *bv = NULL;
-    nn_error err;
-    bool ok =
-        nd_json_matrix(req, W, pw, units, in * units, &Wm, &rows, &cols) &&
-        nd_json_vector(req, b, pb, units, units, &bv, &nb) &&
-        (nn_network_set_layer(net, k, Wm, bv, &err) == NN_OK ||
-         reply_nn(req, &err));
-    free(Wm);
-    free(bv);
-    return ok;
-}
-
 static bool read_weights(nd_request *req, json_t *doc, nn_network *net)
 {
     json_t *w = json_object_get(doc, "weights");
     if (!json_is_array(w)) {
         nd_reply_invalid(req, 400, "/weights",
-                         "must be an array of {\"W\", \"b\"}, one per layer");
+                         "must be an array of weights, one entry per layer");
         return false;
     }
     if (json_array_size(w) != net->n_layers) {
@@ -347,7 +303,7 @@ static bool read_weights(nd_request *req, json_t *doc, nn_network *net)
         return false;
     }
     for (size_t k = 0; k < net->n_layers; k++)
-        if (!read_layer_weights(req, json_array_get(w, k), k, net))
+        if (!nd_layer_weights_read(req, json_array_get(w, k), k, net))
             return false;
     return true;
 }
@@ -500,7 +456,6 @@ bool nd_model_def_read(nd_request *req, json_t *doc, nd_def_source src,
 {
     memset(out, 0, sizeof *out);
     def_spec *s = calloc(1, sizeof *s);
-    uint64_t inputs = 0;
     nn_error err;
     if (!s) {
         nd_reply_problem(req, 503, "out of memory");
@@ -508,13 +463,13 @@ bool nd_model_def_read(nd_request *req, json_t *doc, nd_def_source src,
     }
     bool ok =
         read_kind(req, doc, src, &s->type) && read_name(req, doc, &out->name) &&
-        nd_field_uint(req, doc, "", "inputs", true, 1, NN_MAX_UNITS, &inputs);
-    s->inputs = (size_t)inputs;
+        read_input(req, doc, &s->input);
     ok = ok && (s->type == NN_MODEL_MLP ? read_mlp(req, doc, s)
                                         : read_perceptron(req, doc, s));
     ok = ok && read_start(req, doc, src, s) && check_size(req, s, max_params);
-    ok = ok && (nn_network_create(&out->net, s->type, s->inputs, s->layers,
-                                  s->n_layers, s->loss, &err) == NN_OK ||
+    ok = ok && (nn_network_create_shaped(&out->net, s->type, &s->input,
+                                         s->layers, s->n_layers, s->loss,
+                                         &err) == NN_OK ||
                 reply_nn(req, &err));
     ok = ok && start_weights(req, doc, s, out) &&
          (src == ND_DEF_CREATE || read_import_extras(req, doc, out));

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model_store.h"
 #include "model_view.h"
@@ -43,13 +44,23 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
+/* The models.type column keeps the name it had before "network" (its
+ * CHECK constraint allows 'mlp' and 'perceptron'); replies say "network". */
+static const char *stored_type_name(nn_model_type type)
+{
+    return type == NN_MODEL_PERCEPTRON ? "perceptron" : "mlp";
+}
+
 /* The model object of the MODEL_COLUMNS of st's current row; NULL when
  * out of memory or when the stored definition is not JSON. */
 static json_t *row_json(sqlite3_stmt *st)
 {
     json_t *def = json_loads(col_text(st, 3), 0, NULL);
+    const char *type = col_text(st, 2);
+    if (strcmp(type, stored_type_name(NN_MODEL_MLP)) == 0)
+        type = nd_model_type_name(NN_MODEL_MLP);
     json_t *m = json_pack("{s:s, s:s, s:s}", "id", col_text(st, 0), "name",
-                          col_text(st, 1), "type", col_text(st, 2));
+                          col_text(st, 1), "type", type);
     int failed = !def || !m || json_object_update(m, def);
     json_decref(def);
     if (!failed)
@@ -126,7 +137,7 @@ static int insert_row(const char *id, const char *name, const nn_network *net,
     if (ok) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, nd_model_type_name(net->type), -1,
+        sqlite3_bind_text(st, 3, stored_type_name(net->type), -1,
                           SQLITE_STATIC);
         sqlite3_bind_text(st, 4, definition, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, (sqlite3_int64)net->n_params);

@@ -7,6 +7,7 @@
 
 #include "model_def.h"
 #include "jsonv.h"
+#include "layer_def.h"
 #include "model_view.h"
 
 /* Sets obj[key] = v (consumed); −1 if v is NULL or the set fails. */
@@ -25,7 +26,7 @@ static json_t *built(json_t *obj, int failed)
     return obj;
 }
 
-static json_t *floats_json(const float *v, size_t n)
+json_t *nd_json_floats(const float *v, size_t n)
 {
     json_t *a = json_array();
     int failed = !a;
@@ -39,29 +40,33 @@ json_t *nd_json_float_rows(const float *m, size_t rows, size_t cols)
     json_t *a = json_array();
     int failed = !a;
     for (size_t i = 0; i < rows && !failed; i++)
-        failed = json_array_append_new(a, floats_json(m + i * cols, cols));
+        failed = json_array_append_new(a, nd_json_floats(m + i * cols, cols));
     return built(a, failed);
 }
 
-static json_t *layer_json(const nn_layer_spec *l)
-{
-    json_t *o = json_pack("{s:I, s:s}", "units", (json_int_t)l->units,
-                          "activation", nn_activation_name(l->act.kind));
-    int failed = !o;
-    if (!failed && l->act.kind == NN_ACT_SIGMOID)
-        failed = set(o, "k", json_real(nd_float_shortest(l->act.param)));
-    if (!failed && l->act.kind == NN_ACT_LEAKY_RELU)
-        failed = set(o, "alpha", json_real(nd_float_shortest(l->act.param)));
-    return built(o, failed);
-}
-
-static json_t *layers_json(const nn_network *net)
+/* The layers as defined, each with its output shape and parameter count
+ * when summary (a model reply), without them in an export document. */
+static json_t *layers_json(const nn_network *net, bool summary)
 {
     json_t *a = json_array();
     int failed = !a;
     for (size_t k = 0; k < net->n_layers && !failed; k++)
-        failed = json_array_append_new(a, layer_json(&net->layers[k]));
+        failed = json_array_append_new(a, nd_layer_json(net, k, summary));
     return built(a, failed);
+}
+
+/* "input_shape" of an image model ([C, H, W]); nothing for a vector one,
+ * which "inputs" describes whole. */
+static int add_input_shape(json_t *obj, const nn_network *net)
+{
+    if (net->input_shape.rank == 1)
+        return 0;
+    json_t *a = json_array();
+    int failed = !a;
+    for (size_t i = 0; i < net->input_shape.rank && !failed; i++)
+        failed = json_array_append_new(
+            a, json_integer((json_int_t)net->input_shape.dim[i]));
+    return set(obj, "input_shape", built(a, failed));
 }
 
 /* "activation" of a perceptron or "loss" of a network: what turns the
@@ -86,25 +91,12 @@ json_t *nd_model_definition_json(const nn_network *net, const char *init,
     if (!d)
         return NULL;
     int failed =
-        set(d, "inputs", count_json(net->inputs)) |
+        set(d, "inputs", count_json(net->inputs)) | add_input_shape(d, net) |
         set(d, "outputs", count_json(nn_network_outputs(net))) |
-        set(d, "layers", layers_json(net)) | add_rule(d, net) |
+        set(d, "layers", layers_json(net, true)) | add_rule(d, net) |
         set(d, "init", json_string(init)) |
         set(d, "seed", has_seed ? json_integer((json_int_t)seed) : json_null());
     return built(d, failed);
-}
-
-static json_t *layer_weights_json(const nn_network *net, size_t k)
-{
-    size_t in = k ? net->layers[k - 1].units : net->inputs;
-    size_t units = net->layers[k].units;
-    json_t *e = json_object();
-    if (!e)
-        return NULL;
-    return built(
-        e, set(e, "W",
-               nd_json_float_rows(net->params + net->w_offset[k], in, units)) |
-               set(e, "b", floats_json(net->params + net->b_offset[k], units)));
 }
 
 static json_t *weights_json(const nn_network *net)
@@ -112,7 +104,7 @@ static json_t *weights_json(const nn_network *net)
     json_t *a = json_array();
     int failed = !a;
     for (size_t k = 0; k < net->n_layers && !failed; k++)
-        failed = json_array_append_new(a, layer_weights_json(net, k));
+        failed = json_array_append_new(a, nd_layer_weights_json(net, k));
     return built(a, failed);
 }
 
@@ -121,8 +113,8 @@ static json_t *norm_json(const nn_network *net)
     json_t *o = json_pack("{s:s}", "kind", nn_norm_name(net->norm.kind));
     int failed = !o;
     if (!failed && net->norm.kind != NN_NORM_NONE)
-        failed = set(o, "shift", floats_json(net->norm.shift, net->inputs)) |
-                 set(o, "scale", floats_json(net->norm.scale, net->inputs));
+        failed = set(o, "shift", nd_json_floats(net->norm.shift, net->inputs)) |
+                 set(o, "scale", nd_json_floats(net->norm.scale, net->inputs));
     return built(o, failed);
 }
 
@@ -154,7 +146,8 @@ json_t *nd_model_export_json(const nn_network *net, const char *name,
     /* The fields a client writes to create this kind of model. */
     int failed = net->type == NN_MODEL_PERCEPTRON
                      ? set(doc, "outputs", count_json(nn_network_outputs(net)))
-                     : set(doc, "layers", layers_json(net));
+                     : set(doc, "layers", layers_json(net, false)) |
+                           add_input_shape(doc, net);
     failed |= add_rule(doc, net) | nd_model_add_weights(doc, net) |
               set(doc, "trained", json_boolean(trained));
     return built(doc, failed);
@@ -162,5 +155,5 @@ json_t *nd_model_export_json(const nn_network *net, const char *name,
 
 const char *nd_model_type_name(nn_model_type type)
 {
-    return type == NN_MODEL_PERCEPTRON ? "perceptron" : "mlp";
+    return type == NN_MODEL_PERCEPTRON ? "perceptron" : "network";
 }

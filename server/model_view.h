@@ -13,28 +13,33 @@
 #include "nn_network.h"
 
 /* The definition of net as stored with the model:
- *   {"inputs", "outputs", "layers": [{"units", "activation", "k"|"alpha"}],
- *    "loss" (networks) | "activation" (perceptrons), "init", "seed"}
+ *   {"inputs", "input_shape" (images), "outputs", "layers": [{"type", its
+ *    fields, "output_shape", "parameters"}], "loss" (networks) |
+ *    "activation" (perceptrons), "init", "seed"}
  * with "seed" null unless has_seed. init is an nn_init_name or "given".
  * Returns a new object, or NULL when out of memory. */
 json_t *nd_model_definition_json(const nn_network *net, const char *init,
                                  bool has_seed, uint64_t seed);
 
-/* Adds to obj "weights": [{"W": in×units rows, "b"}] per layer,
+/* Adds to obj "weights": one entry per layer (nd_layer_weights_json),
  * "normalization": {"kind", "shift"?, "scale"?} and "classes": [names]
  * (empty when there are none). Returns 0, or −1 when out of memory. */
 int nd_model_add_weights(json_t *obj, const nn_network *net);
 
 /* The export document that POST /v1/models/import takes back:
  *   {"format": "neurond-model", "version": 1, "name", "type", "inputs",
- *    "layers", "loss" (networks) | "activation", "outputs" (perceptrons),
+ *    "input_shape" (images), "layers" (as defined), "loss" (networks) | "activation", "outputs" (perceptrons),
  *    "weights", "normalization", "classes", "trained"}
  * Returns a new object, or NULL when out of memory. */
 json_t *nd_model_export_json(const nn_network *net, const char *name,
                              bool trained);
 
-/* "mlp" or "perceptron", as the API and the models.type column name it. */
+/* "network" or "perceptron", as the API names it ("mlp", a synonym of
+ * "network", is read but never written; the models.type column keeps it). */
 const char *nd_model_type_name(nn_model_type type);
+
+/* n floats as an array of numbers; NULL when out of memory. */
+json_t *nd_json_floats(const float *v, size_t n);
 
 /* rows × cols floats as an array of rows of numbers; NULL when out of
  * memory. */

@@ -195,9 +195,11 @@ void models_export(nd_request *req)
  * within PREDICT_WS_FLOATS, and never more than there are rows. */
 static size_t workspace_rows(const nn_network *net, size_t rows)
 {
-    size_t per_row = net->max_width; /* ≤ 2^20 · (2 · 256 + 1): no overflow */
+    /* Per row: the normalised input and each layer's Z and A (sizes libnn
+     * bounded at creation: no overflow); conv2d's scratch is per worker. */
+    size_t per_row = net->max_width;
     for (size_t k = 0; k < net->n_layers; k++)
-        per_row += 2 * net->layers[k].units;
+        per_row += 2 * nn_shape_size(&net->info[k].out);
     size_t n = rows < PREDICT_WS_ROWS ? rows : PREDICT_WS_ROWS;
     size_t fit = PREDICT_WS_FLOATS / per_row;
     n = n < fit ? n : fit;
@@ -268,7 +270,7 @@ static json_t *trace_json(const nn_network *net, const float *Z,
     json_t *layers = json_array();
     size_t at = 0;
     for (size_t k = 0; layers && k < net->n_layers; k++) {
-        size_t u = net->layers[k].units;
+        size_t u = nn_shape_size(&net->info[k].out);
         json_t *l = json_pack("{s:o, s:o}", "z",
                               nd_json_float_rows(Z + at, rows, u), "a",
                               nd_json_float_rows(A + at, rows, u));

@@ -38,13 +38,16 @@ Test(models, create_network_reports_its_definition)
               " \"loss\": \"cross_entropy\", \"init\": \"he\", \"seed\": 42}");
     cr_assert(strncmp(api_jstr(m, "id"), "md_", 3) == 0);
     cr_assert_str_eq(api_jstr(m, "name"), "iris-net");
-    cr_assert_str_eq(api_jstr(m, "type"), "mlp");
+    cr_assert_str_eq(api_jstr(m, "type"), "network");
     cr_assert_eq(api_int(m, "inputs"), 3);
     cr_assert_eq(api_int(m, "outputs"), 2);
     mt_assert_json(json_object_get(m, "layers"),
-                   "[{\"units\": 4, \"activation\": \"tanh\"},"
-                   " {\"units\": 5, \"activation\": \"relu\"},"
-                   " {\"units\": 2, \"activation\": \"softmax\"}]");
+                   "[{\"type\": \"dense\", \"units\": 4, \"activation\": \"tanh\","
+                   "  \"output_shape\": [4], \"parameters\": 16},"
+                   " {\"type\": \"dense\", \"units\": 5, \"activation\": \"relu\","
+                   "  \"output_shape\": [5], \"parameters\": 25},"
+                   " {\"type\": \"dense\", \"units\": 2, \"activation\": \"softmax\","
+                   "  \"output_shape\": [2], \"parameters\": 12}]");
     cr_assert_str_eq(api_jstr(m, "loss"), "cross_entropy");
     cr_assert_str_eq(api_jstr(m, "init"), "he");
     cr_assert_eq(api_int(m, "seed"), 42);
@@ -64,14 +67,15 @@ Test(models, create_network_fills_in_defaults)
     json_t *m =
         mt_create(&srv, "{\"name\": \"d\", \"inputs\": 2, \"layers\":"
                         " [{\"units\": 1, \"activation\": \"sigmoid\"}]}");
-    cr_assert_str_eq(api_jstr(m, "type"), "mlp");
+    cr_assert_str_eq(api_jstr(m, "type"), "network");
     cr_assert_str_eq(api_jstr(m, "loss"), "mse");
     cr_assert_str_eq(api_jstr(m, "init"), "xavier");
     json_int_t seed = api_int(m, "seed");
     cr_assert(seed >= 0 && seed < (json_int_t)1 << 53, "seed %lld",
               (long long)seed);
     mt_assert_json(json_object_get(m, "layers"),
-                   "[{\"units\": 1, \"activation\": \"sigmoid\", \"k\": 1.0}]");
+                   "[{\"type\": \"dense\", \"units\": 1, \"activation\": \"sigmoid\","
+                   "  \"k\": 1.0, \"output_shape\": [1], \"parameters\": 3}]");
     cr_assert_eq(api_int(m, "parameters"), 3);
     json_decref(m);
 }
@@ -162,9 +166,10 @@ Test(models, sigmoid_k_and_leaky_alpha_round_trip_and_apply)
               " \"weights\": [{\"W\": [[1]], \"b\": [0]},"
               "               {\"W\": [[1]], \"b\": [0]}]}");
     mt_assert_json(json_object_get(m, "layers"),
-                   "[{\"units\": 1, \"activation\": \"leaky_relu\","
-                   "  \"alpha\": 0.2},"
-                   " {\"units\": 1, \"activation\": \"sigmoid\", \"k\": 2.5}]");
+                   "[{\"type\": \"dense\", \"units\": 1, \"activation\": \"leaky_relu\","
+                   "  \"alpha\": 0.2, \"output_shape\": [1], \"parameters\": 2},"
+                   " {\"type\": \"dense\", \"units\": 1, \"activation\": \"sigmoid\","
+                   "  \"k\": 2.5, \"output_shape\": [1], \"parameters\": 2}]");
     /* x = −1: leaky gives −0.2, then 1/(1+e^(−2.5·−0.2)) = σ(−0.5). */
     json_t *p = mt_predict(&srv, api_jstr(m, "id"), "[[-1], [2]]");
     json_t *out = json_object_get(p, "outputs");

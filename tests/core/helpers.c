@@ -16,6 +16,20 @@ nn_layer_spec layer(size_t units, nn_act_kind kind, float param)
     return (nn_layer_spec){.units = units, .act = act(kind, param)};
 }
 
+nn_shape image(size_t c, size_t h, size_t w)
+{
+    return (nn_shape){.rank = 3, .dim = {c, h, w}};
+}
+
+nn_layer_spec conv(size_t filters, size_t kh, size_t kw, size_t stride,
+                   nn_padding pad, nn_act_kind a)
+{
+    return (nn_layer_spec){.kind = NN_LAYER_CONV2D, .filters = filters,
+                           .kernel_h = kh, .kernel_w = kw, .stride = stride,
+                           .padding = pad,
+                           .act = act(a, a == NN_ACT_SIGMOID ? 1.0f : 0)};
+}
+
 nn_network *make_net(nn_model_type type, size_t inputs,
                      const nn_layer_spec *layers, size_t n_layers,
                      nn_loss_kind loss)

@@ -16,6 +16,14 @@ nn_activation act(nn_act_kind kind, float param);
 /* A layer of `units` units with activation (kind, param). */
 nn_layer_spec layer(size_t units, nn_act_kind kind, float param);
 
+/* The image shape [c, h, w]. */
+nn_shape image(size_t c, size_t h, size_t w);
+
+/* A conv2d layer: filters of kh × kw every stride pixels, padding, an
+ * activation of kind a (a sigmoid's steepness 1). */
+nn_layer_spec conv(size_t filters, size_t kh, size_t kw, size_t stride,
+                   nn_padding pad, nn_act_kind a);
+
 /* nn_network_create that asserts success; the caller frees the network. */
 nn_network *make_net(nn_model_type type, size_t inputs,
                      const nn_layer_spec *layers, size_t n_layers,

@@ -12,14 +12,19 @@
 
 /* Offsets of the fixed header: magic[8], u32 version, u32 type, u64
  * inputs, u32 loss, u32 n_layers, then per layer u64 units, u32 kind,
- * f32 param. */
+ * f32 param (V1_LAYER_BYTES, all of a version 1 layer), then u32 layer
+ * kind, u64 filters, kernel_h, kernel_w, stride, u32 padding, u64 size, f32
+ * rate; after the layers the input shape: u32 rank and a u64 per dim. */
 #define OFF_VERSION 8
 #define OFF_TYPE 12
 #define OFF_INPUTS 16
 #define OFF_LOSS 24
 #define OFF_NLAYERS 28
 #define OFF_LAYER0 32
-#define LAYER_BYTES 16
+#define V1_LAYER_BYTES 16
+#define LAYER_BYTES (V1_LAYER_BYTES + 52)
+#define VECTOR_SHAPE_BYTES 12
+#define OFF_NORM (OFF_LAYER0 + 2 * LAYER_BYTES + VECTOR_SHAPE_BYTES)
 
 /* 3-4-2 tanh/softmax with minmax normalisation and two classes. */
 static nn_network *sample_net(void)
@@ -73,17 +78,21 @@ Test(model_io, layout_is_as_documented)
     cr_assert_eq(buf[OFF_NLAYERS], 2);
     cr_assert_eq(buf[OFF_LAYER0], 4);
     cr_assert_eq(buf[OFF_LAYER0 + LAYER_BYTES], 2);
-    /* header + 2 layers + norm (kind, 2×3 floats) + classes (count,
-     * 2 × (len + 3 bytes)) + param count + params + checksum */
-    size_t want = OFF_LAYER0 + 2 * LAYER_BYTES + 4 + 24 + 4 + 2 * 7 + 8 +
-                  4 * net->n_params + 8;
+    cr_assert_eq(buf[OFF_LAYER0 + V1_LAYER_BYTES], NN_LAYER_DENSE);
+    cr_assert_eq(buf[OFF_NORM - VECTOR_SHAPE_BYTES], 1, "rank 1");
+    cr_assert_eq(buf[OFF_NORM - 8], 3, "shape [3]");
+    /* header + 2 layers + shape + norm (kind, 2×3 floats) + classes (count,
+     * 2 × (len + 3 bytes)) + param count + params + state count (0) +
+     * checksum */
+    size_t want = OFF_NORM + 4 + 24 + 4 + 2 * 7 + 8 + 4 * net->n_params + 8 +
+                  8;
     cr_assert_eq(len, want);
     uint64_t sum = 0;
     for (int i = 7; i >= 0; i--)
         sum = sum << 8 | buf[len - 8 + i];
     cr_assert_eq(sum, ref_fnv1a64(buf, len - 8), "trailing FNV-1a 64");
-    /* The parameters are the last floats before the checksum, LE. */
-    const unsigned char *p = buf + len - 8 - 4 * net->n_params;
+    /* The parameters come before the state count and checksum, LE. */
+    const unsigned char *p = buf + len - 16 - 4 * net->n_params;
     for (size_t i = 0; i < net->n_params; i++) {
         uint32_t u = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
                      (uint32_t)p[4 * i + 2] << 16 | (uint32_t)p[4 * i + 3] << 24;
@@ -250,7 +259,7 @@ Test(model_io, invalid_definitions)
 
 Test(model_io, invalid_normalisation_and_classes)
 {
-    size_t norm = OFF_LAYER0 + 2 * LAYER_BYTES;
+    size_t norm = OFF_NORM;
     assert_u32_refused(norm, 3, "unknown normalisation kind", NULL);
     assert_u32_refused(norm, UINT32_MAX, "normalisation kind 2^32 − 1", NULL);
     float inf = INFINITY;
@@ -267,6 +276,42 @@ Test(model_io, invalid_normalisation_and_classes)
     assert_u64_refused(count, 0, "zero parameters");
     assert_u64_refused(count, 5, "too few parameters");
     assert_u64_refused(count, UINT64_MAX / 2, "2^63 parameters");
+    size_t state = count + 8 + 4 * 26; /* 3-4-2: 26 parameters */
+    assert_u64_refused(state, 1, "state where the network keeps none");
+}
+
+/* Version 1 files (dense layers only, no shape, no state) still load. */
+Test(model_io, version_1_still_loads)
+{
+    nn_network *net = sample_net();
+    size_t len = 0;
+    unsigned char *buf = save(net, &len);
+    unsigned char *v1 = malloc(len);
+    cr_assert_not_null(v1);
+    size_t n = 0;
+    memcpy(v1, buf, OFF_LAYER0);
+    n = OFF_LAYER0;
+    for (int k = 0; k < 2; k++) {
+        memcpy(v1 + n, buf + OFF_LAYER0 + k * LAYER_BYTES, V1_LAYER_BYTES);
+        n += V1_LAYER_BYTES;
+    }
+    size_t rest = len - 16 - OFF_NORM; /* up to the state count */
+    memcpy(v1 + n, buf + OFF_NORM, rest);
+    n += rest + 8;
+    put_u32(v1 + OFF_VERSION, 1);
+    reseal(v1, n);
+    nn_network *back = NULL;
+    nn_error err;
+    cr_assert_eq(nn_model_load(&back, v1, n, &err), NN_OK, "%s", err.message);
+    cr_assert_eq(back->input_shape.rank, 1);
+    cr_assert_eq(back->inputs, 3);
+    cr_assert_eq(back->n_params, net->n_params);
+    cr_assert(memcmp(back->params, net->params, 4 * net->n_params) == 0);
+    cr_assert_eq(back->n_classes, 2);
+    nn_network_free(back);
+    free(v1);
+    free(buf);
+    nn_network_free(net);
 }
 
 /* Random garbage of many lengths, resealed so that it passes the checksum

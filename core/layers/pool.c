@@ -1,0 +1,141 @@
+/* pool.c — maxpool2d and avgpool2d: a size × size window every stride
+ * pixels, per channel, no padding (PyTorch's defaults).
+ *
+ * x is (B, C, H, W), A is (B, C, OH, OW) with OH = ⌊(H − size)/stride⌋ + 1.
+ * max: A = the window's largest value; its gradient goes to the first
+ * largest (found again in backward from x). avg: A = the window's mean; its
+ * gradient is spread evenly over the window. */
+#include <stdio.h>
+#include <string.h>
+
+#include "layers/layer.h"
+
+static nn_window geometry(const nn_layer_spec *s, const nn_layer_info *info)
+{
+    nn_window g;
+    nn_window_infer(&info->in, s->size, s->size, s->stride, NN_PAD_VALID, "",
+                    "size", &g, NULL);
+    return g;
+}
+
+static nn_status pool_infer(const nn_layer_spec *s, nn_layer_info *info,
+                            const char *at, nn_error *err)
+{
+    nn_window g;
+    nn_status st = nn_need_image(&info->in, "a pooling layer", at, err);
+    if (st == NN_OK)
+        st = nn_window_infer(&info->in, s->size, s->size, s->stride,
+                             NN_PAD_VALID, at, "size", &g, err);
+    if (st != NN_OK)
+        return st;
+    info->out = (nn_shape){.rank = 3, .dim = {g.C, g.OH, g.OW}};
+    info->flops_per_row = 3.0 * (double)(g.C * g.OH * g.OW * g.kh * g.kw);
+    return NN_OK;
+}
+
+/* The offset in one channel (H, W) of the window (oh, ow)'s first largest. */
+static size_t window_argmax(const float *xc, const nn_window *g, size_t oh,
+                            size_t ow)
+{
+    size_t h0 = oh * g->stride, w0 = ow * g->stride, best = h0 * g->W + w0;
+    for (size_t i = 0; i < g->kh; i++)
+        for (size_t j = 0; j < g->kw; j++) {
+            size_t at = (h0 + i) * g->W + w0 + j;
+            if (xc[at] > xc[best])
+                best = at;
+        }
+    return best;
+}
+
+static void maxpool_forward(const nn_layer_ctx *c, float *Z, float *A,
+                            const float *X, size_t rows)
+{
+    (void)Z;
+    nn_window g = geometry(c->spec, c->info);
+    size_t planes = rows * g.C, P = g.OH * g.OW;
+    for (size_t n = 0; n < planes; n++) {
+        const float *xc = X + n * g.H * g.W;
+        for (size_t oh = 0; oh < g.OH; oh++)
+            for (size_t ow = 0; ow < g.OW; ow++)
+                A[n * P + oh * g.OW + ow] = xc[window_argmax(xc, &g, oh, ow)];
+    }
+}
+
+static void maxpool_backward(const nn_layer_ctx *c, float *dX, float *dY,
+                             bool dy_is_dz, const float *X, const float *Z,
+                             const float *A, size_t rows, float *dW,
+                             float *db, bool accumulate)
+{
+    (void)dy_is_dz, (void)Z, (void)A, (void)dW, (void)db, (void)accumulate;
+    if (!dX)
+        return;
+    nn_window g = geometry(c->spec, c->info);
+    size_t planes = rows * g.C, P = g.OH * g.OW, HW = g.H * g.W;
+    memset(dX, 0, planes * HW * sizeof *dX);
+    for (size_t n = 0; n < planes; n++) {
+        const float *xc = X + n * HW;
+        for (size_t oh = 0; oh < g.OH; oh++)
+            for (size_t ow = 0; ow < g.OW; ow++)
+                dX[n * HW + window_argmax(xc, &g, oh, ow)] +=
+                    dY[n * P + oh * g.OW + ow];
+    }
+}
+
+static void avgpool_forward(const nn_layer_ctx *c, float *Z, float *A,
+                            const float *X, size_t rows)
+{
+    (void)Z;
+    nn_window g = geometry(c->spec, c->info);
+    size_t planes = rows * g.C, P = g.OH * g.OW;
+    float inv = 1.0f / (float)(g.kh * g.kw);
+    for (size_t n = 0; n < planes; n++) {
+        const float *xc = X + n * g.H * g.W;
+        for (size_t oh = 0; oh < g.OH; oh++)
+            for (size_t ow = 0; ow < g.OW; ow++) {
+                const float *x0 = xc + oh * g.stride * g.W + ow * g.stride;
+                float s = 0.0f;
+                for (size_t i = 0; i < g.kh; i++)
+                    for (size_t j = 0; j < g.kw; j++)
+                        s += x0[i * g.W + j];
+                A[n * P + oh * g.OW + ow] = s * inv;
+            }
+    }
+}
+
+static void avgpool_backward(const nn_layer_ctx *c, float *dX, float *dY,
+                             bool dy_is_dz, const float *X, const float *Z,
+                             const float *A, size_t rows, float *dW,
+                             float *db, bool accumulate)
+{
+    (void)dy_is_dz, (void)X, (void)Z, (void)A, (void)dW, (void)db,
+        (void)accumulate;
+    if (!dX)
+        return;
+    nn_window g = geometry(c->spec, c->info);
+    size_t planes = rows * g.C, P = g.OH * g.OW, HW = g.H * g.W;
+    float inv = 1.0f / (float)(g.kh * g.kw);
+    memset(dX, 0, planes * HW * sizeof *dX);
+    for (size_t n = 0; n < planes; n++)
+        for (size_t oh = 0; oh < g.OH; oh++)
+            for (size_t ow = 0; ow < g.OW; ow++) {
+                float d = dY[n * P + oh * g.OW + ow] * inv;
+                float *x0 = dX + n * HW + oh * g.stride * g.W + ow * g.stride;
+                for (size_t i = 0; i < g.kh; i++)
+                    for (size_t j = 0; j < g.kw; j++)
+                        x0[i * g.W + j] += d;
+            }
+}
+
+const nn_layer_ops nn_layer_maxpool2d = {
+    .name = "maxpool2d",
+    .infer = pool_infer,
+    .forward = maxpool_forward,
+    .backward = maxpool_backward,
+};
+
+const nn_layer_ops nn_layer_avgpool2d = {
+    .name = "avgpool2d",
+    .infer = pool_infer,
+    .forward = avgpool_forward,
+    .backward = avgpool_backward,
+};
