@@ -254,17 +254,19 @@ static void put_predict(nn_ctext *t, const nn_network *net)
                  nn_network_outputs(net));
 }
 
-static nn_status check_kinds(const nn_network *net, nn_error *err)
+nn_status nn_export_check_kinds(const nn_network *net,
+                                const bool supported[NN_LAYER_KIND_COUNT],
+                                const char *format, nn_error *err)
 {
     for (size_t k = 0; k < net->n_layers; k++) {
         nn_layer_kind kind = net->layers[k].kind;
-        if ((unsigned)kind < NN_LAYER_KIND_COUNT && c_layers[kind].call)
+        if ((unsigned)kind < NN_LAYER_KIND_COUNT && supported[kind])
             continue;
         char field[48];
         snprintf(field, sizeof field, "/layers/%zu/type", k);
         return nn_fail(err, NN_ERR_INVALID, field,
-                       "a %s layer cannot be exported as C",
-                       nn_layer_kind_name(kind));
+                       "a %s layer cannot be exported as %s",
+                       nn_layer_kind_name(kind), format);
     }
     return NN_OK;
 }
@@ -272,7 +274,10 @@ static nn_status check_kinds(const nn_network *net, nn_error *err)
 nn_status nn_export_c(const nn_network *net, const char *ident, bool trained,
                       char **out, size_t *len, nn_error *err)
 {
-    nn_status st = check_kinds(net, err);
+    bool supported[NN_LAYER_KIND_COUNT];
+    for (unsigned k = 0; k < NN_LAYER_KIND_COUNT; k++)
+        supported[k] = c_layers[k].call != NULL;
+    nn_status st = nn_export_check_kinds(net, supported, "C", err);
     if (st != NN_OK)
         return st;
     nn_ctext t = {.id = ident};

@@ -30,6 +30,13 @@ bool nn_export_window_of(const nn_network *net, size_t k, nn_export_window *w);
  * does, for a running variance var. */
 float nn_export_batchnorm_istd(float var);
 
+/* NN_OK when supported[kind] holds for the kind of every layer of net;
+ * otherwise NN_ERR_INVALID naming "/layers/K/type" for the first that
+ * does not ("a <kind> layer cannot be exported as <format>"). */
+nn_status nn_export_check_kinds(const nn_network *net,
+                                const bool supported[NN_LAYER_KIND_COUNT],
+                                const char *format, nn_error *err);
+
 /* Writes a C identifier made from name into buf (cap ≥ 2 bytes, always
  * terminated): letters, digits and '_' kept, every other byte '_', "m_"
  * before a leading digit, "model" for an empty name; at most cap − 1 bytes. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export_reply.h"
 #include "jsonv.h"
 #include "log.h"
 #include "model_def.h"
@@ -166,7 +167,8 @@ void models_delete(nd_request *req)
 void models_export(nd_request *req)
 {
     const char *id = model_id(req);
-    if (!id)
+    nd_export_format format;
+    if (!id || !nd_export_format_arg(req, &format))
         return;
     char err[256];
     json_t *model = NULL;
@@ -174,6 +176,10 @@ void models_export(nd_request *req)
     int result = nd_model_get(id, &model, &net, err, sizeof err);
     if (result != ND_STORE_OK)
         reply_store(req, result, id, err);
+    else if (format != ND_EXPORT_JSON)
+        nd_export_reply(req, format, net,
+                        json_string_value(json_object_get(model, "name")),
+                        json_is_true(json_object_get(model, "trained")));
     else if (weights_fit(req, net, ""))
         nd_reply_json(req, 200,
                       nd_model_export_json(
