@@ -176,16 +176,15 @@ void models_export(nd_request *req)
     int result = nd_model_get(id, &model, &net, err, sizeof err);
     if (result != ND_STORE_OK)
         reply_store(req, result, id, err);
-    else if (format != ND_EXPORT_JSON)
-        nd_export_reply(req, format, net,
-                        json_string_value(json_object_get(model, "name")),
-                        json_is_true(json_object_get(model, "trained")));
-    else if (weights_fit(req, net, ""))
-        nd_reply_json(req, 200,
-                      nd_model_export_json(
-                          net,
-                          json_string_value(json_object_get(model, "name")),
-                          json_is_true(json_object_get(model, "trained"))));
+    else if (format == ND_EXPORT_ONNX || weights_fit(req, net, "")) {
+        /* The C header, text like JSON, is held to the same size. */
+        const char *name = json_string_value(json_object_get(model, "name"));
+        bool trained = json_is_true(json_object_get(model, "trained"));
+        if (format == ND_EXPORT_JSON)
+            nd_reply_json(req, 200, nd_model_export_json(net, name, trained));
+        else
+            nd_export_reply(req, format, net, name, trained);
+    }
     json_decref(model);
     nn_network_free(net);
 }

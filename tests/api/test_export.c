@@ -239,3 +239,30 @@ Test(export, an_unknown_format_is_a_422_at_the_query)
     api_assert_problem(&r, 404, NULL);
     api_free(&r);
 }
+
+/* ---- limits ----------------------------------------------------------- */
+
+static void setup_small_json(void)
+{
+    api_start(&srv, (const char *[]){"--max-json-bytes", "1024", NULL});
+}
+
+TestSuite(export_limits, .init = setup_small_json, .fini = teardown,
+          .timeout = 60);
+
+/* The C header is text like the JSON document (about 16 bytes a weight)
+ * and is held to the same --max-json-bytes; the ONNX file (4 bytes a
+ * weight) is bounded by --max-params alone. */
+Test(export_limits, the_c_header_is_held_to_the_json_limit)
+{
+    char md[64], path[160];
+    make_model(&srv, "{\"name\": \"p\", \"type\": \"perceptron\", \"inputs\": 99}",
+               md);
+    snprintf(path, sizeof path, "/v1/models/%s/export?format=c", md);
+    api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
+    api_assert_problem(&r, 422, "");
+    api_free(&r);
+    r = export_get(&srv, md, "onnx", "application/onnx");
+    cr_assert_gt(r.len, 400);
+    api_free(&r);
+}
