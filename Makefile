@@ -112,7 +112,7 @@ $(BUILD)/gen/openapi.json: api-docs/openapi.yaml
 # compiled here by protoc-c from the copy Debian's libonnx-dev installs.
 ONNX_PROTO ?= $(firstword $(shell dpkg -L libonnx-dev python3-onnx 2>/dev/null | \
                 grep '/onnx\.proto$$') /usr/include/onnx/onnx.proto)
-$(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
+$(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h &: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
 
