@@ -92,6 +92,17 @@ static json_t *onnx_checker(const char *path)
     cr_assert_not_null(strstr(out, "\nok"), "%s", out);
     json_t *facts = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
     cr_assert_not_null(facts, "%s", out);
+    /* The contract: opset 13 (in 13–17), one input "input", one output
+     * "output". */
+    json_t *opset = json_object_get(facts, "opset");
+    cr_assert_eq(json_array_size(opset), 1);
+    cr_assert_eq(json_integer_value(json_array_get(opset, 0)), 13);
+    json_t *in = json_object_get(facts, "input");
+    json_t *outs = json_object_get(facts, "output");
+    cr_assert_eq(json_array_size(in), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(in, 0)), "input");
+    cr_assert_eq(json_array_size(outs), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(outs, 0)), "output");
     return facts;
 }
 
