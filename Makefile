@@ -11,7 +11,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 # -O3 for the vectoriser's full cost model (-O2's refuses the element-wise
 # loops that need alias checks); never -ffast-math, which makes NaN checks lie.
 OPT      ?= -O3 -g -fno-math-errno
-override CFLAGS += $(OPT) -std=gnu11 $(WARN) -pthread -Icore $(BLAS_CFLAGS) -MMD -MP
+override CFLAGS += $(OPT) -std=gnu11 $(WARN) -pthread -Icore -I$(BUILD)/gen $(BLAS_CFLAGS) -MMD -MP
 LDLIBS   := $(BLAS_LIBS) -lm -pthread
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -19,13 +19,15 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # DEPS_NEUROND is what build/neurond alone needs: the Docker image's build
 # stage installs only these (`make deps-neurond`), no test or browser tools.
 # prometheus is in DEPS_BUILD for promtool, which the metrics tests run.
+# libonnx-dev for onnx.proto, which protoc-c compiles for the ONNX export.
 DEPS_NEUROND := gcc libc6-dev make pkg-config libopenblas-dev libcsv-dev \
               libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev \
-              libssl-dev zlib1g-dev
+              libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler \
+              libonnx-dev
 # dataset-fashion-mnist: the API tests upload its IDX files.
 DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev dataset-fashion-mnist \
               libcurl4-openssl-dev sqlite3 python3-yaml chromium nodejs \
-              prometheus
+              prometheus python3-onnx
 DEPS_BENCH := dataset-fashion-mnist python3-torch
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_LOAD  := wrk curl
@@ -43,11 +45,12 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 SERVER_SRC := $(wildcard server/*.c)
 SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
-              $(BUILD)/gen/web_data.c
+              $(BUILD)/gen/web_data.c $(BUILD)/gen/onnx.pb-c.c
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
                 web/docs/*.html web/docs/*.js web/docs/*.css web/docs/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
-SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz
+SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz \
+               -lprotobuf-c
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
@@ -109,6 +112,16 @@ $(BUILD)/gen/openapi.json: api-docs/openapi.yaml
 	@mkdir -p $(@D)
 	/usr/bin/python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"))' $< $@
 
+# The ONNX export (server/export_onnx.c) writes messages of onnx.proto,
+# compiled here by protoc-c from the copy Debian's libonnx-dev installs.
+ONNX_PROTO ?= $(firstword $(shell dpkg -L libonnx-dev python3-onnx 2>/dev/null | \
+                grep '/onnx\.proto$$') /usr/include/onnx/onnx.proto)
+$(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h &: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
+
+$(filter-out $(BUILD)/gen/onnx.pb-c.o,$(SERVER_OBJ)): | $(BUILD)/gen/onnx.pb-c.h
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -146,7 +159,9 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h core/layers
 # then the spec's checks (routes against it, Redocly's lint), then the API
 # tests against a real neurond — plain, then sanitized; their spec walk
 # sends its calls through Stoplight Prism (tools/prism, installed here with
-# its install scripts off: one of its packages reports installs) — then
+# its install scripts off: one of its packages reports installs), and the
+# export tests run exported models in onnx.checker, onnxruntime-node
+# (tools/onnx-check) and gcc — then
 # the dashboard in headless Chromium (tests/browser, node --test), and
 # closes with one line adding up every suite.
 LOGS := $(BUILD)/test-logs
@@ -161,6 +176,7 @@ test: deps
 	cd tools/openapi-lint && npm ci --no-audit --no-fund --silent && npm run --silent lint
 	cd tools/prism && npm ci --ignore-scripts --no-audit --no-fund --silent
 	@$(MAKE) --no-print-directory fuzz-check
+	cd tools/onnx-check && ONNXRUNTIME_NODE_INSTALL_CUDA=skip npm ci --no-audit --no-fund --silent
 	NEUROND_BIN=$(BUILD)/neurond NEUROND_OPENAPI_JSON=$(BUILD)/gen/openapi.json \
 	    sh tools/run-logged.sh $(LOGS)/api.log \
 	    $(BUILD)/test-api --jobs 2
@@ -196,7 +212,7 @@ FUZZ_NAMES := model_def dataset_json csv_ingest idx_ingest router json_body
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Icore -Iserver -Itests/fuzz $(BLAS_CFLAGS)
+    -Icore -Iserver -Itests/fuzz -I$(BUILD)/gen $(BLAS_CFLAGS)
 FUZZ_SRC := $(filter-out server/main.c,$(SERVER_SRC)) $(SERVER_GEN) $(CORE_SRC) \
     tests/fuzz/fuzz_support.c
 

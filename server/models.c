@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export_reply.h"
 #include "jsonv.h"
 #include "log.h"
 #include "model_def.h"
@@ -172,7 +173,8 @@ void models_delete(nd_request *req)
 void models_export(nd_request *req)
 {
     const char *id = model_id(req);
-    if (!id)
+    nd_export_format format;
+    if (!id || !nd_export_format_arg(req, &format))
         return;
     char err[256];
     json_t *model = NULL;
@@ -180,12 +182,15 @@ void models_export(nd_request *req)
     int result = nd_model_get(id, &model, &net, err, sizeof err);
     if (result != ND_STORE_OK)
         reply_store(req, result, id, err);
-    else if (weights_fit(req, net, ""))
-        nd_reply_json(req, 200,
-                      nd_model_export_json(
-                          net,
-                          json_string_value(json_object_get(model, "name")),
-                          json_is_true(json_object_get(model, "trained"))));
+    else if (format == ND_EXPORT_ONNX || weights_fit(req, net, "")) {
+        /* The C header, text like JSON, is held to the same size. */
+        const char *name = json_string_value(json_object_get(model, "name"));
+        bool trained = json_is_true(json_object_get(model, "trained"));
+        if (format == ND_EXPORT_JSON)
+            nd_reply_json(req, 200, nd_model_export_json(net, name, trained));
+        else
+            nd_export_reply(req, format, net, name, trained);
+    }
     json_decref(model);
     nn_network_free(net);
 }

@@ -44,7 +44,7 @@ static const nd_route routes[] = {
     {"DELETE", "/v1/models/{id}", models_delete, ND_BODY_NONE, NULL,
      false, NULL},
     {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL,
-     false, NULL},
+     false, "format"},
     {"POST", "/v1/models/{id}/predict", models_predict, ND_BODY_JSON, NULL,
      false, NULL},
     {"POST", "/v1/models/{id}/evaluate", models_evaluate, ND_BODY_JSON, NULL,

@@ -486,6 +486,26 @@ async function predict(ev) {
     : r.outputs[0].map(fmt).join(', ');
 }
 
+// Saves the selected model's export (format onnx, c or json) as a file:
+// fetched, so that the token goes along, then handed over as a blob URL
+// under the name the server's Content-Disposition gives.
+async function download(ev) {
+  const format = ev.target.dataset.format;
+  if (!format) return;
+  if (!state.model) throw new Error('pick a network first');
+  const headers = state.token ? { Authorization: 'Bearer ' + state.token } : {};
+  const url = `${state.base.replace(/\/$/, '')}/v1/models/${state.model.id}/export?format=${format}`;
+  const r = await fetch(url, { headers });
+  if (!r.ok) throw new Error(`export as ${format}: ${r.status}`);
+  const named = /filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') || '');
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(await r.blob());
+  a.download = named ? named[1] : `${state.model.name}.json`;
+  a.click();
+  stats.downloads = (stats.downloads || 0) + 1;
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
 // ---- start ---------------------------------------------------------------
 
 function on(id, event, fn) {
@@ -512,6 +532,7 @@ function start() {
   on('job-form', 'submit', train);
   on('cancel-job', 'click', cancelJob);
   on('predict-form', 'submit', predict);
+  on('downloads', 'click', download);
   renderLayers();
   resetCharts();
   refresh().catch(showError);
