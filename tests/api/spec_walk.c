@@ -13,7 +13,8 @@
 static const struct {
     const char *prefix, *collection;
 } kinds[SW_KINDS] = {
-    {"ds_", "/v1/datasets/"}, {"md_", "/v1/models/"}, {"jb_", "/v1/jobs/"}};
+    {"ds_", "/v1/datasets/"}, {"md_", "/v1/models/"}, {"jb_", "/v1/jobs/"},
+    {"tk_", "/v1/admin/tokens/"}};
 
 static const char *const methods[][2] = {
     {"get", "GET"}, {"post", "POST"}, {"put", "PUT"}, {"delete", "DELETE"},

@@ -9,7 +9,7 @@
 
 #include "harness.h"
 
-typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_KINDS } sw_kind;
+typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_TOKEN, SW_KINDS } sw_kind;
 
 /* The walk's three rounds: POSTs to a collection (no {…} in the path);
  * every other call but DELETE; DELETEs. */

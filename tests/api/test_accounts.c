@@ -1,0 +1,244 @@
+/* test_accounts.c — users and tokens: made on the command line (`neurond
+ * user add`, `neurond token create|revoke`) and through the
+ * administrator's routes (/v1/admin/users, /v1/admin/tokens); a token
+ * refused at once once revoked or expired; only its hash in the
+ * database, never its text in the database or the log; users kept out of
+ * /v1/admin/...; a server with neither --api-token nor users left open. */
+#define _GNU_SOURCE /* memmem */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ADMIN_TOKEN "admin-Token-0123456789"
+#define ADMIN "Authorization: Bearer " ADMIN_TOKEN
+
+static api_server srv;
+
+static void teardown(void)
+{
+    api_cleanup(&srv);
+}
+
+TestSuite(accounts, .fini = teardown, .timeout = 60);
+
+/* The status of method path with token (NULL: no Authorization). */
+static long status_as(const char *token, const char *method, const char *path)
+{
+    char auth[256];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token ? token : "");
+    const char *headers[] = {auth, NULL};
+    api_response r = api_call_with(&srv, method, path, token ? headers : NULL,
+                                   NULL, NULL, 0);
+    long st = r.status;
+    if (st == 401 || st == 403)
+        api_assert_problem(&r, st, NULL);
+    api_free(&r);
+    return st;
+}
+
+/* A JSON call as the administrator (--api-token). */
+static api_response admin_json(const char *method, const char *path,
+                               const char *body)
+{
+    const char *headers[] = {ADMIN, NULL};
+    return api_call_with(&srv, method, path, headers,
+                         body ? "application/json" : NULL, body,
+                         body ? strlen(body) : 0);
+}
+
+/* Runs `neurond --db <db> args`; returns its exit status, its output in out. */
+static int cli(const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "--db '%s' %s", srv.db, args);
+    return api_cli(cmd, out, cap);
+}
+
+/* The token line (ndt_…) of `token create`'s output, copied to tok. */
+static void token_of(const char *out, char tok[64])
+{
+    const char *t = strstr(out, "\nndt_");
+    t = t ? t + 1 : (strncmp(out, "ndt_", 4) == 0 ? out : NULL);
+    cr_assert_not_null(t, "no token in:\n%s", out);
+    snprintf(tok, 64, "%.*s", (int)strcspn(t, "\r\n"), t);
+    cr_assert_eq(strlen(tok), 30, "token %s", tok);
+}
+
+/* Whether the file at path holds text. */
+static bool file_holds(const char *path, const char *text)
+{
+    char *data = api_read_file(path);
+    if (!data)
+        return false;
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    bool found = memmem(data, (size_t)n, text, strlen(text)) != NULL;
+    free(data);
+    return found;
+}
+
+Test(accounts, cli_users_and_tokens_guard_the_api_and_a_revoke_holds_at_once)
+{
+    char out[4096], tok[64], id[64];
+    api_prepare(&srv);
+    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
+    cr_assert_neq(cli("user add alice", out, sizeof out), 0, "a second alice");
+    cr_assert(strstr(out, "exists"), "%s", out);
+    cr_assert_eq(cli("token create nobody", out, sizeof out), 1, "%s", out);
+    cr_assert_eq(cli("token create alice --expires 2001-01-01T00:00:00Z",
+                     out, sizeof out), 2, "%s", out);
+    cr_assert_eq(cli("token create alice --expires 7d", out, sizeof out), 0,
+                 "%s", out);
+    token_of(out, tok);
+    const char *tk = strstr(out, "token tk_");
+    cr_assert_not_null(tk, "%s", out);
+    snprintf(id, sizeof id, "%.29s", tk + 6);
+    cr_assert_eq(cli("user list", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "alice") && strstr(out, " 1 "), "%s", out);
+
+    api_restart(&srv, NULL);
+    cr_assert_eq(status_as(NULL, "GET", "/v1/datasets"), 401,
+                 "a server with users asks for a token");
+    cr_assert_eq(status_as("ndt_aaaaaaaaaaaaaaaaaaaaaaaaaa", "GET",
+                           "/v1/datasets"), 401);
+    cr_assert_eq(status_as(tok, "GET", "/v1/datasets"), 200);
+    cr_assert_eq(status_as(tok, "GET", "/v1/admin/users"), 403,
+                 "alice is no administrator");
+    cr_assert_eq(status_as(tok, "POST", "/v1/admin/backup"), 403);
+
+    char args[128];
+    snprintf(args, sizeof args, "token revoke %s", id);
+    cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(status_as(tok, "GET", "/v1/datasets"), 401,
+                 "revoked on the command line, refused at the next call");
+    cr_assert_eq(cli("token revoke tk_aaaaaaaaaaaaaaaaaaaaaaaaaa", out,
+                     sizeof out), 1, "%s", out);
+
+    api_stop(&srv);
+    char wal[400];
+    snprintf(wal, sizeof wal, "%s-wal", srv.db);
+    cr_assert(!file_holds(srv.db, tok) && !file_holds(wal, tok),
+              "the token's text is in the database");
+    cr_assert(!file_holds(srv.log, tok), "the token is in the log");
+    char *log = api_log(&srv);
+    cr_assert(strstr(log, "event=auth.refused"), "no audit line:\n%s", log);
+    free(log);
+}
+
+/* POST /v1/admin/tokens for user with expires (NULL: none): the reply. */
+static api_response make_token(const char *user, const char *expires)
+{
+    char body[256];
+    if (expires)
+        snprintf(body, sizeof body, "{\"user\": \"%s\", \"expires\": \"%s\"}",
+                 user, expires);
+    else
+        snprintf(body, sizeof body, "{\"user\": \"%s\"}", user);
+    return admin_json("POST", "/v1/admin/tokens", body);
+}
+
+Test(accounts, admin_routes_make_users_and_tokens_that_expire_and_revoke)
+{
+    const char *args[] = {"--api-token", ADMIN_TOKEN, NULL};
+    api_start(&srv, args);
+    api_response r = admin_json("POST", "/v1/admin/users",
+                                "{\"name\": \"alice\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_assert(json_is_false(json_object_get(r.json, "admin")));
+    cr_assert_eq(strncmp(api_str(&r, "id"), "us_", 3), 0);
+    api_free(&r);
+    r = admin_json("POST", "/v1/admin/users", "{\"name\": \"alice\"}");
+    api_assert_problem(&r, 409, "/name");
+    api_free(&r);
+    r = admin_json("POST", "/v1/admin/users", "{\"name\": \"\"}");
+    api_assert_problem(&r, 422, "/name");
+    api_free(&r);
+    r = admin_json("POST", "/v1/admin/users",
+                   "{\"name\": \"t\", \"admin\": \"yes\"}");
+    api_assert_problem(&r, 400, "/admin");
+    api_free(&r);
+    r = admin_json("POST", "/v1/admin/users",
+                   "{\"name\": \"teacher\", \"admin\": true}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    api_free(&r);
+
+    r = make_token("bob", NULL);
+    api_assert_problem(&r, 422, "/user");
+    api_free(&r);
+    r = make_token("alice", "soon");
+    api_assert_problem(&r, 422, "/expires");
+    api_free(&r);
+    r = make_token("alice", "1s");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    cr_assert(json_is_string(json_object_get(r.json, "expires_at")));
+    char brief[64], lasting[64], teacher[64], id[64];
+    snprintf(brief, sizeof brief, "%s", api_str(&r, "token"));
+    api_free(&r);
+    r = make_token("alice", NULL);
+    cr_assert(json_is_null(json_object_get(r.json, "expires_at")));
+    snprintf(lasting, sizeof lasting, "%s", api_str(&r, "token"));
+    snprintf(id, sizeof id, "%s", api_str(&r, "id"));
+    api_free(&r);
+    r = make_token("teacher", "2099-01-01T00:00:00Z");
+    cr_assert_str_eq(api_str(&r, "expires_at"), "2099-01-01T00:00:00Z");
+    snprintf(teacher, sizeof teacher, "%s", api_str(&r, "token"));
+    api_free(&r);
+
+    cr_assert_eq(status_as(lasting, "GET", "/v1/models"), 200);
+    cr_assert_eq(status_as(lasting, "POST", "/v1/admin/users"), 403);
+    cr_assert_eq(status_as(teacher, "GET", "/v1/admin/users"), 200,
+                 "a user made with admin: true is an administrator");
+    r = admin_json("GET", "/v1/admin/users", NULL);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    json_t *items = json_object_get(r.json, "items");
+    cr_assert_eq(json_array_size(items), 2);
+    cr_assert_str_eq(api_jstr(json_array_get(items, 0), "name"), "alice");
+    cr_assert_eq(api_int(json_array_get(items, 0), "tokens"), 2);
+    cr_assert(!strstr(r.body, brief) && !strstr(r.body, "hash"),
+              "the list shows a token: %s", r.body);
+    api_free(&r);
+
+    sleep(2);
+    cr_assert_eq(status_as(brief, "GET", "/v1/models"), 401,
+                 "an expired token");
+    char path[96];
+    snprintf(path, sizeof path, "/v1/admin/tokens/%s", id);
+    r = admin_json("DELETE", path, NULL);
+    cr_assert_eq(r.status, 204, "%s", r.body);
+    api_free(&r);
+    cr_assert_eq(status_as(lasting, "GET", "/v1/models"), 401,
+                 "a revoked token");
+    r = admin_json("DELETE", path, NULL);
+    cr_assert_eq(r.status, 204, "revoking twice: %s", r.body);
+    api_free(&r);
+    r = admin_json("DELETE", "/v1/admin/tokens/tk_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                   NULL);
+    api_assert_problem(&r, 404, NULL);
+    api_free(&r);
+    cr_assert_eq(status_as(teacher, "GET", "/v1/admin/users"), 200);
+    cr_assert_eq(status_as(ADMIN_TOKEN "x", "GET", "/v1/admin/users"), 401);
+}
+
+Test(accounts, a_server_without_token_or_users_is_open_until_a_user_is_added)
+{
+    api_start(&srv, NULL);
+    cr_assert_eq(status_as(NULL, "GET", "/v1/datasets"), 200);
+    cr_assert_eq(status_as(NULL, "GET", "/v1/admin/users"), 200,
+                 "on an open server every caller is the administrator");
+    api_response r = api_json(&srv, "POST", "/v1/admin/users",
+                              "{\"name\": \"alice\"}");
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    api_free(&r);
+    r = api_json(&srv, "POST", "/v1/admin/tokens", "{\"user\": \"alice\"}");
+    cr_assert_eq(r.status, 401, "the first user closes the server: %s",
+                 r.body);
+    api_free(&r);
+    cr_assert_eq(status_as(NULL, "GET", "/v1/datasets"), 401);
+    cr_assert_eq(status_as(NULL, "GET", "/healthz"), 200);
+}
