@@ -62,6 +62,7 @@ static bool identify_user(nd_request *req, const char *given)
     if (rc != ND_USERS_OK)
         return false;
     snprintf(req->user_id, sizeof req->user_id, "%s", who.id);
+    snprintf(req->token_id, sizeof req->token_id, "%s", who.token_id);
     req->admin = who.admin;
     return true;
 }

@@ -61,6 +61,7 @@ struct nd_request {
      * open server; admin for an administrator, the --api-token and an
      * open server. */
     char user_id[40];
+    char token_id[40]; /* the user's token (tk_…), "" for the others */
     bool admin;
     const char *params[ND_MAX_PATH_PARAMS]; /* {id} segments of the route */
     size_t n_params;

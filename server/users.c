@@ -206,7 +206,7 @@ int nd_token_lookup(const char *text, size_t len, time_t now,
     unsigned char hash[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)text, len, hash);
     sqlite3_stmt *st = nd_prepare(
-        "SELECT t.hash, u.id, u.admin FROM tokens t JOIN users u"
+        "SELECT t.hash, u.id, u.admin, t.id FROM tokens t JOIN users u"
         " ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL"
         " AND (t.expires_at IS NULL OR t.expires_at > ?)");
     if (!st)
@@ -224,11 +224,27 @@ int nd_token_lookup(const char *text, size_t len, time_t now,
     if (match) {
         snprintf(who->id, sizeof who->id, "%s", sqlite3_column_text(st, 1));
         who->admin = sqlite3_column_int(st, 2) != 0;
+        snprintf(who->token_id, sizeof who->token_id, "%s",
+                 sqlite3_column_text(st, 3));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return failed(err, errlen, "checking the token");
     return match ? ND_USERS_OK : ND_USERS_NOT_FOUND;
+}
+
+bool nd_token_live(const char *id, time_t now)
+{
+    sqlite3_stmt *st = nd_prepare(
+        "SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL"
+        " AND (expires_at IS NULL OR expires_at > ?)");
+    if (!st)
+        return false;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    bool live = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return live;
 }
 
 /* Seconds in a duration "<n><s|m|h|d>", or 0 when text is none. */

@@ -25,6 +25,7 @@ enum {
 /* Who a token belongs to. */
 typedef struct {
     char id[40];
+    char token_id[40];
     bool admin;
 } nd_user_ref;
 
@@ -58,6 +59,11 @@ int nd_token_revoke(const char *id, char *err, size_t errlen);
  * lookup is by the text's SHA-256, then compared in constant time. */
 int nd_token_lookup(const char *text, size_t len, time_t now,
                     nd_user_ref *who, char *err, size_t errlen);
+
+/* Whether token id is still live at now: neither revoked nor expired
+ * (false also when the store cannot say). An open event stream asks
+ * before each event it sends. */
+bool nd_token_live(const char *id, time_t now);
 
 /* Reads when a token expires: "" for never (0), a duration ("90s", "30m",
  * "12h", "7d") counted from now, or an RFC 3339 UTC time

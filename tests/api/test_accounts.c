@@ -6,12 +6,15 @@
  * /v1/admin/...; a server with neither --api-token nor users left open. */
 #define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "jobs_helpers.h"
+#include "sse_client.h"
 
 #define ADMIN_TOKEN "admin-Token-0123456789"
 #define ADMIN "Authorization: Bearer " ADMIN_TOKEN
@@ -68,6 +71,14 @@ static void token_of(const char *out, char tok[64])
     cr_assert_eq(strlen(tok), 30, "token %s", tok);
 }
 
+/* The id (tk_…) in `token create`'s output, copied to id. */
+static void token_id_of(const char *out, char id[64])
+{
+    const char *tk = strstr(out, "token tk_");
+    cr_assert_not_null(tk, "%s", out);
+    snprintf(id, 64, "%.29s", tk + 6);
+}
+
 /* Whether the file at path holds text. */
 static bool file_holds(const char *path, const char *text)
 {
@@ -96,9 +107,7 @@ Test(accounts, cli_users_and_tokens_guard_the_api_and_a_revoke_holds_at_once)
     cr_assert_eq(cli("token create alice --expires 7d", out, sizeof out), 0,
                  "%s", out);
     token_of(out, tok);
-    const char *tk = strstr(out, "token tk_");
-    cr_assert_not_null(tk, "%s", out);
-    snprintf(id, sizeof id, "%.29s", tk + 6);
+    token_id_of(out, id);
     cr_assert_eq(cli("user list", out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "alice") && strstr(out, " 1 "), "%s", out);
 
@@ -241,4 +250,52 @@ Test(accounts, a_server_without_token_or_users_is_open_until_a_user_is_added)
     api_free(&r);
     cr_assert_eq(status_as(NULL, "GET", "/v1/datasets"), 401);
     cr_assert_eq(status_as(NULL, "GET", "/healthz"), 200);
+}
+
+Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
+{
+    char ds[64], md[64], job[64], out[4096], tok[64], id[64], other[64];
+    api_start(&srv, NULL);
+    make_generated(&srv, "xor", ds);
+    make_xor_net(&srv, md);
+    start_job(&srv, md, ds, "\"epochs\":%u,\"batch_size\":1", job,
+              1000000u);
+    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, other);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, tok);
+    token_id_of(out, id);
+
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+    sse_client watch;
+    sse_init(&watch, &srv, job);
+    watch.auth = auth;
+    pthread_t t;
+    pthread_create(&t, NULL, sse_watch, &watch);
+    usleep(500000); /* the stream goes live: epochs arrive */
+    char args[128];
+    snprintf(args, sizeof args, "token revoke %s", id);
+    cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
+    pthread_join(t, NULL);
+    cr_assert_eq(watch.status, 200);
+    cr_assert_geq(sse_count(&watch, "epoch"), 1, "the stream was live");
+    cr_assert_eq(sse_count(&watch, "end"), 0, "it ended before the job");
+    sse_free(&watch);
+
+    char path[96];
+    snprintf(path, sizeof path, "/v1/jobs/%s", job);
+    cr_assert_eq(status_as(tok, "GET", path), 401);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", other);
+    const char *headers[] = {auth, NULL};
+    api_response r = api_call_with(&srv, "GET", path, headers, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(api_str(&r, "status"), "running",
+                     "the job ran on: the stream ended for its token");
+    api_free(&r);
+    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
+    r = api_call_with(&srv, "POST", path, headers, NULL, NULL, 0);
+    cr_assert_eq(r.status, 202, "%s", r.body);
+    api_free(&r);
 }
