@@ -6,8 +6,26 @@
 #include "accounts_api.h"
 #include "jsonv.h"
 #include "log.h"
+#include "server.h"
 #include "store.h"
 #include "users.h"
+
+void accounts_me(nd_request *req)
+{
+    json_t *user = NULL;
+    char err[256];
+    const char *via = req->user_id[0]              ? "user"
+                      : req->srv->cfg.api_token[0] ? "api_token"
+                                                   : "open";
+    if (req->user_id[0] &&
+        nd_user_get(req->user_id, &user, err, sizeof err) != ND_USERS_OK) {
+        nd_reply_problem(req, 500, "%s", err);
+        return;
+    }
+    nd_reply_json(req, 200, json_pack("{s:s, s:o, s:b}", "via", via, "user",
+                                      user ? user : json_null(), "admin",
+                                      req->admin));
+}
 
 void accounts_user_create(nd_request *req)
 {

@@ -6,6 +6,11 @@
 
 #include "http.h"
 
+/* GET /v1/me: who the caller is — {"via": "user", "user": {…}, "admin"}
+ * for a user's token, {"via": "api_token", "user": null, "admin": true}
+ * for --api-token, {"via": "open", …} on an open server. Any caller. */
+void accounts_me(nd_request *req);
+
 /* POST /v1/admin/users {"name", "admin": false}: 201 with the user; 409 when the name is taken, 422 for a bad name. */
 void accounts_user_create(nd_request *req);
 

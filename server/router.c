@@ -69,6 +69,7 @@ static const nd_route routes[] = {
      false, NULL},
 
     {"POST", "/v1/admin/backup", admin_backup, ND_BODY_NONE, NULL, false, NULL},
+    {"GET", "/v1/me", accounts_me, ND_BODY_NONE, NULL, false, NULL},
     {"POST", "/v1/admin/users", accounts_user_create, ND_BODY_JSON, NULL,
      false, NULL},
     {"GET", "/v1/admin/users", accounts_user_list, ND_BODY_NONE, NULL,

@@ -67,6 +67,23 @@ int nd_user_add(const char *name, bool admin, json_t **user, char *err,
     return ND_USERS_OK;
 }
 
+int nd_user_get(const char *id, json_t **user, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = nd_prepare("SELECT id, name, admin, created_at FROM "
+                                  "users WHERE id = ?");
+    if (!st)
+        return failed(err, errlen, "reading the user");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *user = rc == SQLITE_ROW ? user_object(st) : NULL;
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        snprintf(err, errlen, "no user %s", id);
+        return ND_USERS_NOT_FOUND;
+    }
+    return *user ? ND_USERS_OK : failed(err, errlen, "reading the user");
+}
+
 int nd_user_list(time_t now, json_t **items, char *err, size_t errlen)
 {
     sqlite3_stmt *st = nd_prepare(

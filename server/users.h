@@ -35,6 +35,10 @@ typedef struct {
 int nd_user_add(const char *name, bool admin, json_t **user, char *err,
                 size_t errlen);
 
+/* User id as nd_user_add's object into *user (the caller owns it), or
+ * ND_USERS_NOT_FOUND. */
+int nd_user_get(const char *id, json_t **user, char *err, size_t errlen);
+
 /* Every user, oldest first, each as nd_user_add's object plus "tokens"
  * (how many of theirs are live: neither revoked nor expired at now). */
 int nd_user_list(time_t now, json_t **items, char *err, size_t errlen);

@@ -140,6 +140,28 @@ Test(accounts, cli_users_and_tokens_guard_the_api_and_a_revoke_holds_at_once)
     free(log);
 }
 
+/* GET /v1/me with token (NULL: none): asserts its via, user name (NULL:
+ * null) and admin. */
+static void assert_me(const char *token, const char *via, const char *name,
+                      bool admin)
+{
+    char auth[256];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token ? token : "");
+    const char *headers[] = {auth, NULL};
+    api_response r = api_call_with(&srv, "GET", "/v1/me",
+                                   token ? headers : NULL, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_str_eq(api_str(&r, "via"), via);
+    json_t *user = json_object_get(r.json, "user");
+    if (name)
+        cr_assert_str_eq(api_jstr(user, "name"), name, "%s", r.body);
+    else
+        cr_assert(json_is_null(user), "%s", r.body);
+    cr_assert_eq(json_is_true(json_object_get(r.json, "admin")), admin, "%s",
+                 r.body);
+    api_free(&r);
+}
+
 /* POST /v1/admin/tokens for user with expires (NULL: none): the reply. */
 static api_response make_token(const char *user, const char *expires)
 {
@@ -200,6 +222,10 @@ Test(accounts, admin_routes_make_users_and_tokens_that_expire_and_revoke)
     api_free(&r);
 
     cr_assert_eq(status_as(lasting, "GET", "/v1/models"), 200);
+    assert_me(lasting, "user", "alice", false);
+    assert_me(teacher, "user", "teacher", true);
+    assert_me(ADMIN_TOKEN, "api_token", NULL, true);
+    cr_assert_eq(status_as(NULL, "GET", "/v1/me"), 401);
     cr_assert_eq(status_as(lasting, "POST", "/v1/admin/users"), 403);
     cr_assert_eq(status_as(teacher, "GET", "/v1/admin/users"), 200,
                  "a user made with admin: true is an administrator");
@@ -238,6 +264,7 @@ Test(accounts, a_server_without_token_or_users_is_open_until_a_user_is_added)
 {
     api_start(&srv, NULL);
     cr_assert_eq(status_as(NULL, "GET", "/v1/datasets"), 200);
+    assert_me(NULL, "open", NULL, true);
     cr_assert_eq(status_as(NULL, "GET", "/v1/admin/users"), 200,
                  "on an open server every caller is the administrator");
     api_response r = api_json(&srv, "POST", "/v1/admin/users",
