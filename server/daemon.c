@@ -17,6 +17,7 @@
 #include "early_reply.h"
 #include "framing.h"
 #include "log.h"
+#include "owner.h"
 #include "request_log.h"
 #include "router.h"
 #include "server.h"
@@ -361,9 +362,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         s->end(req);
     } else {
         const nd_route *route = req->route;
-        if (parse_body(req, route))
+        if (parse_body(req, route) && nd_owner_gate(req))
             route->handle(req);
     }
+    nd_owner_claim(req);
     return send_reply(req);
 }
 

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "jobs_helpers.h"
 #include "sse_client.h"
 
 #define ADMIN_TOKEN "admin-Token-0123456789"
@@ -183,6 +182,8 @@ Test(accounts, admin_routes_make_users_and_tokens_that_expire_and_revoke)
     cr_assert_eq(r.status, 201, "%s", r.body);
     cr_assert(json_is_false(json_object_get(r.json, "admin")));
     cr_assert_eq(strncmp(api_str(&r, "id"), "us_", 3), 0);
+    char alice_line[96];
+    snprintf(alice_line, sizeof alice_line, "user=%s", api_str(&r, "id"));
     api_free(&r);
     r = admin_json("POST", "/v1/admin/users", "{\"name\": \"alice\"}");
     api_assert_problem(&r, 409, "/name");
@@ -258,6 +259,12 @@ Test(accounts, admin_routes_make_users_and_tokens_that_expire_and_revoke)
     api_free(&r);
     cr_assert_eq(status_as(teacher, "GET", "/v1/admin/users"), 200);
     cr_assert_eq(status_as(ADMIN_TOKEN "x", "GET", "/v1/admin/users"), 401);
+    char *log = api_log(&srv);
+    cr_assert(strstr(log, alice_line), "alice's calls are not logged as "
+              "hers:\n%s", log);
+    cr_assert(!strstr(log, lasting) && !strstr(log, teacher),
+              "a token is in the log");
+    free(log);
 }
 
 Test(accounts, a_server_without_token_or_users_is_open_until_a_user_is_added)
@@ -279,20 +286,39 @@ Test(accounts, a_server_without_token_or_users_is_open_until_a_user_is_added)
     cr_assert_eq(status_as(NULL, "GET", "/healthz"), 200);
 }
 
+/* POST path with body as the holder of token; the new id into id. */
+static void make_as(const char *token, const char *path, const char *body,
+                    char id[64])
+{
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *headers[] = {auth, NULL};
+    api_response r = api_call_with(&srv, "POST", path, headers,
+                                   "application/json", body, strlen(body));
+    cr_assert(r.status == 201 || r.status == 202, "%s: %s", path, r.body);
+    snprintf(id, 64, "%s", api_str(&r, "id"));
+    api_free(&r);
+}
+
 Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
 {
     char ds[64], md[64], job[64], out[4096], tok[64], id[64], other[64];
     api_start(&srv, NULL);
-    make_generated(&srv, "xor", ds);
-    make_xor_net(&srv, md);
-    start_job(&srv, md, ds, "\"epochs\":%u,\"batch_size\":1", job,
-              1000000u);
     cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
     cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
     token_of(out, other);
     cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
     token_of(out, tok);
     token_id_of(out, id);
+    make_as(other, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}",
+            ds);
+    make_as(other, "/v1/models", "{\"name\":\"n\",\"inputs\":2,\"layers\":"
+            "[{\"units\":4,\"activation\":\"tanh\"},{\"units\":1,"
+            "\"activation\":\"sigmoid\"}],\"seed\":1}", md);
+    char body[256];
+    snprintf(body, sizeof body, "{\"model_id\":\"%s\",\"dataset_id\":\"%s\","
+             "\"epochs\":1000000,\"batch_size\":1}", md, ds);
+    make_as(other, "/v1/jobs", body, job);
 
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
