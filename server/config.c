@@ -84,6 +84,12 @@ static const opt_def options[] = {
      "room kept beside the database (<db>.reserve) so that deleting works "
      "when its disk is full; 0: none",
      OPT_SIZE, F(disk_reserve_bytes), 0, 1ull << 36},
+    {"quota-models", "NEUROND_QUOTA_MODELS",
+     "most models one user (not an administrator) may own, then 429 (0: "
+     "no quota)", OPT_UINT, F(quota_models), 0, 10000000},
+    {"quota-queued-jobs", "NEUROND_QUOTA_QUEUED_JOBS",
+     "most jobs one user (not an administrator) may have queued, then 429 "
+     "(0: no quota)", OPT_UINT, F(quota_queued_jobs), 0, 10000000},
     {"api-token", "NEUROND_API_TOKEN",
      "the administrator's bearer token (none, and no users: no auth)", OPT_STR,
      F(api_token), 0, 0},

@@ -18,6 +18,7 @@
 #include "framing.h"
 #include "log.h"
 #include "owner.h"
+#include "quota.h"
 #include "request_log.h"
 #include "router.h"
 #include "server.h"
@@ -362,7 +363,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         s->end(req);
     } else {
         const nd_route *route = req->route;
-        if (parse_body(req, route) && nd_owner_gate(req))
+        if (parse_body(req, route) && nd_owner_gate(req) &&
+            nd_quota_allows(req))
             route->handle(req);
     }
     nd_owner_claim(req);

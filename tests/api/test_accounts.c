@@ -352,3 +352,93 @@ Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
     cr_assert_eq(r.status, 202, "%s", r.body);
     api_free(&r);
 }
+
+/* The status of POST path with body as the holder of token (its reply
+ * into *r when r is not NULL, else freed). */
+static long post_as(const char *token, const char *path, const char *body,
+                    api_response *r)
+{
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *headers[] = {auth, NULL};
+    api_response got = api_call_with(&srv, "POST", path, headers,
+                                     "application/json", body, strlen(body));
+    long st = got.status;
+    if (r)
+        *r = got;
+    else
+        api_free(&got);
+    return st;
+}
+
+/* How many items GET path lists for the holder of token. */
+static size_t listed(const char *token, const char *path)
+{
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    const char *headers[] = {auth, NULL};
+    api_response r = api_call_with(&srv, "GET", path, headers, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    size_t n = json_array_size(json_object_get(r.json, "items"));
+    api_free(&r);
+    return n;
+}
+
+#define NET "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4," \
+            "\"activation\":\"tanh\"},{\"units\":1,\"activation\":" \
+            "\"sigmoid\"}],\"seed\":1}"
+
+Test(accounts, quotas_refuse_the_model_and_the_queued_job_past_them)
+{
+    const char *args[] = {"--api-token", ADMIN_TOKEN, "--workers", "1",
+                          "--quota-models", "3", "--quota-queued-jobs", "1",
+                          NULL};
+    char out[4096], tok[64], ds[64], md[3][64], job[64], body[512];
+    api_start(&srv, args);
+    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, tok);
+    make_as(tok, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}", ds);
+    for (int i = 0; i < 3; i++)
+        make_as(tok, "/v1/models", NET, md[i]);
+    api_response r;
+    cr_assert_eq(post_as(tok, "/v1/models", NET, &r), 429, "%s", r.body);
+    api_assert_problem(&r, 429, NULL);
+    cr_assert(strstr(r.body, "--quota-models"), "%s", r.body);
+    api_free(&r);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/models/%s/export", md[0]);
+    const char *h[] = {ADMIN, NULL};
+    r = api_call_with(&srv, "GET", path, h, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_assert_eq(post_as(tok, "/v1/models/import", r.body, NULL), 429);
+    api_free(&r);
+    cr_assert_eq(listed(tok, "/v1/models"), 3, "nothing of the refused "
+                 "models is stored");
+    r = admin_json("POST", "/v1/models", NET);
+    cr_assert_eq(r.status, 201, "an administrator has no quota: %s", r.body);
+    api_free(&r);
+
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body, "{\"model_id\":\"%s\",\"dataset_id\":"
+                 "\"%s\",\"epochs\":1000000,\"batch_size\":1}", md[i], ds);
+        if (i < 2) {
+            make_as(tok, "/v1/jobs", body, job);
+        } else {
+            cr_assert_eq(post_as(tok, "/v1/jobs", body, &r), 429, "%s",
+                         r.body);
+            cr_assert(strstr(r.body, "--quota-queued-jobs"), "%s", r.body);
+            api_free(&r);
+        }
+        for (int t = 0; i == 0 && t < 500; t++) { /* the first one runs */
+            snprintf(path, sizeof path, "/v1/jobs/%s", job);
+            r = admin_json("GET", path, NULL);
+            bool running = strcmp(api_str(&r, "status"), "running") == 0;
+            api_free(&r);
+            if (running)
+                break;
+            usleep(10000);
+        }
+    }
+    cr_assert_eq(listed(tok, "/v1/jobs"), 2, "the refused job is not stored");
+}
