@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "jobs_helpers.h"
@@ -169,6 +170,24 @@ Test(pause, pause_frees_the_worker_and_step_trains_one_epoch)
     json_decref(j);
 }
 
+/* Waits (at most 10 s) until the server has n event streams open, so that
+ * a watcher started in a thread has said its job's status before the
+ * test changes it. */
+static void wait_streams(unsigned n)
+{
+    char want[64];
+    snprintf(want, sizeof want, "\nneurond_event_streams %u\n", n);
+    for (int i = 0; i < 1000; i++) {
+        api_response r = api_call(&srv, "GET", "/metrics", NULL, NULL, 0);
+        bool open = r.status == 200 && strstr(r.body, want);
+        api_free(&r);
+        if (open)
+            return;
+        usleep(10000);
+    }
+    cr_assert_fail("no %u event streams open", n);
+}
+
 /* Pauses a queued job, steps it through in pieces with a watcher on its
  * stream, and compares the result with the same job never paused. */
 Test(pause, resumed_to_the_end_it_trains_as_if_never_paused)
@@ -191,6 +210,7 @@ Test(pause, resumed_to_the_end_it_trains_as_if_never_paused)
     pthread_t t;
     sse_init(&watch, &srv, job);
     pthread_create(&t, NULL, sse_watch, &watch);
+    wait_streams(1); /* it has seen "paused" before the job goes on */
     cancel_job(&srv, blocker);
     json_decref(api_wait_job(&srv, blocker, 60));
     json_decref(control(job, "resume", "{\"pause_after\": 100}", 202));
