@@ -3,10 +3,15 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <string.h>
+#include <stdio.h>
 #include <strings.h>
+#include <time.h>
 
 #include "access.h"
+#include "log.h"
+#include "router.h"
 #include "server.h"
+#include "users.h"
 
 #define CORS_METHODS "GET, POST, DELETE, OPTIONS"
 #define CORS_HEADERS "Authorization, Content-Type, Last-Event-ID"
@@ -23,27 +28,97 @@ static bool token_equal(const char *given, size_t len, const char *want)
     return CRYPTO_memcmp(a, b, sizeof a) == 0;
 }
 
-bool nd_access_authorized(nd_request *req)
+/* The token of an "Authorization: Bearer <token>" header, or NULL. */
+static const char *bearer_token(const char *auth)
+{
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
+        return NULL;
+    const char *given = auth + 7;
+    while (*given == ' ')
+        given++;
+    return given;
+}
+
+/* Whether given is the --api-token, the administrator's. */
+static bool is_admin_token(const nd_request *req, const char *given)
 {
     const char *want = req->srv->cfg.api_token;
-    if (!want[0])
-        return true;
+    return want[0] && given && token_equal(given, strlen(given), want);
+}
+
+/* Sets who calls from a user's live token given. false when it is none
+ * (or the store cannot say, with the reason logged). */
+static bool identify_user(nd_request *req, const char *given)
+{
+    nd_user_ref who;
+    char err[256];
+    if (!given)
+        return false;
+    int rc = nd_token_lookup(given, strlen(given), time(NULL), &who, err,
+                             sizeof err);
+    if (rc == ND_USERS_ERROR)
+        nd_log(ND_LOG_ERROR, "auth.store_failed", err,
+               ND_LS("request_id", req->request_id));
+    if (rc != ND_USERS_OK)
+        return false;
+    snprintf(req->user_id, sizeof req->user_id, "%s", who.id);
+    snprintf(req->token_id, sizeof req->token_id, "%s", who.token_id);
+    req->admin = who.admin;
+    return true;
+}
+
+/* A refused call, for the audit: who (when known), what, why — never
+ * the token. */
+static void log_refused(const nd_request *req, const char *why)
+{
+    nd_log(ND_LOG_WARN, "auth.refused", why, ND_LS("user", req->user_id),
+           ND_LS("method", req->method), ND_LS("path", req->url),
+           ND_LS("request_id", req->request_id));
+}
+
+/* Whether the route is an administrator's (/v1/admin/...). */
+static bool admin_route(const nd_request *req)
+{
+    const nd_route *route = req->route;
+    return route && strncmp(route->pattern, "/v1/admin/", 10) == 0;
+}
+
+bool nd_access_authorized(nd_request *req)
+{
     const char *auth = nd_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-    bool ok = false;
-    if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
-        const char *given = auth + 7;
-        while (*given == ' ')
-            given++;
-        ok = token_equal(given, strlen(given), want);
-    }
-    if (ok)
+    const char *given = bearer_token(auth);
+    bool users = false;
+    if (is_admin_token(req, given)) {
+        req->admin = true;
         return true;
-    nd_reply_problem(req, 401, auth ? "the bearer token is not valid"
-                                    : "send the API token as "
-                                      "'Authorization: Bearer <token>'");
-    nd_reply_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                    "Bearer realm=\"neurond\"");
-    return false;
+    }
+    if (nd_users_exist(&users) != ND_USERS_OK) {
+        nd_reply_problem(req, 503, "the store cannot say who may call; "
+                                   "retry");
+        return false;
+    }
+    if (!req->srv->cfg.api_token[0] && !users) {
+        req->admin = true; /* an open server: no token, no users */
+        return true;
+    }
+    if (!identify_user(req, given)) {
+        log_refused(req, auth ? "the bearer token is not valid"
+                              : "no bearer token");
+        nd_reply_problem(req, 401, auth ? "the bearer token is not valid "
+                                          "(unknown, revoked or expired)"
+                                        : "send the API token as "
+                                          "'Authorization: Bearer <token>'");
+        nd_reply_header(req, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                        "Bearer realm=\"neurond\"");
+        return false;
+    }
+    if (admin_route(req) && !req->admin) {
+        log_refused(req, "an administrator's route");
+        nd_reply_problem(req, 403, "%s %s is for administrators only",
+                         req->method, req->url);
+        return false;
+    }
+    return true;
 }
 
 /* The request's Origin when it is on the allowlist, else NULL. */

@@ -7,11 +7,18 @@
 
 #include "http.h"
 
-/* Whether the request carries the configured token in its Authorization
- * header ("Bearer <token>"), compared in constant time; always true when
- * no token is configured. Otherwise replies 401 with WWW-Authenticate and
- * returns false. The token is never read from the query string nor
- * logged. */
+/* Decides who calls and whether they may. A server with no --api-token
+ * and no users is open (every caller acts as the administrator, as on
+ * loopback before accounts). Otherwise the Authorization header must
+ * carry "Bearer <token>": the --api-token (compared in constant time)
+ * makes the caller the administrator; a user's token that is neither
+ * revoked nor expired (looked up by its SHA-256 on every request, so a
+ * revoke holds at once) makes them that user (req->user_id, req->admin).
+ * Else 401 with WWW-Authenticate; a non-administrator on /v1/admin/...
+ * gets 403; 503 when the store cannot be read to decide. Refusals are
+ * logged (auth.refused) without the token. Returns
+ * whether the request may go on (false once it has replied). The token
+ * is never read from the query string. */
 bool nd_access_authorized(nd_request *req);
 
 /* Answers a CORS preflight (OPTIONS on a known path) with 204: the

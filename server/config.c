@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accounts_cli.h"
 #include "config.h"
 #include "log.h"
 #include "nn_limits.h"
@@ -83,8 +84,14 @@ static const opt_def options[] = {
      "room kept beside the database (<db>.reserve) so that deleting works "
      "when its disk is full; 0: none",
      OPT_SIZE, F(disk_reserve_bytes), 0, 1ull << 36},
+    {"quota-models", "NEUROND_QUOTA_MODELS",
+     "most models one user (not an administrator) may own, then 429 (0: "
+     "no quota)", OPT_UINT, F(quota_models), 0, 10000000},
+    {"quota-queued-jobs", "NEUROND_QUOTA_QUEUED_JOBS",
+     "most jobs one user (not an administrator) may have queued, then 429 "
+     "(0: no quota)", OPT_UINT, F(quota_queued_jobs), 0, 10000000},
     {"api-token", "NEUROND_API_TOKEN",
-     "bearer token the API requires (none: no auth)", OPT_STR,
+     "the administrator's bearer token (none, and no users: no auth)", OPT_STR,
      F(api_token), 0, 0},
     {"api-token-file", "NEUROND_API_TOKEN_FILE",
      "file whose first line is the bearer token", OPT_STR, F(api_token_file),
@@ -228,7 +235,10 @@ void nd_config_usage(FILE *out)
     set_defaults(&d);
     fprintf(out,
             "usage: neurond [options]\n"
-            "       neurond [--db FILE] backup FILE\n\n"
+            "       neurond [--db FILE] backup FILE\n");
+    nd_accounts_usage(out);
+    fprintf(out,
+            "\n"
             "neurond is a neural-network training server: an HTTP API "
             "(see /openapi.yaml,\n"
             "/docs) for datasets, models, training jobs and predictions, "
@@ -238,6 +248,17 @@ void nd_config_usage(FILE *out)
             "taken while a server may be running on it, written "
             "atomically (POST\n"
             "/v1/admin/backup streams the same copy over HTTP).\n\n"
+            "`user` and `token` manage accounts: users (administrators "
+            "with --admin) and\n"
+            "their bearer tokens, printed once on stdout (only a hash is "
+            "stored); --expires\n"
+            "takes 90s, 30m, 12h, 7d or an RFC 3339 UTC time. Once a user "
+            "exists, every\n"
+            "API call needs a token (or --api-token, the administrator's); "
+            "with neither,\n"
+            "the server is open, for loopback use. The same as "
+            "/v1/admin/users and\n"
+            "/v1/admin/tokens.\n\n"
             "Each option can also be set by its environment variable; a flag "
             "wins.\n\n");
     for (size_t i = 0; i < N_OPTIONS; i++) {

@@ -30,6 +30,8 @@ typedef struct {
     unsigned max_per_ip;      /* --max-per-ip, NEUROND_MAX_PER_IP; 0: none */
     unsigned max_backups;     /* --max-backups, NEUROND_MAX_BACKUPS */
     size_t disk_reserve_bytes; /* --disk-reserve-bytes; 0: no reserve */
+    unsigned quota_models;      /* --quota-models: per user; 0: none */
+    unsigned quota_queued_jobs; /* --quota-queued-jobs: per user; 0: none */
     char api_token[256];      /* --api-token, NEUROND_API_TOKEN; "" is off */
     char api_token_file[1024]; /* --api-token-file: read into api_token */
     char cors_origin[1024];   /* --cors-origin: comma-separated origins */

@@ -18,6 +18,8 @@
 #include "framing.h"
 #include "json_body.h"
 #include "log.h"
+#include "owner.h"
+#include "quota.h"
 #include "request_log.h"
 #include "router.h"
 #include "server.h"
@@ -359,9 +361,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         s->end(req);
     } else {
         const nd_route *route = req->route;
-        if (parse_body(req, route))
+        if (parse_body(req, route) && nd_owner_gate(req) &&
+            nd_quota_allows(req))
             route->handle(req);
     }
+    nd_owner_claim(req);
     return send_reply(req);
 }
 

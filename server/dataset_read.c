@@ -79,6 +79,7 @@ int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
     sqlite3_stmt *st = nd_prepare(
         "SELECT " OBJECT_COLUMNS " FROM datasets WHERE uploading IS NULL "
         "AND (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
+        "AND (?4 IS NULL OR owner = ?4) "
         "ORDER BY created_at DESC, id DESC LIMIT ?3");
     *items = json_array();
     if (!st || !*items) {
@@ -91,6 +92,8 @@ int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
         sqlite3_bind_text(st, 2, after->id, -1, SQLITE_STATIC);
     }
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    if (after->owner[0])
+        sqlite3_bind_text(st, 4, after->owner, -1, SQLITE_STATIC);
     int rc;
     *more = false;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

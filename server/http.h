@@ -57,6 +57,12 @@ struct nd_request {
     const void *route; /* the nd_route matched (router.h) */
     char request_id[ND_REQUEST_ID_MAX]; /* X-Request-Id: sent or made */
     double started;    /* CLOCK_MONOTONIC seconds when the headers came */
+    /* Who calls (access.c): a user's id, "" for the --api-token or an
+     * open server; admin for an administrator, the --api-token and an
+     * open server. */
+    char user_id[40];
+    char token_id[40]; /* the user's token (tk_…), "" for the others */
+    bool admin;
     const char *params[ND_MAX_PATH_PARAMS]; /* {id} segments of the route */
     size_t n_params;
     char param_buf[256]; /* the segments' text */

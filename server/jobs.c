@@ -215,8 +215,8 @@ void jobs_list(nd_request *req)
     sqlite3_stmt *st = nd_prepare(
         "SELECT " ND_JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR "
         "(created_at, id) < (?1, ?2)) AND (?3 IS NULL OR status = ?3) AND "
-        "(?4 IS NULL OR model_id = ?4) ORDER BY created_at DESC, id DESC "
-        "LIMIT ?5");
+        "(?4 IS NULL OR model_id = ?4) AND (?6 IS NULL OR owner = ?6) "
+        "ORDER BY created_at DESC, id DESC LIMIT ?5");
     if (!st) {
         nd_reply_problem(req, 500, "cannot list jobs");
         return;
@@ -228,6 +228,8 @@ void jobs_list(nd_request *req)
     sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)limit + 1);
+    if (after.owner[0])
+        sqlite3_bind_text(st, 6, after.owner, -1, SQLITE_STATIC);
     json_t *items = json_array();
     bool more = false;
     while (sqlite3_step(st) == SQLITE_ROW) {

@@ -1,11 +1,13 @@
 /* main.c — neurond: reads the configuration, starts the server, and stops
  * it cleanly on SIGINT or SIGTERM; or, as `neurond backup FILE`, copies
- * the database and exits. */
+ * the database and exits; or runs an accounts command (`neurond user …`,
+ * `neurond token …`, accounts_cli.h). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "accounts_cli.h"
 #include "backup.h"
 #include "log.h"
 #include "server.h"
@@ -44,9 +46,25 @@ static int backup(const nd_config *cfg)
     return 0;
 }
 
+/* `neurond [options] user|token …`: the options before the command
+ * (--db) are read as for the server, then the command runs. */
+static int accounts(int argc, char **argv, int at)
+{
+    nd_config cfg;
+    switch (nd_config_load(&cfg, at, argv, stdout, stderr)) {
+    case ND_CONFIG_EXIT_OK: return 0;
+    case ND_CONFIG_RUN: break;
+    default: return 2;
+    }
+    return nd_accounts_run(cfg.db, argc - at, argv + at, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
     nd_server srv = {0};
+    int at = nd_accounts_command_at(argc, argv);
+    if (at)
+        return accounts(argc, argv, at);
     switch (nd_config_load(&srv.cfg, argc, argv, stdout, stderr)) {
     case ND_CONFIG_EXIT_OK: return 0;
     case ND_CONFIG_ERROR: return 2;

@@ -204,7 +204,8 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
 {
     sqlite3_stmt *st =
         nd_prepare("SELECT " MODEL_COLUMNS " FROM models "
-                   "WHERE ?1 IS NULL OR (created_at, id) < (?1, ?2) "
+                   "WHERE (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
+                   "AND (?4 IS NULL OR owner = ?4) "
                    "ORDER BY created_at DESC, id DESC LIMIT ?3");
     if (!st)
         return db_fail(err, errlen, "listing models");
@@ -213,6 +214,8 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
         sqlite3_bind_text(st, 2, after->id, -1, SQLITE_STATIC);
     }
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    if (after->owner[0])
+        sqlite3_bind_text(st, 4, after->owner, -1, SQLITE_STATIC);
     json_t *items = json_array();
     bool more = false;
     int result = items ? collect(st, limit, items, &more, err, errlen)

@@ -130,5 +130,7 @@ bool nd_page_args(nd_request *req, const char *prefix, size_t *limit,
                          "is not a cursor this list gave out");
         return false;
     }
+    if (!req->admin)
+        snprintf(after->owner, sizeof after->owner, "%s", req->user_id);
     return true;
 }

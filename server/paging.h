@@ -23,11 +23,14 @@
 typedef struct {
     char created_at[ND_TIME_MAX];
     char id[ND_ID_MAX];
+    char owner[ND_ID_MAX]; /* list only this user's items; "": everyone's */
 } nd_page_key;
 
 /* Reads ?limit (default ND_LIST_LIMIT_DEFAULT, larger than
  * ND_LIST_LIMIT_MAX is clamped) into *limit and ?cursor (absent: first
- * page) into *after; a cursor must name an ID with `prefix`. Returns false
+ * page) into *after; a cursor must name an ID with `prefix`. after->owner
+ * is the caller when it is not an administrator (a user lists only their
+ * own). Returns false
  * after replying 400 for text that is not a number or not one of our
  * cursors, 422 for a limit of 0. */
 bool nd_page_args(nd_request *req, const char *prefix, size_t *limit,

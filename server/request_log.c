@@ -44,5 +44,8 @@ void nd_request_finished(const nd_request *req, bool complete)
            ND_LN("duration_ms", seconds * 1e3),
            ND_LI("bytes", req->bytes_sent),
            ND_LS("request_id", req->request_id), ND_LS("remote", remote),
+           ND_LS("user", req->user_id[0] ? req->user_id
+                         : req->admin    ? "admin"
+                                         : ""),
            ND_LB("complete", complete));
 }

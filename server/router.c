@@ -1,6 +1,7 @@
 /* router.c — every route of the HTTP API, and matching a request to one. */
 #include <string.h>
 
+#include "accounts_api.h"
 #include "admin.h"
 #include "datasets.h"
 #include "jobs.h"
@@ -68,6 +69,15 @@ static const nd_route routes[] = {
      false, NULL},
 
     {"POST", "/v1/admin/backup", admin_backup, ND_BODY_NONE, NULL, false, NULL},
+    {"GET", "/v1/me", accounts_me, ND_BODY_NONE, NULL, false, NULL},
+    {"POST", "/v1/admin/users", accounts_user_create, ND_BODY_JSON, NULL,
+     false, NULL},
+    {"GET", "/v1/admin/users", accounts_user_list, ND_BODY_NONE, NULL,
+     false, NULL},
+    {"POST", "/v1/admin/tokens", accounts_token_create, ND_BODY_JSON, NULL,
+     false, NULL},
+    {"DELETE", "/v1/admin/tokens/{id}", accounts_token_revoke, ND_BODY_NONE,
+     NULL, false, NULL},
 };
 #define N_ROUTES (sizeof routes / sizeof *routes)
 

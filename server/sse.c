@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "events.h"
 #include "job_store.h"
 #include "jobs.h"
 #include "model_store.h"
 #include "server.h"
+#include "users.h"
 
 #define OUT_CAP 16384    /* bytes formatted ahead for one watcher */
 #define OUT_CAP_WEIGHTS (128 * 1024) /* for one that wants the weights */
@@ -28,6 +30,7 @@ typedef struct {
     nd_watcher *watcher;
     struct MHD_Connection *conn;
     char job_id[ND_ID_MAX];
+    char token_id[ND_ID_MAX]; /* the watcher's user token, or "" */
     nd_watch_pos pos;
     phase phase;
     uint64_t replay_until; /* the last stored epoch when the replay began */
@@ -203,11 +206,18 @@ static bool fill(sse_stream *s)
     return true;
 }
 
+/* Whether the stream's token still holds: a revoke or an expiry ends a
+ * stream opened with it before its next event. */
+static bool token_holds(const sse_stream *s)
+{
+    return !s->token_id[0] || nd_token_live(s->token_id, time(NULL));
+}
+
 static long sse_read(void *cls, char *buf, size_t max)
 {
     sse_stream *s = cls;
     while (s->out_pos == s->out_len) {
-        if (s->phase == PHASE_DONE)
+        if (s->phase == PHASE_DONE || !token_holds(s))
             return -1;
         s->out_len = s->out_pos = 0;
         if (!fill(s))
@@ -304,6 +314,7 @@ void jobs_events(nd_request *req)
     s->hub = req->srv->events;
     s->conn = req->conn;
     snprintf(s->job_id, sizeof s->job_id, "%s", id);
+    snprintf(s->token_id, sizeof s->token_id, "%s", req->token_id);
     s->pos.last_epoch = last_epoch;
     bool full;
     s->watcher = nd_events_watch(s->hub, id, weights, conn_sleep, conn_wake, s,

@@ -81,7 +81,14 @@ async function refresh() {
   renderList($('models'), md.items, (m) => `${m.name} (${m.id.slice(0, 10)}…)`, state.model && state.model.id, pickModel);
   renderList($('jobs'), jb.items, (j) => `${j.status} ${j.epoch}/${j.epochs} loss ${fmt(j.loss)} — ${j.id.slice(0, 10)}…`,
     state.job, (j) => watchJob(j.id, 0, true));
-  $('conn-state').textContent = 'connected';
+  $('conn-state').textContent = whoText(await api('GET', '/v1/me'));
+}
+
+// Who is signed in: a user (by the token's owner), the administrator's
+// --api-token, or nobody on an open server.
+function whoText(me) {
+  if (me.via === 'user') return `connected as ${me.user.name}${me.admin ? ' (administrator)' : ''}`;
+  return me.via === 'open' ? 'connected (open server)' : 'connected (administrator token)';
 }
 
 const fmt = (v) => (v === null || v === undefined ? '—' : Number(v).toPrecision(4));

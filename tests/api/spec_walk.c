@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "spec_walk.h"
 
@@ -13,7 +14,8 @@
 static const struct {
     const char *prefix, *collection;
 } kinds[SW_KINDS] = {
-    {"ds_", "/v1/datasets/"}, {"md_", "/v1/models/"}, {"jb_", "/v1/jobs/"}};
+    {"ds_", "/v1/datasets/"}, {"md_", "/v1/models/"}, {"jb_", "/v1/jobs/"},
+    {"tk_", "/v1/admin/tokens/"}};
 
 static const char *const methods[][2] = {
     {"get", "GET"}, {"post", "POST"}, {"put", "PUT"}, {"delete", "DELETE"},
@@ -356,4 +358,23 @@ void sw_each_call(sw_walk *w, sw_phase phase,
             each_example(w, &o);
         }
     }
+}
+
+void sw_wait_job(api_server *srv, const char *auth, const char *id)
+{
+    const char *headers[] = {auth, NULL};
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s", id);
+    for (int i = 0; i < 3000; i++) {
+        api_response r = api_call_with(srv, "GET", path, headers, NULL, NULL,
+                                       0);
+        cr_assert_eq(r.status, 200, "%s", r.body);
+        const char *st = api_jstr(r.json, "status");
+        bool done = strcmp(st, "queued") && strcmp(st, "running");
+        api_free(&r);
+        if (done)
+            return;
+        usleep(20000);
+    }
+    cr_assert_fail("job %s did not end", id);
 }

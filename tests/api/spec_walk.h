@@ -9,7 +9,7 @@
 
 #include "harness.h"
 
-typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_KINDS } sw_kind;
+typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_TOKEN, SW_KINDS } sw_kind;
 
 /* The walk's three rounds: POSTs to a collection (no {…} in the path);
  * every other call but DELETE; DELETEs. */
@@ -64,6 +64,10 @@ json_t *sw_deref(sw_walk *w, json_t *node);
 
 /* The documented response of op for status ($ref resolved), or NULL. */
 json_t *sw_response(sw_walk *w, json_t *op, long status);
+
+/* Waits until job id has left queued and running, asking srv directly
+ * with the Authorization header auth; asserts it does within a minute. */
+void sw_wait_job(api_server *srv, const char *auth, const char *id);
 
 /* Keeps r's "id" as the first dataset, model or job when the walk has
  * none of that kind yet. */

@@ -102,6 +102,8 @@ void *sse_watch(void *client)
                  c->last_event_id);
         headers = curl_slist_append(headers, header);
     }
+    if (c->auth)
+        headers = curl_slist_append(headers, c->auth);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);

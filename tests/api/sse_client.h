@@ -23,6 +23,7 @@ typedef struct {
     long last_event_id; /* sent as Last-Event-ID when >= 0 */
     size_t abort_after; /* hang up after this many bytes (0: never) */
     const char *query;  /* added to the URL ("?weights=true"), or NULL */
+    const char *auth;   /* an "Authorization: …" header to send, or NULL */
     /* Out: */
     long status;
     char content_type[64];

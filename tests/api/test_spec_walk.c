@@ -200,26 +200,6 @@ static void run_all(sw_walk *w, const sw_call *c)
     run_call(w, c);
 }
 
-/* Waits until job id has left queued and running (directly, not through
- * Prism). */
-static void wait_job(const char *id)
-{
-    const char *auth[] = {AUTH, NULL};
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s", id);
-    for (int i = 0; i < 3000; i++) {
-        api_response r = api_call_with(&srv, "GET", path, auth, NULL, NULL, 0);
-        cr_assert_eq(r.status, 200, "%s", r.body);
-        const char *st = api_jstr(r.json, "status");
-        bool done = strcmp(st, "queued") && strcmp(st, "running");
-        api_free(&r);
-        if (done)
-            return;
-        usleep(20000);
-    }
-    cr_assert_fail("job %s did not end", id);
-}
-
 Test(spec_walk, every_documented_operation_answers_as_documented)
 {
     cr_assert_eq(system("/usr/bin/python3 tools/check-openapi.py > /dev/null"),
@@ -236,7 +216,7 @@ Test(spec_walk, every_documented_operation_answers_as_documented)
     sw_each_call(&w, SW_CREATE, run_all);
     cr_assert(w.ids[SW_DATASET][0] && w.ids[SW_MODEL][0] && w.ids[SW_JOB][0],
               "the examples created no dataset, model or job");
-    wait_job(w.ids[SW_JOB]);
+    sw_wait_job(&srv, AUTH, w.ids[SW_JOB]);
     sw_each_call(&w, SW_READ, run_all);
     sw_each_call(&w, SW_DELETE, run_all);
     unsigned logged = prism_stop(&prism);

@@ -1,0 +1,28 @@
+/* owner.h — who may touch which dataset, model and job. Every object has
+ * an owner: the user whose token made it, or none (the administrator's:
+ * made with --api-token or on an open server). A user reaches only their
+ * own; administrators reach all. Another user's object answers exactly as
+ * an id never given out does (404, or the 422/404 of an unknown id in a
+ * body), so that no reply tells that it exists. */
+#ifndef ND_OWNER_H
+#define ND_OWNER_H
+
+#include <stdbool.h>
+
+#include "http.h"
+
+/* Called before a route's handler, once its JSON body is read: for a
+ * user who is not an administrator, the {id} of /v1/datasets/{id}…,
+ * /v1/models/{id}… and /v1/jobs/{id}… must be theirs, and so must the
+ * model_id and dataset_id a body names (POST /v1/jobs, evaluate).
+ * Returns true to go on, false once it has replied as for an unknown id
+ * (or 503 when the store cannot say). */
+bool nd_owner_gate(nd_request *req);
+
+/* Called after a handler replied: a dataset, model or job it created
+ * (201/202 with a Location) becomes the caller's when the caller is a
+ * user. When that cannot be written the reply becomes a 500 saying so
+ * (the object stays the administrator's, invisible to the user). */
+void nd_owner_claim(nd_request *req);
+
+#endif
