@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { root, startServer, stopServer, launchChromium, idxSlice } from './support.js';
+import { root, startServer, stopServer, launchChromium, idxSlice, trainInPage } from './support.js';
 
 const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png').replace(/\.png$/, '-cnn.png');
 const dir = mkdtempSync(join(tmpdir(), 'neurond-browser-'));
@@ -100,15 +100,8 @@ test('a CNN is built, summarised, trained, and shows its filters', async () => {
   assert.deepEqual(model.input_shape, [1, 28, 28]);
   assert.ok(await page.isHidden('#filters'), 'no filters before training');
 
-  await page.selectOption('#optimizer', 'adam');
-  await page.fill('#lr', '0.003');
-  await page.fill('#batch', '32');
-  await page.fill('#epochs', '3');
-  await page.fill('#rounds', '1');
-  await page.selectOption('#normalize', 'minmax');
-  await page.click('#start-job');
-  await page.waitForSelector('body[data-training="done"]', { timeout: 240000 });
-  assert.equal(await page.textContent('#job-status'), 'succeeded');
+  await trainInPage(page, { optimizer: 'adam', lr: 0.003, batch: 32, epochs: 3, rounds: 1, normalize: 'minmax',
+    timeout: 240000 });
 
   // the filters: one small image per filter, each pixel its weight on one
   // grey scale (0 mid-grey, ±the largest |w| white/black)

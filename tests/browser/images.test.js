@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { root, startServer, stopServer, launchChromium, idxSlice } from './support.js';
+import { root, startServer, stopServer, launchChromium, idxSlice, trainInPage } from './support.js';
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
   'Ankle boot'];
@@ -82,15 +82,8 @@ test('Fashion-MNIST shows its images, trains, and shows a confusion matrix', asy
   await page.selectOption('#layers tbody tr:first-child select[data-field=activation]', 'relu');
   await page.click('#create-model');
   await page.waitForSelector('#models li.selected');
-  await page.selectOption('#optimizer', 'adam');
-  await page.fill('#lr', '0.002');
-  await page.fill('#batch', '32');
-  await page.fill('#epochs', '3');
-  await page.fill('#rounds', '1');
-  await page.selectOption('#normalize', 'minmax');
-  await page.click('#start-job');
-  await page.waitForSelector('body[data-training="done"]', { timeout: 120000 });
-  assert.equal(await page.textContent('#job-status'), 'succeeded');
+  await trainInPage(page, { optimizer: 'adam', lr: 0.002, batch: 32, epochs: 3, rounds: 1, normalize: 'minmax',
+    timeout: 120000 });
 
   // evaluated on the held-out half, offered first
   await page.waitForSelector('#evaluation table.confusion');

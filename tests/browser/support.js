@@ -65,3 +65,18 @@ export function idxSlice(file, from, to) {
   return out;
 }
 
+
+// Fills the dashboard's training form (epochs, batch, optimizer, lr,
+// rounds, normalize), presses Train and waits until the run is done;
+// asserts the last job succeeded.
+export async function trainInPage(page, o) {
+  await page.selectOption('#optimizer', o.optimizer);
+  await page.fill('#lr', String(o.lr));
+  await page.fill('#batch', String(o.batch));
+  await page.fill('#epochs', String(o.epochs));
+  await page.fill('#rounds', String(o.rounds));
+  await page.selectOption('#normalize', o.normalize);
+  await page.click('#start-job');
+  await page.waitForSelector('body[data-training="done"]', { timeout: o.timeout });
+  assert.equal(await page.textContent('#job-status'), 'succeeded');
+}
