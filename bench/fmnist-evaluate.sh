@@ -7,9 +7,15 @@
 # 60000 training images; evaluates it on the 10000 test images through
 # POST /v1/models/{id}/evaluate and prints the test accuracy, loss and
 # per-class recall: the dense baseline a CNN should beat.
+# MODEL=FILE trains that definition instead (bench/models/cnn-fmnist.json:
+# the reference CNN). PER_EPOCH=1 trains in 1-epoch jobs (each from the
+# weights the last one stored, seed = the epoch; Adam's moments restart
+# each job) and evaluates on the test set after every epoch.
 set -eu
 BIN=${BIN:-build}
 EPOCHS=${EPOCHS:-10}
+MODEL=${MODEL:-}
+PER_EPOCH=${PER_EPOCH:-0}
 IDX=${FASHION_IDX:-/usr/share/datasets/fashion-mnist}
 CLASSES='T-shirt%2Ftop,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle%20boot'
 WORK=$(mktemp -d /tmp/neurond-fmnist-XXXXXX)
@@ -45,14 +51,34 @@ train=$ds
 upload t10k
 test=$ds
 
-md=$(curl -sf --json '{"name":"fashion-dense","inputs":784,"layers":[{"units":256,"activation":"relu"},{"units":128,"activation":"relu"},{"units":10,"activation":"softmax"}],"loss":"cross_entropy","init":"he","seed":1}' "$URL/v1/models" | json "d['id']")
-jb=$(curl -sf --json "{\"model_id\":\"$md\",\"dataset_id\":\"$train\",\"epochs\":$EPOCHS,\"batch_size\":64,\"optimizer\":{\"name\":\"adam\",\"learning_rate\":0.001},\"normalize\":\"minmax\",\"seed\":1}" "$URL/v1/jobs" | json "d['id']")
-start=$(date +%s)
-while :; do
-    sleep 2
-    st=$(curl -sf "$URL/v1/jobs/$jb" | sed 's/.*"status":"\([a-z]*\)".*/\1/')
-    case "$st" in queued|running) ;; *) break ;; esac
-done
-curl -sf "$URL/v1/jobs/$jb" | json "'job %s: %d epochs in %d s, training loss %.4f, accuracy %.4f' % (d['status'], d['epoch'], $(date +%s) - $start, d['loss'], d['accuracy'])"
-curl -sf --json "{\"dataset_id\":\"$test\"}" "$URL/v1/models/$md/evaluate" > "$WORK/eval.json"
-json "'test set: accuracy %.4f, loss %.4f\nrecall per class: %s' % (d['accuracy'], d['loss'], ', '.join('%s %.3f' % (c, r) for c, r in zip(d['classes'], d['recall'])))" < "$WORK/eval.json"
+DENSE='{"name":"fashion-dense","inputs":784,"layers":[{"units":256,"activation":"relu"},{"units":128,"activation":"relu"},{"units":10,"activation":"softmax"}],"loss":"cross_entropy","init":"he","seed":1}'
+if [ -n "$MODEL" ]; then
+    md=$(curl -sf --json "@$MODEL" "$URL/v1/models" | json "d['id']")
+else
+    md=$(curl -sf --json "$DENSE" "$URL/v1/models" | json "d['id']")
+fi
+
+# run_job N SEED: a job of N epochs; waits for it to end, prints its line
+run_job() {
+    jb=$(curl -sf --json "{\"model_id\":\"$md\",\"dataset_id\":\"$train\",\"epochs\":$1,\"batch_size\":64,\"optimizer\":{\"name\":\"adam\",\"learning_rate\":0.001},\"normalize\":\"minmax\",\"seed\":$2}" "$URL/v1/jobs" | json "d['id']")
+    start=$(date +%s)
+    while :; do
+        sleep 2
+        st=$(curl -sf "$URL/v1/jobs/$jb" | sed 's/.*"status":"\([a-z]*\)".*/\1/')
+        case "$st" in queued|running) ;; *) break ;; esac
+    done
+    curl -sf "$URL/v1/jobs/$jb" | json "'job %s: %d epochs in %d s, training loss %.4f, accuracy %.4f' % (d['status'], d['epoch'], $(date +%s) - $start, d['loss'], d['accuracy'])"
+}
+evaluate() {
+    curl -sf --json "{\"dataset_id\":\"$test\"}" "$URL/v1/models/$md/evaluate" > "$WORK/eval.json"
+    json "'test set: accuracy %.4f, loss %.4f\nrecall per class: %s' % (d['accuracy'], d['loss'], ', '.join('%s %.3f' % (c, r) for c, r in zip(d['classes'], d['recall'])))" < "$WORK/eval.json"
+}
+if [ "$PER_EPOCH" = 1 ]; then
+    for e in $(seq "$EPOCHS"); do
+        echo "epoch $e: $(run_job 1 "$e")"
+        evaluate
+    done
+else
+    run_job "$EPOCHS" 1
+    evaluate
+fi

@@ -1,6 +1,7 @@
 // app.js — the neurond dashboard: datasets, networks, training watched
 // live over the job's event stream, the decision boundary, predictions,
-// evaluation (the pictures of images and confusion matrices: views.js).
+// evaluation (the pictures of images, confusion matrices, the model
+// summary and conv filters: views.js; the layer builder: builder.js).
 // Plain browser JavaScript, no build step; charts by uPlot (vendored).
 // Every call goes through api(): relative URLs unless an API base URL is
 // set, and the bearer token (kept in sessionStorage) when there is one.
@@ -10,14 +11,13 @@ const $ = (id) => document.getElementById(id);
 const state = {
   base: sessionStorage.getItem('neurond.base') || '',
   token: sessionStorage.getItem('neurond.token') || '',
-  dataset: null, rows: [], model: null, layers: [{ units: 4, activation: 'tanh' }],
-  outActivation: 'sigmoid', job: null, cancelled: false,
+  dataset: null, rows: [], model: null, layers: builder.defaults(false), imageStack: false,
+  output: { units: '?', activation: 'sigmoid' }, job: null, cancelled: false,
 };
 // Measures the browser test reads: end-event latency, events received.
-const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0, evaluations: 0 };
+const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0, evaluations: 0, filterDraws: 0 };
 window.neurond = { state, stats, series: () => series };
 
-const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear', 'softmax', 'step', 'sign'];
 const COLORS = [[47, 111, 223], [230, 120, 40], [60, 170, 90], [200, 60, 160], [120, 120, 120]];
 
 function showError(e) {
@@ -109,8 +109,13 @@ async function pickDataset(d) {
   if (isImage(d)) views.drawSamples($('samples'), d, state.rows);
   else drawScatter($('scatter'), d, state.rows);
   const classes = d.task === 'classification' && d.output_dim >= 2;
-  state.outActivation = classes ? 'softmax' : 'sigmoid';
+  state.output = { units: d.output_dim, activation: classes ? 'softmax' : 'sigmoid' };
   $('loss').value = classes ? 'cross_entropy' : 'mse';
+  if (isImage(d) !== state.imageStack) { // a CNN for images, dense layers otherwise
+    state.imageStack = isImage(d);
+    state.layers = builder.defaults(state.imageStack);
+  }
+  $('input-shape').value = isImage(d) ? d.input_shape.join(',') : '';
   renderLayers();
   await refresh();
 }
@@ -200,48 +205,30 @@ async function uploadIdx(ev) {
 
 // ---- network -------------------------------------------------------------
 
-function select(options, value, onChange) {
-  const s = document.createElement('select');
-  for (const o of options) s.add(new Option(o, o, false, o === value));
-  s.onchange = () => onChange(s.value);
-  return s;
-}
-
+// The builder's rows for the current stack, and what the input is.
 function renderLayers() {
   const d = state.dataset;
-  $('model-inputs').textContent = d ? `${d.input_dim} inputs → … → ${d.output_dim} outputs` : 'Pick a dataset first.';
-  const body = $('layers').tBodies[0];
-  const rows = state.layers.map((l, i) => {
-    const units = Object.assign(document.createElement('input'), { type: 'number', min: 1, value: l.units });
-    units.onchange = () => { l.units = Number(units.value); };
-    const del = Object.assign(document.createElement('button'), { type: 'button', textContent: '×' });
-    del.onclick = () => { state.layers.splice(i, 1); renderLayers(); };
-    return tr(`hidden ${i + 1}`, units, select(ACTIVATIONS, l.activation, (v) => { l.activation = v; }), del);
-  });
-  const out = document.createElement('span');
-  out.textContent = d ? d.output_dim : '?';
-  rows.push(tr('output', out, select(ACTIVATIONS, state.outActivation, (v) => { state.outActivation = v; }), ''));
-  body.replaceChildren(...rows);
+  $('model-inputs').textContent = !d ? 'Pick a dataset first.'
+    : `${isImage(d) ? shapeText(d) + ' image' : d.input_dim + ' inputs'} → … → ${d.output_dim} outputs`;
+  $('layers').tBodies[0].replaceChildren(...builder.rows(state.layers, state.output, renderLayers));
 }
 
-function tr(...cells) {
-  const row = document.createElement('tr');
-  for (const c of cells) {
-    const td = document.createElement('td');
-    td.append(c);
-    row.append(td);
-  }
-  return row;
+// A model name that says what the stack is: net-784-c8-mp2-f-10.
+function modelName(inputs, layers) {
+  const short = { conv2d: (l) => `c${l.filters}`, maxpool2d: (l) => `mp${l.size}`, avgpool2d: (l) => `ap${l.size}`,
+    flatten: () => 'f', dropout: () => 'do', batchnorm: () => 'bn', dense: (l) => String(l.units) };
+  return `net-${[inputs, ...layers.map((l) => short[l.type](l))].join('-')}`;
 }
 
 async function createModel() {
   const d = state.dataset;
   if (!d) throw new Error('pick or create a dataset first');
-  const layers = state.layers.map((l) => ({ units: l.units, activation: l.activation }));
-  layers.push({ units: d.output_dim, activation: state.outActivation });
+  const shape = builder.parseShape($('input-shape').value);
+  const layers = builder.definition(state.layers, state.output);
   const m = await api('POST', '/v1/models', {
-    name: `net-${[d.input_dim, ...layers.map((l) => l.units)].join('-')}`,
-    inputs: d.input_dim, layers, loss: $('loss').value, seed: Number($('model-seed').value),
+    name: modelName(shape ? shape.join('x') : d.input_dim, layers),
+    ...(shape ? { input_shape: shape } : { inputs: d.input_dim }),
+    layers, loss: $('loss').value, seed: Number($('model-seed').value),
   });
   await pickModel(m);
 }
@@ -252,8 +239,22 @@ async function pickModel(m) {
   const idle = { 'job-id': '—', 'job-status': 'idle', 'job-epoch': '0', 'job-loss': '—' };
   for (const [id, text] of Object.entries(idle)) $(id).textContent = text;
   await refresh();
+  await showModel(m);
   await drawBoundary();
   if (m.trained) await evaluate();
+}
+
+// The model's summary, and for a trained conv net its first layer's
+// filters (the weights fetched only then: a CNN's reply is large).
+async function showModel(m) {
+  views.renderSummary($('summary'), m);
+  const conv = m.layers.some((l) => l.type === 'conv2d');
+  if (!conv || !m.trained) {
+    $('filters').hidden = true;
+    return;
+  }
+  const full = await api('GET', `/v1/models/${m.id}?weights=true`);
+  if (state.model && state.model.id === m.id && views.drawFilters($('filters'), full)) stats.filterDraws++;
 }
 
 // ---- evaluation ----------------------------------------------------------
@@ -434,6 +435,7 @@ async function train(ev) {
     $('cancel-job').disabled = true;
     state.model = await api('GET', `/v1/models/${state.model.id}`);
     await refresh();
+    await showModel(state.model).catch(showError);
     await evaluate().catch(showError);
     document.body.dataset.training = 'done';
   }
@@ -534,7 +536,7 @@ function start() {
   on('csv-form', 'submit', uploadCsv);
   on('idx-form', 'submit', uploadIdx);
   on('evaluate', 'click', evaluate);
-  on('add-layer', 'click', async () => { state.layers.push({ units: 4, activation: 'tanh' }); renderLayers(); });
+  on('add-layer', 'click', async () => { state.layers.push(builder.layer('dense')); renderLayers(); });
   on('create-model', 'click', createModel);
   on('job-form', 'submit', train);
   on('cancel-job', 'click', cancelJob);

@@ -1,8 +1,9 @@
 // views.js — the dashboard's pictures of data and results that are not
 // charts: a grid of an image dataset's sample images with their labels,
-// and a classifier's confusion matrix with per-class precision and recall
-// (from POST /v1/models/{id}/evaluate). Plain DOM and canvas; app.js
-// calls these with what the API returned.
+// a classifier's confusion matrix with per-class precision and recall
+// (from POST /v1/models/{id}/evaluate), a model's layer summary (output
+// shapes, parameters) and a conv net's first-layer filters as images.
+// Plain DOM and canvas; app.js calls these with what the API returned.
 'use strict';
 
 const views = (() => {
@@ -16,9 +17,10 @@ const views = (() => {
     return hi > lo ? { lo, hi } : { lo, hi: lo + 1 };
   }
 
-  // One image row (C·H·W values, channels first) as a canvas: grey for one
-  // channel, RGB from the first three otherwise.
-  function imageCanvas(values, [c, h, w], range) {
+  // One image row (C·H·W values, channels first) as a canvas, each pixel
+  // drawn `scale` screen pixels wide: grey for one channel, RGB from the
+  // first three otherwise.
+  function imageCanvas(values, [c, h, w], range, scale = SCALE) {
     const img = new ImageData(w, h);
     const level = (v) => Math.round((255 * (v - range.lo)) / (range.hi - range.lo));
     for (let y = 0; y < h; y++) {
@@ -29,7 +31,7 @@ const views = (() => {
     }
     const small = Object.assign(document.createElement('canvas'), { width: w, height: h });
     small.getContext('2d').putImageData(img, 0, 0);
-    const big = Object.assign(document.createElement('canvas'), { width: w * SCALE, height: h * SCALE });
+    const big = Object.assign(document.createElement('canvas'), { width: w * scale, height: h * scale });
     const ctx = big.getContext('2d');
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(small, 0, 0, big.width, big.height);
@@ -97,5 +99,79 @@ const views = (() => {
     if (e.confusion) el.append(confusionTable(e));
   }
 
-  return { drawSamples, renderEvaluation };
+  const dims = (shape) => shape.join('×');
+
+  // What a layer of the model reply is set to, in words.
+  function settingsText(l) {
+    const k = Array.isArray(l.kernel) ? l.kernel.join('×') : `${l.kernel}×${l.kernel}`;
+    switch (l.type) {
+      case 'dense': return `${l.units} units, ${l.activation}`;
+      case 'conv2d': return `${l.filters} filters ${k}, stride ${l.stride}, ${l.padding}, ${l.activation}`;
+      case 'maxpool2d': case 'avgpool2d': return `size ${l.size}, stride ${l.stride}`;
+      case 'dropout': return `rate ${l.rate}`;
+      default: return '';
+    }
+  }
+
+  // Fills el with the model's summary: the input, each layer's kind,
+  // settings, output shape and parameter count, and the total.
+  function renderSummary(el, m) {
+    const t = document.createElement('table');
+    t.className = 'summary';
+    t.createTHead().insertRow().append(...['#', 'layer', 'settings', 'output shape', 'parameters']
+      .map((h) => cell('th', h)));
+    const body = t.createTBody();
+    body.insertRow().append(cell('td', ''), cell('td', 'input'), cell('td', ''),
+      cell('td', dims(m.input_shape || [m.inputs])), cell('td', '0'));
+    m.layers.forEach((l, i) => {
+      body.insertRow().append(cell('td', String(i)), cell('td', l.type || 'dense'), cell('td', settingsText(l)),
+        cell('td', l.output_shape ? dims(l.output_shape) : String(l.units)), cell('td', String(l.parameters)));
+    });
+    const foot = t.createTFoot().insertRow();
+    foot.append(cell('th', ''), cell('th', 'total'), cell('th', ''), cell('th', ''),
+      cell('th', m.parameters.toLocaleString('en-US')));
+    el.replaceChildren(t);
+    el.hidden = false;
+  }
+
+  // The first conv2d layer of a model reply with weights, as { k, filters,
+  // C, kh, kw }: W is filters × C·kh·kw (PyTorch's (F, C, kh, kw)
+  // flattened), C the channels of the layer's input. null without one.
+  function firstConv(m) {
+    const k = m.layers.findIndex((l) => l.type === 'conv2d');
+    if (k < 0 || !m.weights || !m.weights[k] || !m.weights[k].W) return null;
+    const l = m.layers[k];
+    const [kh, kw] = Array.isArray(l.kernel) ? l.kernel : [l.kernel, l.kernel];
+    const W = m.weights[k].W;
+    return { k, filters: W, C: W[0].length / (kh * kw), kh, kw };
+  }
+
+  // Fills el with the first conv layer's filters as small images, all on
+  // one grey scale (mid-grey 0, white the largest positive weight, black
+  // its negative): RGB for 3 input channels, the first channel otherwise.
+  // Returns how many it drew (0: the model has no conv layer).
+  function drawFilters(el, m) {
+    const f = firstConv(m);
+    if (!f) { el.hidden = true; return 0; }
+    let big = 0;
+    for (const row of f.filters) for (const v of row) big = Math.max(big, Math.abs(v));
+    const range = { lo: -(big || 1), hi: big || 1 };
+    const channels = f.C === 3 ? 3 : 1, scale = Math.max(4, Math.floor(40 / Math.max(f.kh, f.kw)));
+    const note = document.createElement('p');
+    note.textContent = `Layer ${f.k}'s ${f.filters.length} filters (${f.kh}×${f.kw}` +
+      (f.C > 1 && f.C !== 3 ? `, channel 1 of ${f.C}` : '') + '): white positive, black negative weights.';
+    const grid = document.createElement('div');
+    grid.className = 'filters';
+    grid.append(...f.filters.map((w, i) => {
+      const fig = document.createElement('figure');
+      fig.append(imageCanvas(w.slice(0, channels * f.kh * f.kw), [channels, f.kh, f.kw], range, scale),
+        cell('figcaption', String(i + 1)));
+      return fig;
+    }));
+    el.replaceChildren(note, grid);
+    el.hidden = false;
+    return f.filters.length;
+  }
+
+  return { drawSamples, renderEvaluation, renderSummary, drawFilters };
 })();

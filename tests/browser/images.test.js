@@ -6,30 +6,17 @@
 // its confusion matrix appears; screenshot into build/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { root, startServer, stopServer, launchChromium } from './support.js';
+import { root, startServer, stopServer, launchChromium, idxSlice, trainInPage } from './support.js';
 
-const FMNIST = '/usr/share/datasets/fashion-mnist/';
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
   'Ankle boot'];
 const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png').replace(/\.png$/, '-images.png');
 const dir = mkdtempSync(join(tmpdir(), 'neurond-browser-'));
 let server, base, context;
-
-// Items [from, to) of an IDX file, as a new IDX file (the header's count
-// rewritten).
-function idxSlice(file, from, to) {
-  const data = gunzipSync(readFileSync(FMNIST + file));
-  const dims = data[3], head = 4 + 4 * dims;
-  let item = 1;
-  for (let i = 1; i < dims; i++) item *= data.readUInt32BE(4 + 4 * i);
-  const out = Buffer.concat([data.subarray(0, head), data.subarray(head + from * item, head + to * item)]);
-  out.writeUInt32BE(to - from, 4);
-  return out;
-}
 
 before(async () => {
   ({ process: server, url: base } = await startServer(dir, 'n'));
@@ -83,21 +70,20 @@ test('Fashion-MNIST shows its images, trains, and shows a confusion matrix', asy
   assert.ok(grid.scatterHidden, 'no scatter plot for images');
   assert.equal(await page.inputValue('#loss'), 'cross_entropy');
 
-  // 784-32-10: the hidden layer widened and made relu
-  await page.fill('#layers tbody tr:first-child input', '32');
-  await page.dispatchEvent('#layers tbody tr:first-child input', 'change');
-  await page.selectOption('#layers tbody tr:first-child select', 'relu');
+  // 784-32-10 over the flat rows: the image's default CNN stack (conv,
+  // pool, flatten) replaced by one dense relu layer of 32
+  assert.equal(await page.inputValue('#input-shape'), '1,28,28');
+  await page.fill('#input-shape', '');
+  await page.click('#layers tbody tr:first-child button');
+  await page.click('#layers tbody tr:first-child button');
+  await page.selectOption('#layers tbody tr:first-child select[data-field=type]', 'dense');
+  await page.fill('#layers tbody tr:first-child input[data-field=units]', '32');
+  await page.dispatchEvent('#layers tbody tr:first-child input[data-field=units]', 'change');
+  await page.selectOption('#layers tbody tr:first-child select[data-field=activation]', 'relu');
   await page.click('#create-model');
   await page.waitForSelector('#models li.selected');
-  await page.selectOption('#optimizer', 'adam');
-  await page.fill('#lr', '0.002');
-  await page.fill('#batch', '32');
-  await page.fill('#epochs', '3');
-  await page.fill('#rounds', '1');
-  await page.selectOption('#normalize', 'minmax');
-  await page.click('#start-job');
-  await page.waitForSelector('body[data-training="done"]', { timeout: 120000 });
-  assert.equal(await page.textContent('#job-status'), 'succeeded');
+  await trainInPage(page, { optimizer: 'adam', lr: 0.002, batch: 32, epochs: 3, rounds: 1, normalize: 'minmax',
+    timeout: 120000 });
 
   // evaluated on the held-out half, offered first
   await page.waitForSelector('#evaluation table.confusion');

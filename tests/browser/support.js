@@ -1,10 +1,13 @@
 // support.js — what the browser tests share: a real neurond on a free
 // loopback port with its own database, Debian's Chromium (never a
-// downloaded one), and a clean stop that checks neurond exits 0.
+// downloaded one), a clean stop that checks neurond exits 0, and slices of
+// Debian's Fashion-MNIST IDX files.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -45,4 +48,35 @@ export function launchChromium(dir) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+const FMNIST = '/usr/share/datasets/fashion-mnist/';
+
+// Items [from, to) of one of Debian's Fashion-MNIST IDX files (file:
+// its name there), as a new IDX file (the header's count
+// rewritten).
+export function idxSlice(file, from, to) {
+  const data = gunzipSync(readFileSync(FMNIST + file));
+  const dims = data[3], head = 4 + 4 * dims;
+  let item = 1;
+  for (let i = 1; i < dims; i++) item *= data.readUInt32BE(4 + 4 * i);
+  const out = Buffer.concat([data.subarray(0, head), data.subarray(head + from * item, head + to * item)]);
+  out.writeUInt32BE(to - from, 4);
+  return out;
+}
+
+
+// Fills the dashboard's training form (epochs, batch, optimizer, lr,
+// rounds, normalize), presses Train and waits until the run is done;
+// asserts the last job succeeded.
+export async function trainInPage(page, o) {
+  await page.selectOption('#optimizer', o.optimizer);
+  await page.fill('#lr', String(o.lr));
+  await page.fill('#batch', String(o.batch));
+  await page.fill('#epochs', String(o.epochs));
+  await page.fill('#rounds', String(o.rounds));
+  await page.selectOption('#normalize', o.normalize);
+  await page.click('#start-job');
+  await page.waitForSelector('body[data-training="done"]', { timeout: o.timeout });
+  assert.equal(await page.textContent('#job-status'), 'succeeded');
 }

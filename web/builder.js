@@ -1,0 +1,121 @@
+// builder.js — the dashboard's network builder: the layer kinds a student
+// can stack (dense, conv2d, maxpool2d, avgpool2d, flatten, dropout,
+// batchnorm), each row's settings as inputs, and the model definition
+// POST /v1/models takes (DESIGN.md, "Architectures beyond dense layers").
+// app.js owns the state and calls these.
+'use strict';
+
+const builder = (() => {
+  const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear', 'softmax', 'step', 'sign'];
+  // Each kind's settings (the definition's fields, with their defaults)
+  // and whether it has an activation.
+  const KINDS = {
+    dense: { fields: { units: 4 }, activation: 'tanh' },
+    conv2d: { fields: { filters: 8, kernel: 3, stride: 1, padding: 'valid' }, activation: 'relu' },
+    maxpool2d: { fields: { size: 2, stride: 2 } },
+    avgpool2d: { fields: { size: 2, stride: 2 } },
+    flatten: { fields: {} },
+    dropout: { fields: { rate: 0.25 } },
+    batchnorm: { fields: {} },
+  };
+  const PADDINGS = ['valid', 'same'];
+
+  // A new layer of a kind, with that kind's defaults.
+  function layer(type) {
+    const k = KINDS[type];
+    return { type, ...k.fields, ...(k.activation ? { activation: k.activation } : {}) };
+  }
+
+  // The stack a picked dataset starts with: a small CNN for images
+  // (conv 3×3 → pool → flatten before the output), one tanh layer otherwise.
+  function defaults(image) {
+    if (!image) return [layer('dense')];
+    return [layer('conv2d'), layer('maxpool2d'), layer('flatten')];
+  }
+
+  function select(options, value, onChange) {
+    const s = document.createElement('select');
+    for (const o of options) s.add(new Option(o, o, false, o === value));
+    s.onchange = () => onChange(s.value);
+    return s;
+  }
+
+  // One labelled input for field `name` of layer l (numbers, or a select
+  // for padding).
+  function field(l, name) {
+    const label = document.createElement('label');
+    label.className = 'setting';
+    label.append(name + ' ');
+    let input;
+    if (name === 'padding') {
+      input = select(PADDINGS, l.padding, (v) => { l.padding = v; });
+    } else {
+      const step = name === 'rate' ? '0.05' : '1';
+      input = Object.assign(document.createElement('input'), { type: 'number', step, min: name === 'rate' ? 0 : 1,
+        value: l[name] });
+      input.onchange = () => { l[name] = Number(input.value); };
+    }
+    input.dataset.field = name;
+    label.append(input);
+    return label;
+  }
+
+  // The table rows for layers (each: kind, settings, activation, delete)
+  // and the output row; onChange re-renders after a kind changes or a row
+  // goes.
+  function rows(layers, output, onChange) {
+    const out = layers.map((l, i) => {
+      const kind = select(Object.keys(KINDS), l.type, (v) => { layers[i] = layer(v); onChange(); });
+      kind.dataset.field = 'type';
+      const settings = document.createElement('span');
+      settings.append(...Object.keys(KINDS[l.type].fields).map((f) => field(l, f)));
+      const act = KINDS[l.type].activation
+        ? select(ACTIVATIONS, l.activation, (v) => { l.activation = v; }) : '';
+      if (act) act.dataset.field = 'activation';
+      const del = Object.assign(document.createElement('button'), { type: 'button', textContent: '×',
+        title: 'remove this layer' });
+      del.onclick = () => { layers.splice(i, 1); onChange(); };
+      return tr(String(i), kind, settings, act, del); // i: the index API errors point at (/layers/i)
+    });
+    const units = document.createElement('span');
+    units.textContent = `units ${output.units}`;
+    const act = select(ACTIVATIONS, output.activation, (v) => { output.activation = v; });
+    act.dataset.field = 'activation';
+    out.push(tr('output', 'dense', units, act, ''));
+    return out;
+  }
+
+  function tr(...cells) {
+    const row = document.createElement('tr');
+    for (const c of cells) {
+      const td = document.createElement('td');
+      td.append(c);
+      row.append(td);
+    }
+    return row;
+  }
+
+  // The layers as the API takes them: only each kind's own fields.
+  function definition(layers, output) {
+    const defs = layers.map((l) => {
+      const d = { type: l.type };
+      for (const f of Object.keys(KINDS[l.type].fields)) d[f] = l[f];
+      if (KINDS[l.type].activation) d.activation = l.activation;
+      return d;
+    });
+    defs.push({ type: 'dense', units: output.units, activation: output.activation });
+    return defs;
+  }
+
+  // "1,28,28" → [1, 28, 28]; null for an empty field; throws on anything
+  // but positive integers.
+  function parseShape(text) {
+    const t = text.trim();
+    if (!t) return null;
+    const dims = t.split(/[\s,×x]+/).map(Number);
+    if (dims.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`input shape "${t}": give C,H,W`);
+    return dims;
+  }
+
+  return { ACTIVATIONS, layer, defaults, rows, definition, parseShape };
+})();
