@@ -160,16 +160,20 @@ static bool prepare_body(nd_request *req, const nd_route *route)
     const char *type = nd_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *length = nd_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
     unsigned long long declared = length ? strtoull(length, NULL, 10) : 0;
-    if (route->stream && content_type_is(type, route->stream->content_type)) {
-        req->stream = route->stream;
+    for (size_t i = 0; route->streams && route->streams[i]; i++)
+        if (content_type_is(type, route->streams[i]->content_type))
+            req->stream = route->streams[i];
+    if (req->stream) {
         req->body_limit = req->srv->cfg.max_csv_bytes;
     } else if (route->body == ND_BODY_JSON && has_body(req, declared) &&
                !content_type_is(type, "application/json")) {
+        char others[128] = "";
+        for (size_t i = 0; route->streams && route->streams[i]; i++)
+            snprintf(others + strlen(others), sizeof others - strlen(others),
+                     " or %s", route->streams[i]->content_type);
         nd_reply_problem(req, 415,
-                         "send the body as application/json%s%s (curl: --json "
-                         "or -H 'Content-Type: application/json')",
-                         route->stream ? " or " : "",
-                         route->stream ? route->stream->content_type : "");
+                         "send the body as application/json%s (curl: --json "
+                         "or -H 'Content-Type: application/json')", others);
         return false;
     }
     if (declared > req->body_limit) {

@@ -9,6 +9,10 @@
 #include "router.h"
 #include "web.h"
 
+/* POST /v1/datasets streams CSV and text uploads. */
+static const nd_stream *const dataset_uploads[] = {&datasets_csv,
+                                                   &datasets_text, NULL};
+
 static const nd_route routes[] = {
     {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL, true},
     {"GET", "/readyz", ops_readyz, ND_BODY_NONE, NULL, true},
@@ -20,7 +24,7 @@ static const nd_route routes[] = {
     {"GET", "/docs", web_docs_index, ND_BODY_NONE, NULL, true},
     {"GET", "/docs/{file}", web_docs_file, ND_BODY_NONE, NULL, true},
 
-    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, &datasets_csv,
+    {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, dataset_uploads,
      false},
     {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL, false},
     {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL, false},

@@ -18,7 +18,8 @@ typedef struct {
     const char *pattern; /* "/v1/jobs/{id}/history": {x} matches a segment */
     nd_handler handle;
     nd_body_kind body;
-    const nd_stream *stream; /* optional: a content type read as it arrives */
+    /* optional, NULL-ended: the content types read as they arrive */
+    const nd_stream *const *streams;
     bool open; /* served without the API token (health, the API document) */
 } nd_route;
 
