@@ -14,7 +14,8 @@
  * inputs, u32 loss, u32 n_layers, then per layer u64 units, u32 kind,
  * f32 param (V1_LAYER_BYTES, all of a version 1 layer), then u32 layer
  * kind, u64 filters, kernel_h, kernel_w, stride, u32 padding, u64 size, f32
- * rate; after the layers the input shape: u32 rank and a u64 per dim. */
+ * rate, u64 vocab, u32 positions, u32 return_sequences; after the layers
+ * the input shape: u32 rank and a u64 per dim. */
 #define OFF_VERSION 8
 #define OFF_TYPE 12
 #define OFF_INPUTS 16
@@ -22,7 +23,7 @@
 #define OFF_NLAYERS 28
 #define OFF_LAYER0 32
 #define V1_LAYER_BYTES 16
-#define LAYER_BYTES (V1_LAYER_BYTES + 52)
+#define LAYER_BYTES (V1_LAYER_BYTES + 52 + 16)
 #define VECTOR_SHAPE_BYTES 12
 #define OFF_NORM (OFF_LAYER0 + 2 * LAYER_BYTES + VECTOR_SHAPE_BYTES)
 
