@@ -31,6 +31,9 @@ static void write_model(nn_wbuf *b, const nn_network *net)
         nn_wbuf_u32(b, l->padding);
         nn_wbuf_u64(b, l->size);
         nn_wbuf_f32(b, l->rate);
+        nn_wbuf_u64(b, l->vocab);
+        nn_wbuf_u32(b, l->positions);
+        nn_wbuf_u32(b, l->return_sequences);
     }
     nn_wbuf_u32(b, (uint32_t)net->input_shape.rank);
     for (size_t i = 0; i < net->input_shape.rank; i++)
@@ -70,7 +73,8 @@ static nn_status bad_format(nn_error *err, const char *why)
 }
 
 /* Reads one layer: a version 1 layer is dense (units, activation); from
- * version 2 on, its kind and the other kinds' fields follow. */
+ * version 2 on, its kind and the other kinds' fields follow; from version
+ * 3 on, the sequence layers' (vocab, positions, return_sequences). */
 static bool read_layer(nn_rbuf *r, uint32_t version, nn_layer_spec *l)
 {
     memset(l, 0, sizeof *l);
@@ -103,6 +107,15 @@ static bool read_layer(nn_rbuf *r, uint32_t version, nn_layer_spec *l)
     l->stride = (size_t)v[3];
     l->padding = (nn_padding)padding;
     l->size = (size_t)size;
+    if (version < 3)
+        return true;
+    uint64_t vocab = nn_rbuf_u64(r);
+    uint32_t positions = nn_rbuf_u32(r), sequences = nn_rbuf_u32(r);
+    if (r->bad || vocab > NN_MAX_UNITS || positions > 1 || sequences > 1)
+        return false;
+    l->vocab = (size_t)vocab;
+    l->positions = positions;
+    l->return_sequences = sequences;
     return true;
 }
 
@@ -115,7 +128,7 @@ static bool read_shape(nn_rbuf *r, uint32_t version, uint64_t inputs,
         return true;
     }
     uint32_t rank = nn_rbuf_u32(r);
-    if (r->bad || (rank != 1 && rank != 3))
+    if (r->bad || rank < 1 || rank > 3 || (version < 3 && rank == 2))
         return false;
     uint64_t n = 1;
     shape->rank = rank;

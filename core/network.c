@@ -12,9 +12,10 @@
 
 static nn_status check_input(const nn_shape *in, nn_error *err)
 {
-    if (in->rank != 1 && in->rank != 3)
+    if (in->rank < 1 || in->rank > 3)
         return nn_fail(err, NN_ERR_INVALID, "/input_shape",
-                       "an input is a vector [N] or an image [C, H, W]");
+                       "an input is a vector [N], a sequence [T, D] or an "
+                       "image [C, H, W]");
     size_t n = 1;
     for (size_t i = 0; i < in->rank; i++) {
         if (in->dim[i] == 0)
@@ -98,8 +99,10 @@ static nn_status check_definition(nn_model_type type, const nn_shape *input,
     if (st != NN_OK || type == NN_MODEL_PERCEPTRON)
         return st; /* the rule needs no loss */
     nn_activation out = output_act(&layers[n - 1], &info[n - 1]);
-    return nn_loss_check(loss, &out, nn_shape_size(&info[n - 1].out), "/loss",
-                         err);
+    const nn_shape *o = &info[n - 1].out; /* a sequence: per position */
+    return nn_loss_check(loss, &out, o->rank == 2 ? o->dim[1]
+                                                  : nn_shape_size(o),
+                         "/loss", err);
 }
 
 nn_status nn_network_check(nn_model_type type, const nn_shape *input,

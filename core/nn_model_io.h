@@ -17,7 +17,7 @@
 #include "nn_error.h"
 #include "nn_network.h"
 
-#define NN_MODEL_FORMAT_VERSION 2u
+#define NN_MODEL_FORMAT_VERSION 3u
 
 /* Serialises net into a malloc'd buffer (*buf, *len) the caller frees. */
 nn_status nn_model_save(const nn_network *net, unsigned char **buf,

@@ -40,6 +40,10 @@ typedef enum {
     NN_LAYER_FLATTEN,
     NN_LAYER_DROPOUT,
     NN_LAYER_BATCHNORM,
+    NN_LAYER_EMBEDDING,
+    NN_LAYER_RNN,
+    NN_LAYER_LSTM,
+    NN_LAYER_GRU,
     NN_LAYER_KIND_COUNT
 } nn_layer_kind;
 
@@ -56,7 +60,12 @@ typedef enum { NN_PAD_VALID, NN_PAD_SAME } nn_padding;
  * batch statistics in training passes, running mean and variance
  * (momentum 0.1, eps 1e-5, as PyTorch) when predicting, then act (not
  * softmax; give linear for none — the zero value is step). flatten: any
- * shape to a vector, in C, H, W order. */
+ * shape to a vector, in C, H, W order. dense on a sequence [T, D] applies
+ * at every position ([T, units]). embedding: token ids [T] to [T, units],
+ * vocab tokens, plus a learned position vector when positions. rnn, lstm,
+ * gru: units hidden, [T, D] to [T, units] with return_sequences, else the
+ * last step's [units]; PyTorch's equations and gate order
+ * (core/layers/rnn.c, lstm.c, gru.c). */
 typedef struct {
     size_t units;       /* dense */
     nn_activation act;  /* dense, conv2d, batchnorm */
@@ -67,6 +76,9 @@ typedef struct {
     nn_padding padding; /* conv2d */
     size_t size;        /* pools: the window's side */
     float rate;         /* dropout */
+    size_t vocab;       /* embedding: ids 0 … vocab − 1 */
+    bool positions;     /* embedding: learned position vectors */
+    bool return_sequences; /* rnn, lstm, gru */
 } nn_layer_spec;
 
 /* The name of a layer kind ("dense", "conv2d", …); "?" for a bad one. */
@@ -82,7 +94,8 @@ bool nn_layer_spec_equal(const nn_layer_spec *a, const nn_layer_spec *b);
 #define NN_BATCHNORM_MOMENTUM 0.1f
 #define NN_BATCHNORM_EPS 1e-5f
 
-/* A tensor shape per example: rank 1 [N] or rank 3 [C, H, W]. */
+/* A tensor shape per example: rank 1 [N], rank 2 [T, D] (a sequence) or
+ * rank 3 [C, H, W]. */
 #define NN_MAX_RANK 3
 typedef struct {
     size_t rank;

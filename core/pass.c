@@ -207,6 +207,14 @@ static nn_activation loss_act(const nn_network *net)
                                    : (nn_activation){NN_ACT_LINEAR, 0.0f};
 }
 
+/* Positions of a sequence output, each of which the loss takes as one
+ * example (next-token prediction: a softmax per position); 1 otherwise. */
+static size_t loss_positions(const nn_network *net)
+{
+    const nn_shape *o = &net->info[net->n_layers - 1].out;
+    return o->rank == 2 ? o->dim[0] : 1;
+}
+
 double nn_backward(const nn_network *net, nn_workspace *ws, const float *X,
                    const float *Y, size_t rows, float scale, float *grads,
                    bool accumulate)
@@ -214,8 +222,10 @@ double nn_backward(const nn_network *net, nn_workspace *ws, const float *X,
     size_t last = net->n_layers - 1;
     float *dY = ws->grad[0], *spare = ws->grad[1];
     nn_activation out = loss_act(net);
+    size_t P = loss_positions(net);
     double loss = nn_loss_eval(net->loss, &out, ws->Z[last], ws->A[last], Y,
-                               rows, nn_network_outputs(net), scale, dY);
+                               rows * P, nn_network_outputs(net) / P, scale,
+                               dY);
     for (size_t k = net->n_layers; k-- > 0;) {
         nn_layer_ctx c = layer_ctx(net, ws, k);
         nn_layer_table[net->layers[k].kind]->backward(
@@ -234,8 +244,9 @@ double nn_forward_loss(const nn_network *net, const nn_workspace *ws,
 {
     size_t last = net->n_layers - 1;
     nn_activation out = loss_act(net);
-    return nn_loss_eval(net->loss, &out, ws->Z[last], ws->A[last], Y, rows,
-                        nn_network_outputs(net), 0.0f, NULL);
+    size_t P = loss_positions(net);
+    return nn_loss_eval(net->loss, &out, ws->Z[last], ws->A[last], Y,
+                        rows * P, nn_network_outputs(net) / P, 0.0f, NULL);
 }
 
 nn_status nn_predict(const nn_network *net, nn_workspace *ws, const float *X,

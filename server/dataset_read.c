@@ -10,6 +10,7 @@
 #include "dataset_store.h"
 #include "datasets.h"
 #include "nn_limits.h"
+#include "text_ingest.h"
 
 /* Values (inputs and targets) one page of rows may hold, whatever its
  * limit: a page of very wide rows is shortened to stay a few MB. */
@@ -17,7 +18,7 @@
 
 #define OBJECT_COLUMNS                                                       \
     "id, name, rows, input_dim, output_dim, task, classes, feature_names, "  \
-    "target_names, sha256, created_at, stats, input_shape"
+    "target_names, sha256, created_at, stats, input_shape, source"
 
 /* A JSON text column parsed, or NULL. */
 static json_t *column_json(sqlite3_stmt *st, int col)
@@ -35,10 +36,40 @@ static json_t *shape_from_row(sqlite3_stmt *st)
     return column_json(st, 12);
 }
 
+/* The tokenizer of a text dataset stored with this source, or NULL when
+ * it is not a text. */
+static const char *text_tokenizer(const char *source)
+{
+    size_t n = strlen(ND_TEXT_SOURCE_PREFIX);
+    return source && strncmp(source, ND_TEXT_SOURCE_PREFIX, n) == 0
+               ? source + n
+               : NULL;
+}
+
+/* The dataset object of a text from a row of OBJECT_COLUMNS: its tokens
+ * are the rows, its vocabulary the classes. */
+static json_t *text_object_from_row(sqlite3_stmt *st, const char *tokenizer)
+{
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:s}", "id",
+        (const char *)sqlite3_column_text(st, 0), "name",
+        (const char *)sqlite3_column_text(st, 1), "task",
+        "language_modeling", "tokenizer", tokenizer, "tokens",
+        (json_int_t)sqlite3_column_int64(st, 2), "vocab_size",
+        (json_int_t)sqlite3_column_int64(st, 4), "vocabulary",
+        column_json(st, 6), "sha256",
+        (const char *)sqlite3_column_text(st, 9), "created_at",
+        (const char *)sqlite3_column_text(st, 10));
+}
+
 /* The dataset object from a row of OBJECT_COLUMNS; NULL when out of
  * memory or the row's JSON is corrupt. */
 static json_t *object_from_row(sqlite3_stmt *st)
 {
+    const char *tokenizer =
+        text_tokenizer((const char *)sqlite3_column_text(st, 13));
+    if (tokenizer)
+        return text_object_from_row(st, tokenizer);
     return json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
         "id", (const char *)sqlite3_column_text(st, 0), "name",
@@ -117,6 +148,8 @@ int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
 typedef struct {
     size_t rows, input_dim, output_dim, target_dim;
     bool classification;
+    bool text;       /* a text dataset: one token id per row */
+    bool byte_tokens; /* … whose tokens are the bytes of its UTF-8 */
     json_t *classes; /* only when asked for */
 } shape;
 
@@ -124,8 +157,8 @@ typedef struct {
 static int read_shape(const char *id, shape *s, bool want_classes)
 {
     sqlite3_stmt *st = nd_prepare(
-        "SELECT rows, input_dim, output_dim, target_dim, task, classes FROM "
-        "datasets WHERE id = ?1 AND uploading IS NULL");
+        "SELECT rows, input_dim, output_dim, target_dim, task, classes, "
+        "source FROM datasets WHERE id = ?1 AND uploading IS NULL");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -137,6 +170,10 @@ static int read_shape(const char *id, shape *s, bool want_classes)
         s->target_dim = (size_t)sqlite3_column_int64(st, 3);
         s->classification = strcmp((const char *)sqlite3_column_text(st, 4),
                                    "classification") == 0;
+        const char *tok = text_tokenizer(
+            (const char *)sqlite3_column_text(st, 6));
+        s->text = tok != NULL;
+        s->byte_tokens = tok && strcmp(tok, "byte") == 0;
         s->classes = want_classes ? column_json(st, 5) : NULL;
         rc = want_classes && !json_is_array(s->classes) ? -1 : 0;
         if (rc)
@@ -247,12 +284,77 @@ static int page_chunk(void *ctx, size_t first, size_t n,
     return 0;
 }
 
+typedef struct {
+    const shape *s;
+    size_t from, to;
+    char *text; /* the slice, NUL-ended */
+    size_t len;
+    json_t *ids;
+} text_ctx;
+
+/* Appends the chunk's tokens of the slice to ctx->text and ctx->ids. */
+static int text_chunk(void *ctx, size_t first, size_t n,
+                      const unsigned char *x, const unsigned char *y)
+{
+    (void)y;
+    text_ctx *p = ctx;
+    size_t lo = p->from > first ? p->from : first;
+    size_t hi = p->to < first + n ? p->to : first + n;
+    for (size_t r = lo; r < hi; r++) {
+        size_t k = (size_t)stored_float(x, r - first);
+        const char *tok = json_string_value(json_array_get(p->s->classes, k));
+        char byte[2] = {(char)k, 0};
+        if (p->s->byte_tokens)
+            tok = byte;
+        if (!tok || json_array_append_new(p->ids, json_integer((json_int_t)k)))
+            return -1; /* corrupt, or out of memory */
+        size_t m = strlen(tok);
+        memcpy(p->text + p->len, tok, m + 1);
+        p->len += m;
+    }
+    return 0;
+}
+
+/* The page of a text dataset: tokens [from, to) as {"text", "tokens"
+ * (their ids), "offset", "limit", "total"}. A byte slice that cuts a
+ * character shows its stray bytes as '?'. */
+static int text_page(const char *id, const shape *s, size_t from, size_t to,
+                     size_t limit, json_t **page)
+{
+    /* a character is at most 4 bytes of UTF-8 */
+    text_ctx ctx = {s, from, to, malloc(4 * (to - from) + 1), 0,
+                    json_array()};
+    int rc = ctx.text && ctx.ids ? 0 : -1;
+    if (rc == 0) {
+        ctx.text[0] = 0;
+        rc = each_chunk(id, s, from, to, text_chunk, &ctx);
+    }
+    if (rc == 0) {
+        nd_utf8_scrub(ctx.text);
+        *page = json_pack("{s:s, s:O, s:I, s:I, s:I}", "text", ctx.text,
+                          "tokens", ctx.ids, "offset", (json_int_t)from,
+                          "limit", (json_int_t)limit, "total",
+                          (json_int_t)s->rows);
+        rc = *page ? 0 : -1;
+    }
+    free(ctx.text);
+    json_decref(ctx.ids);
+    return rc;
+}
+
 int nd_ds_rows(const char *id, size_t offset, size_t limit, json_t **page)
 {
     shape s;
     int rc = read_shape(id, &s, true);
     if (rc)
         return rc;
+    if (s.text) {
+        size_t from = offset < s.rows ? offset : s.rows;
+        size_t to = limit < s.rows - from ? from + limit : s.rows;
+        rc = text_page(id, &s, from, to, limit, page);
+        json_decref(s.classes);
+        return rc;
+    }
     size_t per_row = s.input_dim + s.target_dim;
     size_t most = PAGE_VALUES / per_row ? PAGE_VALUES / per_row : 1;
     if (limit > most)
@@ -269,6 +371,12 @@ int nd_ds_rows(const char *id, size_t offset, size_t limit, json_t **page)
     else
         json_decref(ctx.items);
     return rc == 0 && !*page ? -1 : rc;
+}
+
+bool nd_ds_is_text(const char *id)
+{
+    shape s;
+    return read_shape(id, &s, false) == 0 && s.text;
 }
 
 size_t nd_ds_input_dim(const char *id)

@@ -121,7 +121,9 @@ int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
 
 /* Rows [offset, offset + limit) of a dataset as the rows page
  * ({"items", "offset", "limit", "total"}): {"inputs", "targets"} per row,
- * or {"inputs", "label"} for classification. Returns 0 with *page (the
+ * or {"inputs", "label"} for classification; for a text, tokens
+ * [offset, offset + limit) as {"text", "tokens", "offset", "limit",
+ * "total"}. Returns 0 with *page (the
  * caller's), 1 when there is no such dataset, −1 on an error. */
 int nd_ds_rows(const char *id, size_t offset, size_t limit, json_t **page);
 

@@ -1,6 +1,7 @@
 /* datasets.c — the /v1/datasets routes: creating (JSON rows, a generator,
- * CSV streamed through datasets_csv, or IDX files as multipart/form-data
- * through datasets_idx), listing, reading, paging rows and
+ * CSV streamed through datasets_csv, IDX files as multipart/form-data
+ * through datasets_idx, or a text through datasets_text), listing,
+ * reading, paging rows and
  * deleting. The work is done in dataset_json.c, csv_ingest.c and the
  * dataset store; this file maps requests and replies onto them. Query
  * arguments a route does not take were refused (400) by the router's
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "csv_ingest.h"
 #include "dataset_json.h"
@@ -20,6 +22,7 @@
 #include "idx_ingest.h"
 #include "server.h"
 #include "store.h"
+#include "text_ingest.h"
 
 /* ?name as a whole number: def when absent, at most max (larger is
  * clamped); 400 when it is not a number, 422 below min. */
@@ -184,34 +187,37 @@ static void csv_begin(nd_request *req)
         nd_reply_problem(req, 503, "out of memory");
 }
 
-static bool csv_data(nd_request *req, const char *data, size_t len)
-{
-    nd_ds_error e;
-    if (nd_csv_feed(req->state, data, len, &e) == 0)
-        return true;
-    nd_ds_reply_error(req, &e);
-    return false;
-}
+/* The data, end and abort callbacks of a streamed ingest whose state is
+ * req->state, from its feed, finish and free functions: a piece the
+ * ingest refuses is the reply, the end replies 201 with the dataset or
+ * the error, and an abort (the client went away, or the upload was
+ * refused part-way) frees the ingest, which deletes whatever it stored. */
+#define INGEST_CALLBACKS(prefix, feed, finish, release)                      \
+    static void prefix##_abort(nd_request *req)                              \
+    {                                                                        \
+        release(req->state);                                                 \
+        req->state = NULL;                                                   \
+    }                                                                        \
+    static bool prefix##_data(nd_request *req, const char *data, size_t len) \
+    {                                                                        \
+        nd_ds_error e;                                                       \
+        if (feed(req->state, data, len, &e) == 0)                            \
+            return true;                                                     \
+        nd_ds_reply_error(req, &e);                                          \
+        return false;                                                        \
+    }                                                                        \
+    static void prefix##_end(nd_request *req)                                \
+    {                                                                        \
+        nd_ds_error e;                                                       \
+        char id[ND_ID_MAX];                                                  \
+        if (finish(req->state, id, &e))                                      \
+            nd_ds_reply_error(req, &e);                                      \
+        else                                                                 \
+            nd_ds_reply_created(req, id);                                    \
+        prefix##_abort(req);                                                 \
+    }
 
-static void csv_end(nd_request *req)
-{
-    nd_ds_error e;
-    char id[ND_ID_MAX];
-    if (nd_csv_finish(req->state, id, &e))
-        nd_ds_reply_error(req, &e);
-    else
-        nd_ds_reply_created(req, id);
-    nd_csv_free(req->state);
-    req->state = NULL;
-}
-
-/* The client went away, or the upload was refused part-way: whatever was
- * stored goes. */
-static void csv_abort(nd_request *req)
-{
-    nd_csv_free(req->state);
-    req->state = NULL;
-}
+INGEST_CALLBACKS(csv, nd_csv_feed, nd_csv_finish, nd_csv_free)
 
 const nd_stream datasets_csv = {"text/csv", csv_begin, csv_data, csv_end,
                                 csv_abort};
@@ -329,3 +335,51 @@ static void idx_abort(nd_request *req)
 
 const nd_stream datasets_idx = {"multipart/form-data", idx_begin, idx_data,
                                 idx_end, idx_abort};
+
+/* Whether a text/plain Content-Type names no charset or UTF-8. */
+static bool charset_utf8(const char *type)
+{
+    const char *p = type;
+    while (p && *p && strncasecmp(p, "charset=", 8) != 0)
+        p++;
+    if (!p || !*p)
+        return true;
+    p += strlen("charset=");
+    if (*p == '"')
+        p++;
+    size_t n = strcspn(p, "\"; ");
+    return (n == 5 && strncasecmp(p, "utf-8", 5) == 0) ||
+           (n == 4 && strncasecmp(p, "utf8", 4) == 0);
+}
+
+/* Before the text body: checks ?name and ?tokenizer and starts the
+ * ingest. */
+static void text_begin(nd_request *req)
+{
+    if (!nd_query_allow(req, "name,tokenizer"))
+        return;
+    if (!charset_utf8(nd_header(req, "Content-Type"))) {
+        nd_reply_problem(req, 415, "a text must be sent as text/plain; "
+                                   "charset=utf-8");
+        return;
+    }
+    const char *name = query_name(req);
+    const char *tokenizer = nd_query(req, "tokenizer");
+    if (!name)
+        return;
+    if (tokenizer && strcmp(tokenizer, "char") != 0 &&
+        strcmp(tokenizer, "byte") != 0) {
+        nd_reply_invalid(req, 422, "?tokenizer", "must be char or byte");
+        return;
+    }
+    bool bytes = tokenizer && strcmp(tokenizer, "byte") == 0;
+    nd_ds_error e;
+    req->state = nd_text_new(name, bytes, req->srv->cfg.max_rows, &e);
+    if (!req->state)
+        nd_ds_reply_error(req, &e);
+}
+
+INGEST_CALLBACKS(text, nd_text_feed, nd_text_finish, nd_text_free)
+
+const nd_stream datasets_text = {"text/plain", text_begin, text_data,
+                                 text_end, text_abort};

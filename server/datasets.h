@@ -13,6 +13,7 @@ extern const nd_stream datasets_csv; /* POST /v1/datasets, text/csv */
 /* POST /v1/datasets, multipart/form-data: IDX images and labels
  * (idx_upload.c) */
 extern const nd_stream datasets_idx;
+extern const nd_stream datasets_text; /* POST /v1/datasets, text/plain */
 void datasets_create(nd_request *req); /* POST /v1/datasets, JSON */
 void datasets_list(nd_request *req);
 void datasets_get(nd_request *req);
@@ -35,6 +36,9 @@ typedef struct {
 int nd_dataset_load(const char *id, nd_dataset *out, char *err,
                     size_t errlen);
 void nd_dataset_release(nd_dataset *d);
+
+/* Whether id is a complete text dataset (text_ingest.h). */
+bool nd_ds_is_text(const char *id);
 
 /* The dataset's shape without its rows; 0, 1 (not found) or −1. */
 int nd_dataset_shape(const char *id, size_t *rows, size_t *input_dim,

@@ -103,6 +103,12 @@ static bool check_pair(nd_request *req, const char *model_id,
             nd_reply_problem(req, 500, "cannot read the dataset");
         return false;
     }
+    if (nd_ds_is_text(dataset_id)) {
+        nd_reply_invalid(req, 422, "/dataset_id",
+                         "the dataset is a text, for sequence models, which "
+                         "jobs cannot train yet");
+        return false;
+    }
     if (in != ins || out != outs) {
         nd_reply_invalid(req, 422, "/dataset_id",
                          "the dataset has %zu inputs and %zu outputs; the "

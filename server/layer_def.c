@@ -163,6 +163,12 @@ bool nd_layer_read(nd_request *req, json_t *layer, size_t k,
     nd_ptr(p, base, "type");
     if (nn_layer_kind_parse(type, &spec->kind, p, &err) != NN_OK)
         return reply_nn(req, &err);
+    if (!kind_fields[spec->kind]) { /* embedding, rnn, lstm, gru */
+        nd_reply_invalid(req, 422, p, "%s layers are in libnn but not yet "
+                         "in the API: models do not take vocab_size and "
+                         "context yet", type);
+        return false;
+    }
     if (!nd_json_allow(req, layer, base, kind_fields[spec->kind]))
         return false;
     double rate = 0;

@@ -10,9 +10,10 @@
 #include "router.h"
 #include "web.h"
 
-/* POST /v1/datasets streams CSV and multipart IDX uploads. */
+/* POST /v1/datasets streams CSV, multipart IDX and text uploads. */
 static const nd_stream *const dataset_uploads[] = {&datasets_csv,
-                                                   &datasets_idx, NULL};
+                                                   &datasets_idx,
+                                                   &datasets_text, NULL};
 
 static const nd_route routes[] = {
     {"GET", "/healthz", ops_healthz, ND_BODY_NONE, NULL, true, NULL},
@@ -26,7 +27,7 @@ static const nd_route routes[] = {
     {"GET", "/docs/{file}", web_docs_file, ND_BODY_NONE, NULL, true, NULL},
 
     {"POST", "/v1/datasets", datasets_create, ND_BODY_JSON, dataset_uploads,
-     false, "name,target,task,shape,classes"},
+     false, "name,target,task,shape,classes,tokenizer"},
     {"GET", "/v1/datasets", datasets_list, ND_BODY_NONE, NULL,
      false, "limit,cursor"},
     {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL, false, NULL},

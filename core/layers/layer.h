@@ -77,6 +77,9 @@ nn_status nn_window_infer(const nn_shape *in, size_t kh, size_t kw,
                           const char *kernel_field, nn_window *g,
                           nn_error *err);
 
+/* Fails naming at + "/units" unless 1 ≤ units ≤ NN_MAX_UNITS. */
+nn_status nn_check_units(size_t units, const char *at, nn_error *err);
+
 /* Fails naming at + "/type" unless in is an image [C, H, W]. */
 nn_status nn_need_image(const nn_shape *in, const char *kind, const char *at,
                         nn_error *err);
@@ -85,6 +88,7 @@ nn_status nn_need_image(const nn_shape *in, const char *kind, const char *at,
 extern const nn_layer_ops *const nn_layer_table[NN_LAYER_KIND_COUNT];
 
 extern const nn_layer_ops nn_layer_dense, nn_layer_conv2d, nn_layer_maxpool2d,
-    nn_layer_avgpool2d, nn_layer_flatten, nn_layer_dropout, nn_layer_batchnorm;
+    nn_layer_avgpool2d, nn_layer_flatten, nn_layer_dropout, nn_layer_batchnorm,
+    nn_layer_embedding, nn_layer_rnn, nn_layer_lstm, nn_layer_gru;
 
 #endif

@@ -14,6 +14,10 @@ const nn_layer_ops *const nn_layer_table[NN_LAYER_KIND_COUNT] = {
     [NN_LAYER_FLATTEN] = &nn_layer_flatten,
     [NN_LAYER_DROPOUT] = &nn_layer_dropout,
     [NN_LAYER_BATCHNORM] = &nn_layer_batchnorm,
+    [NN_LAYER_EMBEDDING] = &nn_layer_embedding,
+    [NN_LAYER_RNN] = &nn_layer_rnn,
+    [NN_LAYER_LSTM] = &nn_layer_lstm,
+    [NN_LAYER_GRU] = &nn_layer_gru,
 };
 
 const char *nn_layer_kind_name(nn_layer_kind kind)
@@ -35,7 +39,8 @@ nn_status nn_layer_kind_parse(const char *name, nn_layer_kind *out,
     }
     return nn_fail(err, NN_ERR_INVALID, field,
                    "unknown layer type '%s' (expected dense, conv2d, "
-                   "maxpool2d, avgpool2d, flatten, dropout or batchnorm)",
+                   "maxpool2d, avgpool2d, flatten, dropout, batchnorm, embedding, "
+                   "rnn, lstm or gru)",
                    name ? name : "");
 }
 
@@ -46,7 +51,9 @@ bool nn_layer_spec_equal(const nn_layer_spec *a, const nn_layer_spec *b)
            a->filters == b->filters && a->kernel_h == b->kernel_h &&
            a->kernel_w == b->kernel_w && a->stride == b->stride &&
            a->padding == b->padding && a->size == b->size &&
-           a->rate == b->rate;
+           a->rate == b->rate && a->vocab == b->vocab &&
+           a->positions == b->positions &&
+           a->return_sequences == b->return_sequences;
 }
 
 nn_shape nn_shape_vector(size_t n)
@@ -71,6 +78,18 @@ char *nn_shape_format(const nn_shape *s, char *buf, size_t n)
     if (at < n)
         snprintf(buf + at, n - at, "]");
     return buf;
+}
+
+nn_status nn_check_units(size_t units, const char *at, nn_error *err)
+{
+    char field[64];
+    snprintf(field, sizeof field, "%s/units", at);
+    if (units == 0)
+        return nn_fail(err, NN_ERR_INVALID, field, "units must be ≥ 1");
+    if (units > NN_MAX_UNITS)
+        return nn_fail(err, NN_ERR_TOO_LARGE, field, "units must be ≤ %u",
+                       NN_MAX_UNITS);
+    return NN_OK;
 }
 
 nn_status nn_need_image(const nn_shape *in, const char *kind, const char *at,

@@ -398,7 +398,7 @@ Test(datasets_csv, errors_part_way_through_a_chunked_upload)
 Test(datasets_csv, wrong_content_type_is_415)
 {
     api_response r = api_call(&srv, "POST", "/v1/datasets?name=e",
-                              "text/plain", "a,b\n1,2\n", 8);
+                              "application/xml", "a,b\n1,2\n", 8);
     api_assert_problem(&r, 415, NULL);
     api_free(&r);
 }

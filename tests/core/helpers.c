@@ -204,3 +204,53 @@ float *params_copy(const nn_network *net)
     memcpy(p, net->params, net->n_params * sizeof *p);
     return p;
 }
+
+double stack_loss(grad_stack *s)
+{
+    nn_forward_train(s->net, s->ws, s->X, s->rows, 77, 0);
+    return nn_forward_loss(s->net, s->ws, s->Y, s->rows) / (double)s->rows;
+}
+
+double stack_central(grad_stack *s, size_t i, float h)
+{
+    float p = s->net->params[i];
+    s->net->params[i] = p + h;
+    double jp = stack_loss(s);
+    s->net->params[i] = p - h;
+    double jm = stack_loss(s);
+    s->net->params[i] = p;
+    return (jp - jm) / (2.0 * (double)h);
+}
+
+void assert_grad_entry(const char *name, size_t i, double a, double num,
+                       double *maxdiff, double *maxabs)
+{
+    cr_assert_leq(fabs(a - num), 1e-2 * fmax(fabs(a), fabs(num)) + 1e-4,
+                  "%s: parameter %zu analytic %.7g numeric %.7g", name, i, a,
+                  num);
+    *maxdiff = fmax(*maxdiff, fabs(a - num));
+    *maxabs = fmax(*maxabs, fmax(fabs(a), fabs(num)));
+}
+
+void assert_layers_get_gradient(const char *name, const nn_network *net,
+                                const float *grads)
+{
+    for (size_t k = 0; k < net->n_layers; k++) {
+        double m = 0;
+        for (size_t i = net->w_offset[k]; i < net->b_offset[k]; i++)
+            m = fmax(m, fabsf(grads[i]));
+        if (net->info[k].n_w)
+            cr_assert_gt(m, 1e-4, "%s: layer %zu gets no gradient", name, k);
+    }
+}
+
+nn_network *shaped_net(nn_shape in, const nn_layer_spec *L, size_t n,
+                       nn_loss_kind loss)
+{
+    nn_network *net = NULL;
+    nn_error err;
+    cr_assert_eq(nn_network_create_shaped(&net, NN_MODEL_MLP, &in, L, n, loss,
+                                          &err),
+                 NN_OK, "%s (%s)", err.message, err.field);
+    return net;
+}

@@ -73,4 +73,32 @@ void put_u64(unsigned char *p, uint64_t v);
 /* Copies of a network's parameters, for comparisons after training. */
 float *params_copy(const nn_network *net);
 
+/* nn_network_create_shaped of a network that asserts success. */
+nn_network *shaped_net(nn_shape in, const nn_layer_spec *L, size_t n,
+                       nn_loss_kind loss);
+
+/* A network with a training workspace and a batch, for gradient checks. */
+typedef struct {
+    nn_network *net;
+    nn_workspace *ws;
+    float *X, *Y;
+    size_t rows;
+} grad_stack;
+
+/* The loss of the batch over its rows after a training pass (seed 77). */
+double stack_loss(grad_stack *s);
+
+/* The central difference of stack_loss in parameter i with step h. */
+double stack_central(grad_stack *s, size_t i, float h);
+
+/* Asserts entry i: |a − num| ≤ 1e-2 · max(|a|, |num|) + 1e-4, and folds
+ * it into the normwise error's *maxdiff and *maxabs. */
+void assert_grad_entry(const char *name, size_t i, double a, double num,
+                       double *maxdiff, double *maxabs);
+
+/* Asserts that every layer with weights got a gradient (some |entry| of
+ * its weights above 1e-4), so that no check passes vacuously. */
+void assert_layers_get_gradient(const char *name, const nn_network *net,
+                                const float *grads);
+
 #endif

@@ -24,17 +24,6 @@ static nn_layer_spec kind(nn_layer_kind k, size_t size, float rate)
                            .rate = rate, .act = act(NN_ACT_LINEAR, 0)};
 }
 
-static nn_network *shaped(nn_shape in, const nn_layer_spec *L, size_t n,
-                          nn_loss_kind loss)
-{
-    nn_network *net = NULL;
-    nn_error err;
-    cr_assert_eq(nn_network_create_shaped(&net, NN_MODEL_MLP, &in, L, n, loss,
-                                          &err),
-                 NN_OK, "%s (%s)", err.message, err.field);
-    return net;
-}
-
 /* Every parameter uniform in ±0.5, batchnorm's γ in [0.5, 1.5). */
 static void fill_params(nn_network *net, uint64_t seed)
 {
@@ -51,7 +40,7 @@ Test(cnn, conv2d_matches_a_direct_convolution)
 {
     nn_layer_spec L[1] = {conv(3, 3, 2, 2, NN_PAD_SAME, NN_ACT_LINEAR)};
     const size_t C = 2, H = 5, W = 7, F = 3, kh = 3, kw = 2, s = 2;
-    nn_network *net = shaped(image(C, H, W), L, 1, NN_LOSS_MSE);
+    nn_network *net = shaped_net(image(C, H, W), L, 1, NN_LOSS_MSE);
     fill_params(net, 5);
     size_t OH = 3, OW = 4; /* ⌈5/2⌉, ⌈7/2⌉; padding 1 row (top 0) */
     size_t pad_h = (OH - 1) * s + kh - H, pad_w = (OW - 1) * s + kw - W;
@@ -90,36 +79,12 @@ Test(cnn, conv2d_matches_a_direct_convolution)
     nn_network_free(net);
 }
 
-typedef struct {
-    nn_network *net;
-    nn_workspace *ws;
-    float *X, *Y;
-    size_t rows;
-} stack;
-
-static double loss_at(stack *s)
-{
-    nn_forward_train(s->net, s->ws, s->X, s->rows, 77, 0);
-    return nn_forward_loss(s->net, s->ws, s->Y, s->rows) / (double)s->rows;
-}
-
-/* Central difference of the loss in parameter i with step h. */
-static double central(stack *s, size_t i, float h)
-{
-    float p = s->net->params[i];
-    s->net->params[i] = p + h;
-    double jp = loss_at(s);
-    s->net->params[i] = p - h;
-    double jm = loss_at(s);
-    s->net->params[i] = p;
-    return (jp - jm) / (2.0 * (double)h);
-}
-
 /* The gradient check of a whole stack; returns the normwise error. */
 static double stack_gradcheck(const char *name, nn_shape in,
                               const nn_layer_spec *L, size_t n, size_t rows)
 {
-    stack s = {.net = shaped(in, L, n, NN_LOSS_CROSS_ENTROPY), .rows = rows};
+    grad_stack s = {.net = shaped_net(in, L, n, NN_LOSS_CROSS_ENTROPY),
+                    .rows = rows};
     nn_network *net = s.net;
     size_t P = net->n_params, outs = nn_network_outputs(net);
     fill_params(net, 11);
@@ -137,25 +102,16 @@ static double stack_gradcheck(const char *name, nn_shape in,
     double maxdiff = 0, maxabs = 1e-3;
     size_t kinks = 0;
     for (size_t i = 0; i < P; i++) {
-        double num = central(&s, i, 5e-3f), half = central(&s, i, 2.5e-3f);
+        double num = stack_central(&s, i, 5e-3f),
+               half = stack_central(&s, i, 2.5e-3f);
         double a = ana[i];
         if (fabs(num - half) > 1e-2 * fmax(fabs(num), fabs(half)) + 1e-4) {
             kinks++; /* a maximum changed hands within ±EPS */
             continue;
         }
-        cr_assert_leq(fabs(a - num), 1e-2 * fmax(fabs(a), fabs(num)) + 1e-4,
-                      "%s: parameter %zu analytic %.7g numeric %.7g", name, i,
-                      a, num);
-        maxdiff = fmax(maxdiff, fabs(a - num));
-        maxabs = fmax(maxabs, fmax(fabs(a), fabs(num)));
+        assert_grad_entry(name, i, a, num, &maxdiff, &maxabs);
     }
-    for (size_t k = 0; k < n; k++) {
-        double m = 0;
-        for (size_t i = net->w_offset[k]; i < net->b_offset[k]; i++)
-            m = fmax(m, fabsf(ana[i]));
-        if (net->info[k].n_w)
-            cr_assert_gt(m, 1e-4, "%s: layer %zu gets no gradient", name, k);
-    }
+    assert_layers_get_gradient(name, net, ana);
     cr_assert_leq(kinks, P / 50, "%s: %zu of %zu entries at a kink", name,
                   kinks, P);
     double e = maxdiff / maxabs;

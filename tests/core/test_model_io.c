@@ -14,7 +14,8 @@
  * inputs, u32 loss, u32 n_layers, then per layer u64 units, u32 kind,
  * f32 param (V1_LAYER_BYTES, all of a version 1 layer), then u32 layer
  * kind, u64 filters, kernel_h, kernel_w, stride, u32 padding, u64 size, f32
- * rate; after the layers the input shape: u32 rank and a u64 per dim. */
+ * rate, u64 vocab, u32 positions, u32 return_sequences; after the layers
+ * the input shape: u32 rank and a u64 per dim. */
 #define OFF_VERSION 8
 #define OFF_TYPE 12
 #define OFF_INPUTS 16
@@ -22,7 +23,7 @@
 #define OFF_NLAYERS 28
 #define OFF_LAYER0 32
 #define V1_LAYER_BYTES 16
-#define LAYER_BYTES (V1_LAYER_BYTES + 52)
+#define LAYER_BYTES (V1_LAYER_BYTES + 52 + 16)
 #define VECTOR_SHAPE_BYTES 12
 #define OFF_NORM (OFF_LAYER0 + 2 * LAYER_BYTES + VECTOR_SHAPE_BYTES)
 
@@ -280,37 +281,56 @@ Test(model_io, invalid_normalisation_and_classes)
     assert_u64_refused(state, 1, "state where the network keeps none");
 }
 
-/* Version 1 files (dense layers only, no shape, no state) still load. */
-Test(model_io, version_1_still_loads)
+/* net saved as an older version would have written it, resealed; *n its
+ * length. Version 1: dense layers (V1_LAYER_BYTES), no shape, no state
+ * count; version 2: layers without the 16 bytes of sequence fields. */
+static unsigned char *downgraded(const nn_network *net, uint32_t version,
+                                 size_t *n)
+{
+    size_t len = 0;
+    unsigned char *buf = save(net, &len), *old = malloc(len);
+    cr_assert_not_null(old);
+    size_t layer = version == 1 ? V1_LAYER_BYTES : LAYER_BYTES - 16;
+    memcpy(old, buf, OFF_LAYER0);
+    *n = OFF_LAYER0;
+    for (int k = 0; k < 2; k++, *n += layer)
+        memcpy(old + *n, buf + OFF_LAYER0 + k * LAYER_BYTES, layer);
+    /* version 1: from the normalisation up to the state count; else from
+     * the shape to the end */
+    size_t from = version == 1 ? OFF_NORM : OFF_LAYER0 + 2 * LAYER_BYTES;
+    size_t rest = version == 1 ? len - 16 - OFF_NORM : len - 8 - from;
+    memcpy(old + *n, buf + from, rest);
+    *n += rest + 8;
+    put_u32(old + OFF_VERSION, version);
+    reseal(old, *n);
+    free(buf);
+    return old;
+}
+
+/* Version 1 files (dense layers only, no shape, no state) and version 2
+ * files (layers without the sequence fields) still load: the same layers
+ * (vocab, positions and return_sequences zero), weights and classes. */
+Test(model_io, versions_1_and_2_still_load)
 {
     nn_network *net = sample_net();
-    size_t len = 0;
-    unsigned char *buf = save(net, &len);
-    unsigned char *v1 = malloc(len);
-    cr_assert_not_null(v1);
-    size_t n = 0;
-    memcpy(v1, buf, OFF_LAYER0);
-    n = OFF_LAYER0;
-    for (int k = 0; k < 2; k++) {
-        memcpy(v1 + n, buf + OFF_LAYER0 + k * LAYER_BYTES, V1_LAYER_BYTES);
-        n += V1_LAYER_BYTES;
+    for (uint32_t version = 1; version <= 2; version++) {
+        size_t n;
+        unsigned char *old = downgraded(net, version, &n);
+        nn_network *back = NULL;
+        nn_error err;
+        cr_assert_eq(nn_model_load(&back, old, n, &err), NN_OK,
+                     "version %u: %s", version, err.message);
+        cr_assert_eq(back->input_shape.rank, 1);
+        cr_assert_eq(back->inputs, 3);
+        for (size_t k = 0; k < 2; k++)
+            cr_assert(nn_layer_spec_equal(&back->layers[k], &net->layers[k]),
+                      "version %u, layer %zu", version, k);
+        cr_assert_eq(back->n_params, net->n_params);
+        cr_assert(memcmp(back->params, net->params, 4 * net->n_params) == 0);
+        cr_assert_eq(back->n_classes, 2);
+        nn_network_free(back);
+        free(old);
     }
-    size_t rest = len - 16 - OFF_NORM; /* up to the state count */
-    memcpy(v1 + n, buf + OFF_NORM, rest);
-    n += rest + 8;
-    put_u32(v1 + OFF_VERSION, 1);
-    reseal(v1, n);
-    nn_network *back = NULL;
-    nn_error err;
-    cr_assert_eq(nn_model_load(&back, v1, n, &err), NN_OK, "%s", err.message);
-    cr_assert_eq(back->input_shape.rank, 1);
-    cr_assert_eq(back->inputs, 3);
-    cr_assert_eq(back->n_params, net->n_params);
-    cr_assert(memcmp(back->params, net->params, 4 * net->n_params) == 0);
-    cr_assert_eq(back->n_classes, 2);
-    nn_network_free(back);
-    free(v1);
-    free(buf);
     nn_network_free(net);
 }
 

@@ -9,23 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dump_io.h"
 #include "nn.h"
 
 #define ROWS 6
-
-static void put(const char *name, const float *v, size_t n)
-{
-    printf("%s %zu", name, n);
-    for (size_t i = 0; i < n; i++)
-        printf(" %.9g", (double)v[i]);
-    printf("\n");
-}
-
-static void fill(float *v, size_t n, float lo, float hi, nn_rng *rng)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = lo + (hi - lo) * nn_rng_uniform(rng);
-}
 
 /* The two stacks; returns the number of layers written to L. */
 static size_t stack(int which, nn_layer_spec *L, nn_shape *in)
@@ -56,54 +43,23 @@ static size_t stack(int which, nn_layer_spec *L, nn_shape *in)
 int main(int argc, char **argv)
 {
     int which = argc > 1 ? atoi(argv[1]) : 0;
-    nn_layer_spec L[8];
-    nn_shape in;
-    size_t n = stack(which, L, &in);
     nn_network *net = NULL;
     nn_workspace *ws = NULL;
-    nn_error err;
-    if (nn_network_create_shaped(&net, NN_MODEL_MLP, &in, L, n,
-                                 NN_LOSS_CROSS_ENTROPY, &err) != NN_OK ||
-        nn_workspace_create(&ws, net, ROWS, true, &err) != NN_OK) {
-        fprintf(stderr, "nn-crosscheck: %s (%s)\n", err.message, err.field);
-        return 1;
-    }
     nn_rng rng;
-    nn_rng_seed(&rng, 2024 + (uint64_t)which);
-    fill(net->params, net->n_params, -0.5f, 0.5f, &rng);
+    if (dump_begin(which, stack, 2024 + (uint64_t)which, ROWS, &net, &ws, &rng))
+        return 1;
     size_t outs = nn_network_outputs(net);
-    float *X = malloc(ROWS * net->inputs * sizeof *X);
-    float *Y = calloc(ROWS * outs, sizeof *Y);
-    float *grads = malloc(net->n_params * sizeof *grads);
-    if (!X || !Y || !grads)
+    float *X, *Y, *grads;
+    if (alloc_batch(net, ROWS, &X, &Y, &grads))
         return 1;
     fill(X, ROWS * net->inputs, -1, 1, &rng);
     for (size_t r = 0; r < ROWS; r++)
         Y[r * outs + nn_rng_below(&rng, outs)] = 1.0f;
     printf("case %d\nrows 1 %d\n", which, ROWS);
-    put("input_shape", (float[]){(float)in.dim[0], (float)in.dim[1],
-                                 (float)in.dim[2]}, 3);
-    put("X", X, ROWS * net->inputs);
-    put("Y", Y, ROWS * outs);
-    for (size_t k = 0; k < n; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "W%zu", k);
-        put(name, net->params + net->w_offset[k], net->info[k].n_w);
-        snprintf(name, sizeof name, "b%zu", k);
-        put(name, net->params + net->b_offset[k], net->info[k].n_b);
-    }
-    const float *o = nn_forward_train(net, ws, X, ROWS, 1, 0);
-    put("out", o, ROWS * outs);
-    double loss = nn_backward(net, ws, X, Y, ROWS, 1.0f / ROWS, grads, false);
-    float mean_loss = (float)(loss / ROWS);
-    put("loss", &mean_loss, 1);
-    for (size_t k = 0; k < n; k++) {
-        char name[32];
-        snprintf(name, sizeof name, "dW%zu", k);
-        put(name, grads + net->w_offset[k], net->info[k].n_w);
-        snprintf(name, sizeof name, "db%zu", k);
-        put(name, grads + net->b_offset[k], net->info[k].n_b);
-    }
+    const nn_shape *in = &net->input_shape;
+    put("input_shape", (float[]){(float)in->dim[0], (float)in->dim[1],
+                                 (float)in->dim[2]}, 3);
+    dump_pass(net, ws, X, Y, ROWS, grads);
     size_t rows = ROWS;
     nn_network_merge_state(net, &ws, &rows, 1);
     put("state", net->state, net->n_state);

@@ -1,0 +1,220 @@
+/* recurrent.c — the step loop rnn, lstm and gru share (see recurrent.h):
+ * forward over the window with both products of a step batched over the
+ * rows (strided sgemm over the slots), and backpropagation through time
+ * over the whole window. Training passes keep every slot in the layer's
+ * saved workspace (rows × T slots); predictions run row by row in the
+ * worker's scratch (T slots). Nothing is allocated in a step. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "layers/recurrent.h"
+#include "nn_blas.h"
+#include "nn_limits.h"
+
+float nn_sigmoidf(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+typedef struct {
+    const nn_recurrent_cell *cell;
+    size_t T, D, H, GH, S; /* S: floats of a slot */
+    bool sequences;        /* output [T, H], else [H] */
+} geom;
+
+static const nn_recurrent_cell *cell_of(nn_layer_kind kind)
+{
+    return kind == NN_LAYER_LSTM  ? &nn_cell_lstm
+           : kind == NN_LAYER_GRU ? &nn_cell_gru
+                                  : &nn_cell_rnn;
+}
+
+/* The three kinds' rows of the layer table: one loop, their own cells. */
+#define RECURRENT_OPS(kind)                                                   \
+    const nn_layer_ops nn_layer_##kind = {                                    \
+        .name = #kind,                                                        \
+        .infer = nn_recurrent_infer,                                          \
+        .forward = nn_recurrent_forward,                                      \
+        .backward = nn_recurrent_backward,                                    \
+    };
+RECURRENT_OPS(rnn)
+RECURRENT_OPS(lstm)
+RECURRENT_OPS(gru)
+
+static geom geometry(const nn_layer_ctx *c)
+{
+    const nn_recurrent_cell *cell = cell_of(c->spec->kind);
+    size_t H = c->spec->units;
+    return (geom){cell, c->info->in.dim[0], c->info->in.dim[1], H,
+                  cell->gates * H, cell->slot * H,
+                  c->spec->return_sequences};
+}
+
+nn_status nn_recurrent_infer(const nn_layer_spec *s, nn_layer_info *info,
+                             const char *at, nn_error *err)
+{
+    const nn_recurrent_cell *cell = cell_of(s->kind);
+    char field[64], got[64];
+    if (info->in.rank != 2) {
+        snprintf(field, sizeof field, "%s/type", at);
+        return nn_fail(err, NN_ERR_INVALID, field,
+                       "the %s layer needs a sequence input [T, D], not %s: "
+                       "put an embedding before it", cell->name,
+                       nn_shape_format(&info->in, got, sizeof got));
+    }
+    nn_status st = nn_check_units(s->units, at, err);
+    if (st != NN_OK)
+        return st;
+    size_t T = info->in.dim[0], D = info->in.dim[1], H = s->units;
+    size_t GH = cell->gates * H, DH = D + H, slots;
+    if (!nn_size_mul(DH, GH, &info->n_w))
+        info->n_w = SIZE_MAX; /* the caller's parameter limit refuses it */
+    if (!nn_size_mul(T, cell->slot * H, &slots) || slots > NN_MAX_ELEMENTS)
+        return nn_fail(err, NN_ERR_TOO_LARGE, field,
+                       "%zu steps of %zu units need too much memory", T, H);
+    info->n_b = 2 * GH;
+    info->out = s->return_sequences
+                    ? (nn_shape){.rank = 2, .dim = {T, H, 0}}
+                    : nn_shape_vector(H);
+    info->saved_per_row = slots;
+    info->scratch = slots;
+    info->fan_in = H;
+    info->fan_out = GH;
+    info->flops_per_row = 6.0 * (double)T * (double)DH * (double)GH;
+    return NN_OK;
+}
+
+/* The slot of row r at step t. */
+static float *slot(float *store, const geom *g, size_t r, size_t t)
+{
+    return store + (r * g->T + t) * g->S;
+}
+
+/* Step t's pre-activations start as the biases: b_ih (+ b_hh where both
+ * paths share the gates), b_hh at hh_at otherwise. */
+static void bias_step(const nn_layer_ctx *c, const geom *g, float *store,
+                      size_t rows, size_t t)
+{
+    const float *bih = c->b, *bhh = c->b + g->GH;
+    size_t hh = g->cell->hh_at * g->H;
+    for (size_t r = 0; r < rows; r++) {
+        float *s = slot(store, g, r, t);
+        for (size_t j = 0; j < g->GH; j++)
+            s[j] = bih[j] + (hh ? 0.0f : bhh[j]);
+        for (size_t j = 0; hh && j < g->GH; j++)
+            s[hh + j] = bhh[j];
+    }
+}
+
+/* Forward over rows whose slots are in store; A gets h_t (every step, or
+ * the last). */
+static void forward_block(const nn_layer_ctx *c, const geom *g, float *A,
+                          const float *X, size_t rows, float *store)
+{
+    size_t T = g->T, D = g->D, H = g->H, GH = g->GH, ld = T * g->S;
+    size_t h_at = g->cell->h_at * H, hh = g->cell->hh_at * H;
+    const float *Wih = c->W, *Whh = c->W + D * GH;
+    for (size_t t = 0; t < T; t++) {
+        bias_step(c, g, store, rows, t);
+        nn_sgemm(false, false, rows, GH, D, 1.0f, X + t * D, T * D, Wih, GH,
+                 1.0f, store + t * g->S, ld);
+        if (t > 0)
+            nn_sgemm(false, false, rows, GH, H, 1.0f,
+                     store + (t - 1) * g->S + h_at, ld, Whh, GH, 1.0f,
+                     store + t * g->S + hh, ld);
+        for (size_t r = 0; r < rows; r++) {
+            float *now = slot(store, g, r, t);
+            g->cell->cell_forward(now, t ? slot(store, g, r, t - 1) : NULL,
+                                  H);
+            if (g->sequences)
+                memcpy(A + (r * T + t) * H, now + h_at, H * sizeof *A);
+            else if (t == T - 1)
+                memcpy(A + r * H, now + h_at, H * sizeof *A);
+        }
+    }
+}
+
+void nn_recurrent_forward(const nn_layer_ctx *c, float *Z, float *A,
+                          const float *X, size_t rows)
+{
+    (void)Z; /* no activation of its own: Z is A */
+    geom g = geometry(c);
+    if (c->saved) {
+        forward_block(c, &g, A, X, rows, c->saved);
+        return;
+    }
+    size_t out = g.sequences ? g.T * g.H : g.H;
+    for (size_t r = 0; r < rows; r++)
+        forward_block(c, &g, A + r * out, X + r * g.T * g.D, 1, c->scratch);
+}
+
+/* Before backward: dL/dh_t from dY (every step, or the last only), and
+ * the cell's own state gradient zeroed. */
+static void seed_gradients(const geom *g, float *store, const float *dY,
+                           size_t rows)
+{
+    size_t H = g->H, dh = g->cell->dh_at * H, z = g->cell->zero_at * H;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t t = 0; t < g->T; t++) {
+            float *s = slot(store, g, r, t);
+            if (g->sequences)
+                memcpy(s + dh, dY + (r * g->T + t) * H, H * sizeof *s);
+            else if (t == g->T - 1)
+                memcpy(s + dh, dY + r * H, H * sizeof *s);
+            else
+                memset(s + dh, 0, H * sizeof *s);
+            if (z)
+                memset(s + z, 0, H * sizeof *s);
+        }
+}
+
+/* db += Σ_rows of the G·H values at offset `at` of step t's slots. */
+static void add_bias_grad(const geom *g, const float *store, size_t rows,
+                          size_t t, size_t at, float *db)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *s = store + (r * g->T + t) * g->S + at;
+        for (size_t j = 0; j < g->GH; j++)
+            db[j] += s[j];
+    }
+}
+
+void nn_recurrent_backward(const nn_layer_ctx *c, float *dX, float *dY,
+                           bool dy_is_dz, const float *X, const float *Z,
+                           const float *A, size_t rows, float *dW, float *db,
+                           bool accumulate)
+{
+    (void)dy_is_dz, (void)Z, (void)A;
+    geom g = geometry(c);
+    size_t T = g.T, D = g.D, H = g.H, GH = g.GH, ld = T * g.S;
+    size_t h_at = g.cell->h_at * H, dh = g.cell->dh_at * H;
+    size_t hh = g.cell->hh_at * H;
+    float *store = c->saved;
+    const float *Wih = c->W, *Whh = c->W + D * GH;
+    if (!accumulate) {
+        memset(dW, 0, c->info->n_w * sizeof *dW);
+        memset(db, 0, c->info->n_b * sizeof *db);
+    }
+    seed_gradients(&g, store, dY, rows);
+    for (size_t t = T; t-- > 0;) {
+        for (size_t r = 0; r < rows; r++)
+            g.cell->cell_backward(slot(store, &g, r, t),
+                                  t ? slot(store, &g, r, t - 1) : NULL, H);
+        const float *dG = store + t * g.S, *dGh = dG + hh;
+        nn_sgemm(true, false, D, GH, rows, 1.0f, X + t * D, T * D, dG, ld,
+                 1.0f, dW, GH);
+        add_bias_grad(&g, store, rows, t, 0, db);
+        add_bias_grad(&g, store, rows, t, hh, db + GH);
+        if (t > 0) {
+            nn_sgemm(true, false, H, GH, rows, 1.0f,
+                     store + (t - 1) * g.S + h_at, ld, dGh, ld, 1.0f,
+                     dW + D * GH, GH);
+            nn_sgemm(false, true, rows, H, GH, 1.0f, dGh, ld, Whh, GH, 1.0f,
+                     store + (t - 1) * g.S + dh, ld);
+        }
+        if (dX)
+            nn_sgemm(false, true, rows, D, GH, 1.0f, dG, ld, Wih, GH, 0.0f,
+                     dX + t * D, T * D);
+    }
+}

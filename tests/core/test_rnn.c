@@ -1,0 +1,255 @@
+/* test_rnn.c — the sequence layers (embedding, rnn, lstm, gru, dense at
+ * every position): gradient checks through time of whole stacks
+ * (nn_forward_train + nn_backward against central differences of the
+ * loss, every parameter), with return_sequences both ways and windows of
+ * several steps; the prediction path (row by row in scratch) against the
+ * training path (rows batched); shapes and refusals; save and load.
+ *
+ * Tolerances as in test_gradcheck.c: per entry |a − n| ≤ 1e-2 · max(|a|,
+ * |n|) + 1e-4, normwise max|a − n| / max(max|a|, max|n|, 1e-3) < 1e-3,
+ * with EPS 5e-3 (float forward). There is no kink in tanh or σ, so every
+ * entry is checked. Observed (NN_TEST_VERBOSE=1): normwise 1e-5 to 1e-4. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+static nn_layer_spec embedding(size_t dim, size_t vocab, bool positions)
+{
+    return (nn_layer_spec){.kind = NN_LAYER_EMBEDDING, .units = dim,
+                           .vocab = vocab, .positions = positions};
+}
+
+static nn_layer_spec recurrent(nn_layer_kind kind, size_t units,
+                               bool sequences)
+{
+    return (nn_layer_spec){.kind = kind, .units = units,
+                           .return_sequences = sequences};
+}
+
+static nn_network *shaped(nn_shape in, const nn_layer_spec *L, size_t n)
+{
+    return shaped_net(in, L, n, NN_LOSS_CROSS_ENTROPY);
+}
+
+/* X: token ids below vocab (vocab > 0) or uniform in ±1; Y: one-hot per
+ * position of the output [T, K] (or [K]). */
+static grad_stack make_stack(nn_shape in, const nn_layer_spec *L, size_t n,
+                        size_t rows, size_t vocab)
+{
+    grad_stack s = {.net = shaped(in, L, n), .rows = rows};
+    nn_network *net = s.net;
+    size_t outs = nn_network_outputs(net);
+    const nn_shape *o = &net->info[n - 1].out;
+    size_t K = o->dim[o->rank - 1];
+    nn_rng rng;
+    nn_rng_seed(&rng, 21);
+    fill_uniform(net->params, net->n_params, -0.5f, 0.5f, &rng);
+    s.X = malloc(rows * net->inputs * sizeof *s.X);
+    s.Y = malloc(rows * outs * sizeof *s.Y);
+    cr_assert(s.X && s.Y);
+    fill_uniform(s.X, rows * net->inputs, vocab ? 0 : -1, vocab ? 1 : 1,
+                 &rng);
+    for (size_t i = 0; vocab && i < rows * net->inputs; i++)
+        s.X[i] = floorf(s.X[i] * (float)vocab * 0.999f);
+    fill_one_hot(s.Y, rows * outs / K, K, &rng);
+    cr_assert_eq(nn_workspace_create(&s.ws, net, rows, true, NULL), NN_OK);
+    return s;
+}
+
+static void free_stack(grad_stack *s)
+{
+    nn_workspace_free(s->ws);
+    nn_network_free(s->net);
+    free(s->X), free(s->Y);
+}
+
+/* Checks every parameter of the stack; every layer with weights must get
+ * a gradient. Returns the normwise error. */
+static double sequence_gradcheck(const char *name, nn_shape in,
+                                 const nn_layer_spec *L, size_t n,
+                                 size_t rows, size_t vocab)
+{
+    grad_stack s = make_stack(in, L, n, rows, vocab);
+    nn_network *net = s.net;
+    size_t P = net->n_params;
+    float *ana = malloc(P * sizeof *ana);
+    cr_assert(ana);
+    nn_forward_train(net, s.ws, s.X, rows, 77, 0);
+    nn_backward(net, s.ws, s.X, s.Y, rows, 1.0f / (float)rows, ana, false);
+    double maxdiff = 0, maxabs = 1e-3;
+    for (size_t i = 0; i < P; i++) {
+        assert_grad_entry(name, i, ana[i], stack_central(&s, i, 5e-3f),
+                          &maxdiff, &maxabs);
+    }
+    assert_layers_get_gradient(name, net, ana);
+    double e = maxdiff / maxabs;
+    cr_assert_lt(e, 1e-3, "%s: normwise error %.3g", name, e);
+    if (getenv("NN_TEST_VERBOSE"))
+        fprintf(stderr, "%s: normwise error %.2e over %zu parameters\n",
+                name, e, P);
+    free(ana);
+    free_stack(&s);
+    return e;
+}
+
+static nn_shape sequence(size_t T, size_t D)
+{
+    return (nn_shape){.rank = 2, .dim = {T, D, 0}};
+}
+
+/* A kind over a window of T steps of D values, H units: to its last step
+ * and from every step, each into a dense softmax. */
+static void kind_gradchecks(nn_layer_kind kind, size_t T, size_t D, size_t H)
+{
+    char name[96];
+    const char *k = nn_layer_kind_name(kind);
+    for (int every = 0; every <= 1; every++) {
+        nn_layer_spec L[2] = {recurrent(kind, H, every),
+                              layer(every ? 4 : 3, NN_ACT_SOFTMAX, 0)};
+        snprintf(name, sizeof name, "%s %zu steps → %s → dense", k, T,
+                 every ? "every step" : "last");
+        sequence_gradcheck(name, sequence(T, D), L, 2, 3, 0);
+    }
+}
+
+Test(rnn, rnn_gradients_through_time)
+{
+    kind_gradchecks(NN_LAYER_RNN, 5, 3, 4);
+}
+
+Test(rnn, lstm_gradients_through_time)
+{
+    kind_gradchecks(NN_LAYER_LSTM, 6, 2, 4);
+}
+
+Test(rnn, gru_gradients_through_time)
+{
+    kind_gradchecks(NN_LAYER_GRU, 5, 3, 4);
+}
+
+Test(rnn, embedding_stacks_gradients)
+{
+    nn_layer_spec lm[3] = {embedding(3, 7, true),
+                           recurrent(NN_LAYER_LSTM, 4, true),
+                           layer(7, NN_ACT_SOFTMAX, 0)};
+    sequence_gradcheck("embedding+positions → lstm → dense every step",
+                       nn_shape_vector(5), lm, 3, 3, 7);
+    nn_layer_spec deep[4] = {embedding(4, 6, false),
+                             recurrent(NN_LAYER_GRU, 3, true),
+                             recurrent(NN_LAYER_RNN, 4, false),
+                             layer(6, NN_ACT_SOFTMAX, 0)};
+    sequence_gradcheck("embedding → gru → rnn last → dense",
+                       nn_shape_vector(4), deep, 4, 2, 6);
+}
+
+/* Predictions (row by row) equal the training pass (rows batched). */
+Test(rnn, prediction_path_matches_training_path)
+{
+    nn_layer_kind kinds[3] = {NN_LAYER_RNN, NN_LAYER_LSTM, NN_LAYER_GRU};
+    for (size_t k = 0; k < 3; k++) {
+        nn_layer_spec L[3] = {embedding(3, 5, true), recurrent(kinds[k], 4,
+                                                               true),
+                              layer(5, NN_ACT_SOFTMAX, 0)};
+        grad_stack s = make_stack(nn_shape_vector(6), L, 3, 4, 5);
+        size_t outs = nn_network_outputs(s.net);
+        float *train = malloc(4 * outs * sizeof *train);
+        cr_assert(train);
+        memcpy(train, nn_forward_train(s.net, s.ws, s.X, 4, 1, 0),
+               4 * outs * sizeof *train);
+        nn_workspace *pw = NULL;
+        cr_assert_eq(nn_workspace_create(&pw, s.net, 4, false, NULL), NN_OK);
+        const float *pred = nn_forward(s.net, pw, s.X, 4);
+        for (size_t i = 0; i < 4 * outs; i++)
+            cr_assert_float_eq(pred[i], train[i], 1e-6, "%s entry %zu",
+                               nn_layer_kind_name(kinds[k]), i);
+        nn_workspace_free(pw);
+        free(train);
+        free_stack(&s);
+    }
+}
+
+Test(rnn, shapes_parameters_and_refusals)
+{
+    nn_layer_spec L[3] = {embedding(8, 65, true),
+                          recurrent(NN_LAYER_LSTM, 16, false),
+                          layer(65, NN_ACT_SOFTMAX, 0)};
+    nn_network *net = shaped(nn_shape_vector(10), L, 3);
+    cr_assert_eq(net->info[0].out.rank, 2);
+    cr_assert_eq(net->info[0].out.dim[0], 10);
+    cr_assert_eq(net->info[0].out.dim[1], 8);
+    cr_assert_eq(net->info[1].out.rank, 1);
+    cr_assert_eq(net->info[1].out.dim[0], 16);
+    /* PyTorch's counts: 65·8 + 10·8; 4·16·(8 + 16) + 2·4·16; 16·65 + 65 */
+    cr_assert_eq(net->n_params, 600 + 1664 + 1105);
+    nn_network_free(net);
+    nn_layer_spec gru[1] = {recurrent(NN_LAYER_GRU, 5, true)};
+    net = shaped_net(sequence(7, 3), gru, 1, NN_LOSS_MSE);
+    cr_assert_eq(net->n_params, 3 * 5 * (3 + 5) + 2 * 3 * 5);
+    cr_assert_eq(net->info[0].out.dim[0], 7);
+    nn_network_free(net);
+
+    nn_error err;
+    nn_network *bad = NULL;
+    nn_layer_spec on_vector[1] = {recurrent(NN_LAYER_RNN, 4, true)};
+    nn_shape vec = nn_shape_vector(5);
+    cr_assert_eq(nn_network_create_shaped(&bad, NN_MODEL_MLP, &vec,
+                                          on_vector, 1, NN_LOSS_MSE, &err),
+                 NN_ERR_INVALID);
+    cr_assert_str_eq(err.field, "/layers/0/type");
+    nn_layer_spec no_vocab[1] = {embedding(4, 0, false)};
+    cr_assert_eq(nn_network_create_shaped(&bad, NN_MODEL_MLP, &vec,
+                                          no_vocab, 1, NN_LOSS_MSE, &err),
+                 NN_ERR_INVALID);
+    cr_assert_str_eq(err.field, "/layers/0/vocab");
+    nn_shape seq = sequence(3, 2);
+    nn_layer_spec emb_on_seq[1] = {embedding(4, 5, false)};
+    cr_assert_eq(nn_network_create_shaped(&bad, NN_MODEL_MLP, &seq,
+                                          emb_on_seq, 1, NN_LOSS_MSE, &err),
+                 NN_ERR_INVALID);
+    cr_assert_null(bad);
+}
+
+/* An id that is no token looks up zeros (plus the position). */
+Test(rnn, embedding_ignores_ids_out_of_range)
+{
+    nn_layer_spec L[1] = {embedding(2, 3, false)};
+    nn_network *net = shaped_net(nn_shape_vector(4), L, 1, NN_LOSS_MSE);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = (float)(i + 1);
+    nn_workspace *ws = NULL;
+    cr_assert_eq(nn_workspace_create(&ws, net, 1, false, NULL), NN_OK);
+    const float X[4] = {2, -1, 3, NAN};
+    const float *A = nn_forward(net, ws, X, 1);
+    const float want[8] = {5, 6, 0, 0, 0, 0, 0, 0};
+    for (size_t i = 0; i < 8; i++)
+        cr_assert_float_eq(A[i], want[i], 0, "entry %zu", i);
+    nn_workspace_free(ws);
+    nn_network_free(net);
+}
+
+Test(rnn, save_and_load_keep_the_sequence_fields)
+{
+    nn_layer_spec L[3] = {embedding(3, 5, true),
+                          recurrent(NN_LAYER_GRU, 4, false),
+                          layer(5, NN_ACT_SOFTMAX, 0)};
+    grad_stack s = make_stack(nn_shape_vector(6), L, 3, 2, 5);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    nn_error err;
+    cr_assert_eq(nn_model_save(s.net, &buf, &len, &err), NN_OK);
+    nn_network *back = NULL;
+    cr_assert_eq(nn_model_load(&back, buf, len, &err), NN_OK, "%s",
+                 err.message);
+    for (size_t k = 0; k < 3; k++)
+        cr_assert(nn_layer_spec_equal(&back->layers[k], &s.net->layers[k]),
+                  "layer %zu", k);
+    cr_assert_eq(memcmp(back->params, s.net->params,
+                        s.net->n_params * sizeof(float)), 0);
+    nn_network_free(back);
+    free(buf);
+    free_stack(&s);
+}
