@@ -201,6 +201,9 @@ Test(layers, pool_gradients)
 {
     layer_gradcheck("maxpool 2", pool(NN_LAYER_MAXPOOL2D, 2, 2),
                     image(2, 6, 7), 2, true, true);
+    layer_gradcheck("maxpool 2, no training pass: argmax found again",
+                    pool(NN_LAYER_MAXPOOL2D, 2, 2), image(2, 6, 7), 2, false,
+                    true);
     layer_gradcheck("maxpool 3 stride 1 (overlapping)",
                     pool(NN_LAYER_MAXPOOL2D, 3, 1), image(1, 5, 6), 2, true,
                     true);
