@@ -4,7 +4,11 @@
  * x is (B, C, H, W), W is (F, C·kh·kw) — PyTorch's (F, C, kh, kw) — b is
  * (F), Z and A are (B, F, OH, OW). Per example: col = im2col(x) is
  * (C·kh·kw, OH·OW), Z = W col + b, A = g(Z). Backward: dW += dZ colᵀ,
- * db += Σ dZ, dcol = Wᵀ dZ, dx = col2im(dcol). */
+ * db += Σ dZ, dcol = Wᵀ dZ, dx = col2im(dcol). A training pass keeps each
+ * example's col in the training workspace, so backward does not rebuild
+ * it. One product over a whole shard's columns, (F, K)·(K, B·P), was
+ * measured no faster: OpenBLAS is already at its rate at one example's
+ * shapes, and regrouping (F, B·P) into (B, F, P) cost what it saved. */
 #include <stdio.h>
 #include <string.h>
 
@@ -59,59 +63,94 @@ static nn_status conv_infer(const nn_layer_spec *s, nn_layer_info *info,
     info->fan_in = K;
     info->fan_out = taps;
     info->has_act = true;
+    info->saved_per_row = info->scratch; /* its columns, for backward */
     info->flops_per_row = 6.0 * (double)info->n_w * (double)P;
     return NN_OK;
 }
 
-/* col (C·kh·kw, OH·OW) from one image x (C, H, W); outside is 0. */
-static void im2col(float *col, const float *x, const nn_window *g)
+/* The output columns [*lo, *hi) whose kernel column j falls inside the
+ * image (w = ow·stride + j − pad_left in [0, W)); the rest read padding. */
+static void col_span(const nn_window *g, size_t j, size_t *lo, size_t *hi)
 {
-    size_t P = g->OH * g->OW;
+    size_t s = g->stride, end = g->W + g->pad_left; /* w + pad_left < end */
+    *lo = j >= g->pad_left ? 0 : (g->pad_left - j + s - 1) / s;
+    *hi = j >= end ? 0 : (end - j + s - 1) / s;
+    if (*hi > g->OW)
+        *hi = g->OW;
+    if (*lo > *hi)
+        *lo = *hi;
+}
+
+/* One example's columns of col (C·kh·kw rows of stride ld, this example's
+ * OH·OW entries of each) from its image x (C, H, W); outside is 0. */
+static void im2col(float *col, size_t ld, const float *x, const nn_window *g)
+{
+    size_t s = g->stride;
     for (size_t c = 0; c < g->C; c++)
         for (size_t i = 0; i < g->kh; i++)
             for (size_t j = 0; j < g->kw; j++) {
-                float *row = col + ((c * g->kh + i) * g->kw + j) * P;
+                float *row = col + ((c * g->kh + i) * g->kw + j) * ld;
                 const float *xc = x + c * g->H * g->W;
+                size_t lo, hi;
+                col_span(g, j, &lo, &hi);
                 for (size_t oh = 0; oh < g->OH; oh++) {
-                    size_t h = oh * g->stride + i; /* + pad_top offset */
+                    size_t h = oh * s + i; /* + pad_top offset */
                     float *dst = row + oh * g->OW;
-                    if (h < g->pad_top || h - g->pad_top >= g->H) {
+                    if (h < g->pad_top || h - g->pad_top >= g->H || lo == hi) {
                         memset(dst, 0, g->OW * sizeof *dst);
                         continue;
                     }
-                    const float *src = xc + (h - g->pad_top) * g->W;
-                    for (size_t ow = 0; ow < g->OW; ow++) {
-                        size_t w = ow * g->stride + j;
-                        dst[ow] = w < g->pad_left || w - g->pad_left >= g->W
-                                      ? 0.0f
-                                      : src[w - g->pad_left];
-                    }
+                    /* column lo's pixel, then every s-th */
+                    const float *src = xc + (h - g->pad_top) * g->W +
+                                       (lo * s + j - g->pad_left);
+                    if (lo)
+                        memset(dst, 0, lo * sizeof *dst);
+                    if (s == 1)
+                        memcpy(dst + lo, src, (hi - lo) * sizeof *dst);
+                    else
+                        for (size_t n = 0; n < hi - lo; n++)
+                            dst[lo + n] = src[n * s];
+                    if (hi < g->OW)
+                        memset(dst + hi, 0, (g->OW - hi) * sizeof *dst);
                 }
             }
 }
 
-/* dx (C, H, W) += col2im(dcol): every column entry back to its pixel. */
-static void col2im(float *dx, const float *col, const nn_window *g)
+/* dx (C, H, W) += col2im(dcol), from one example's columns of dcol (laid out
+ * as im2col's): every column entry back to its pixel. */
+static void col2im(float *dx, const float *col, size_t ld, const nn_window *g)
 {
-    size_t P = g->OH * g->OW;
+    size_t s = g->stride;
     for (size_t c = 0; c < g->C; c++)
         for (size_t i = 0; i < g->kh; i++)
             for (size_t j = 0; j < g->kw; j++) {
-                const float *row = col + ((c * g->kh + i) * g->kw + j) * P;
+                const float *row = col + ((c * g->kh + i) * g->kw + j) * ld;
                 float *xc = dx + c * g->H * g->W;
+                size_t lo, hi;
+                col_span(g, j, &lo, &hi);
                 for (size_t oh = 0; oh < g->OH; oh++) {
-                    size_t h = oh * g->stride + i;
-                    if (h < g->pad_top || h - g->pad_top >= g->H)
+                    size_t h = oh * s + i;
+                    if (h < g->pad_top || h - g->pad_top >= g->H || lo == hi)
                         continue;
-                    float *dst = xc + (h - g->pad_top) * g->W;
-                    const float *src = row + oh * g->OW;
-                    for (size_t ow = 0; ow < g->OW; ow++) {
-                        size_t w = ow * g->stride + j;
-                        if (w >= g->pad_left && w - g->pad_left < g->W)
-                            dst[w - g->pad_left] += src[ow];
-                    }
+                    float *dst = xc + (h - g->pad_top) * g->W +
+                                 (lo * s + j - g->pad_left);
+                    const float *src = row + oh * g->OW + lo;
+                    for (size_t n = 0; n < hi - lo; n++)
+                        dst[n * s] += src[n];
                 }
             }
+}
+
+/* Example r's columns: saved by a training pass (backward then reuses
+ * them), else built in the scratch. */
+static const float *example_col(const nn_layer_ctx *c, const float *X,
+                                size_t r, const nn_window *g, bool build)
+{
+    size_t P = g->OH * g->OW, in = g->C * g->H * g->W;
+    float *col = c->training ? c->saved + r * c->info->scratch : c->scratch;
+    if (build || !c->training)
+        im2col(col, P, X + r * in, g);
+    return col;
 }
 
 static void conv_forward(const nn_layer_ctx *c, float *Z, float *A,
@@ -119,13 +158,12 @@ static void conv_forward(const nn_layer_ctx *c, float *Z, float *A,
 {
     nn_window g = geometry(c->spec, c->info);
     size_t F = c->spec->filters, K = g.C * g.kh * g.kw, P = g.OH * g.OW;
-    size_t in = nn_shape_size(&c->info->in), out = F * P;
+    size_t out = F * P;
     bool relu = c->spec->act.kind == NN_ACT_RELU;
     for (size_t r = 0; r < rows; r++) {
         float *z = Z + r * out, *a = A + r * out;
-        im2col(c->scratch, X + r * in, &g);
-        nn_sgemm(false, false, F, P, K, 1.0f, c->W, K, c->scratch, P, 0.0f, z,
-                 P);
+        const float *col = example_col(c, X, r, &g, true);
+        nn_sgemm(false, false, F, P, K, 1.0f, c->W, K, col, P, 0.0f, z, P);
         for (size_t f = 0; f < F; f++) {
             float bf = c->b[f], *zf = z + f * P, *af = a + f * P;
             for (size_t p = 0; p < P; p++) {
@@ -162,15 +200,14 @@ static void conv_backward(const nn_layer_ctx *c, float *dX, float *dY,
                 s += dz[f * P + p];
             db[f] += s;
         }
-        im2col(c->scratch, X + r * in, &g);
-        nn_sgemm(false, true, F, K, P, 1.0f, dz, P, c->scratch, P, 1.0f, dW,
-                 K);
+        const float *col = example_col(c, X, r, &g, false);
+        nn_sgemm(false, true, F, K, P, 1.0f, dz, P, col, P, 1.0f, dW, K);
         if (!dX)
             continue;
         nn_sgemm(true, false, K, P, F, 1.0f, c->W, K, dz, P, 0.0f, c->scratch,
                  P);
         memset(dX + r * in, 0, in * sizeof *dX);
-        col2im(dX + r * in, c->scratch, &g);
+        col2im(dX + r * in, c->scratch, P, &g);
     }
 }
 

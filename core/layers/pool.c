@@ -3,7 +3,9 @@
  *
  * x is (B, C, H, W), A is (B, C, OH, OW) with OH = ⌊(H − size)/stride⌋ + 1.
  * max: A = the window's largest value; its gradient goes to the first
- * largest (found again in backward from x). avg: A = the window's mean; its
+ * largest, whose offset in its plane a training pass saves (B, C, OH, OW
+ * uint32 in the training workspace) so backward is a scatter; after a
+ * pass that saved nothing, backward finds it again from x. avg: A = the window's mean; its
  * gradient is spread evenly over the window. */
 #include <stdio.h>
 #include <string.h>
@@ -33,17 +35,33 @@ static nn_status pool_infer(const nn_layer_spec *s, nn_layer_info *info,
     return NN_OK;
 }
 
+static nn_status maxpool_infer(const nn_layer_spec *s, nn_layer_info *info,
+                               const char *at, nn_error *err)
+{
+    nn_status st = pool_infer(s, info, at, err);
+    if (st != NN_OK)
+        return st;
+    if (nn_shape_size(&info->in) > UINT32_MAX)
+        return nn_fail(err, NN_ERR_TOO_LARGE, at,
+                       "this pooling layer's input is too large for libnn");
+    info->saved_per_row = nn_shape_size(&info->out); /* uint32 offsets */
+    return NN_OK;
+}
+
 /* The offset in one channel (H, W) of the window (oh, ow)'s first largest. */
 static size_t window_argmax(const float *xc, const nn_window *g, size_t oh,
                             size_t ow)
 {
-    size_t h0 = oh * g->stride, w0 = ow * g->stride, best = h0 * g->W + w0;
-    for (size_t i = 0; i < g->kh; i++)
-        for (size_t j = 0; j < g->kw; j++) {
-            size_t at = (h0 + i) * g->W + w0 + j;
-            if (xc[at] > xc[best])
-                best = at;
-        }
+    size_t at0 = oh * g->stride * g->W + ow * g->stride, best = at0;
+    float top = xc[at0];
+    for (size_t i = 0; i < g->kh; i++) {
+        const float *r = xc + at0 + i * g->W;
+        for (size_t j = 0; j < g->kw; j++)
+            if (r[j] > top) {
+                top = r[j];
+                best = at0 + i * g->W + j;
+            }
+    }
     return best;
 }
 
@@ -53,11 +71,16 @@ static void maxpool_forward(const nn_layer_ctx *c, float *Z, float *A,
     (void)Z;
     nn_window g = geometry(c->spec, c->info);
     size_t planes = rows * g.C, P = g.OH * g.OW;
+    uint32_t *arg = c->training ? (uint32_t *)c->saved : NULL;
     for (size_t n = 0; n < planes; n++) {
         const float *xc = X + n * g.H * g.W;
         for (size_t oh = 0; oh < g.OH; oh++)
-            for (size_t ow = 0; ow < g.OW; ow++)
-                A[n * P + oh * g.OW + ow] = xc[window_argmax(xc, &g, oh, ow)];
+            for (size_t ow = 0; ow < g.OW; ow++) {
+                size_t at = window_argmax(xc, &g, oh, ow);
+                A[n * P + oh * g.OW + ow] = xc[at];
+                if (arg)
+                    arg[n * P + oh * g.OW + ow] = (uint32_t)at;
+            }
     }
 }
 
@@ -72,6 +95,13 @@ static void maxpool_backward(const nn_layer_ctx *c, float *dX, float *dY,
     nn_window g = geometry(c->spec, c->info);
     size_t planes = rows * g.C, P = g.OH * g.OW, HW = g.H * g.W;
     memset(dX, 0, planes * HW * sizeof *dX);
+    const uint32_t *arg = c->training ? (const uint32_t *)c->saved : NULL;
+    if (arg) {
+        for (size_t n = 0; n < planes; n++)
+            for (size_t q = 0; q < P; q++)
+                dX[n * HW + arg[n * P + q]] += dY[n * P + q];
+        return;
+    }
     for (size_t n = 0; n < planes; n++) {
         const float *xc = X + n * HW;
         for (size_t oh = 0; oh < g.OH; oh++)
@@ -128,7 +158,7 @@ static void avgpool_backward(const nn_layer_ctx *c, float *dX, float *dY,
 
 const nn_layer_ops nn_layer_maxpool2d = {
     .name = "maxpool2d",
-    .infer = pool_infer,
+    .infer = maxpool_infer,
     .forward = maxpool_forward,
     .backward = maxpool_backward,
 };

@@ -189,6 +189,9 @@ Test(layers, conv2d_gradients)
     layer_gradcheck("conv2d 4x4 stride 3 same sigmoid on 5x8",
                     conv(2, 4, 4, 3, NN_PAD_SAME, NN_ACT_SIGMOID),
                     image(3, 5, 8), 2, true, false);
+    layer_gradcheck("conv2d 3x3, no training pass: columns built again",
+                    conv(3, 3, 3, 1, NN_PAD_VALID, NN_ACT_TANH),
+                    image(2, 5, 6), 3, false, false);
     layer_gradcheck("conv2d 1x1 linear", conv(3, 1, 1, 1, NN_PAD_VALID,
                                               NN_ACT_LINEAR),
                     image(2, 3, 4), 2, true, false);
@@ -198,6 +201,9 @@ Test(layers, pool_gradients)
 {
     layer_gradcheck("maxpool 2", pool(NN_LAYER_MAXPOOL2D, 2, 2),
                     image(2, 6, 7), 2, true, true);
+    layer_gradcheck("maxpool 2, no training pass: argmax found again",
+                    pool(NN_LAYER_MAXPOOL2D, 2, 2), image(2, 6, 7), 2, false,
+                    true);
     layer_gradcheck("maxpool 3 stride 1 (overlapping)",
                     pool(NN_LAYER_MAXPOOL2D, 3, 1), image(1, 5, 6), 2, true,
                     true);
