@@ -64,7 +64,7 @@ nd_text_ingest *nd_text_new(const char *name, bool byte_tokens,
     } else {
         nd_ds_spec spec = {name, byte_tokens ? ND_TEXT_SOURCE_PREFIX "byte"
                                              : ND_TEXT_SOURCE_PREFIX "char",
-                           1, 1, features, targets};
+                           1, 1, features, targets, NULL};
         t->w = nd_ds_writer_begin(&spec, e);
         if (!t->w) {
             nd_text_free(t);
