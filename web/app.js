@@ -73,15 +73,32 @@ function renderList(el, items, label, selectedId, onPick) {
 async function refresh() {
   const [ds, md, jb] = await Promise.all([
     api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'),
-    api('GET', '/v1/jobs?limit=50' + (state.model ? '&model_id=' + state.model.id : ''))]);
+    api('GET', jobsQuery())]);
   renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${shapeText(d)}→${d.output_dim} ${d.task}`,
     state.dataset && state.dataset.id, pickDataset);
   state.datasets = ds.items;
   fillEvalChoices();
   renderList($('models'), md.items, (m) => `${m.name} (${m.id.slice(0, 10)}…)`, state.model && state.model.id, pickModel);
-  renderList($('jobs'), jb.items, (j) => `${j.status} ${j.epoch}/${j.epochs} loss ${fmt(j.loss)} — ${j.id.slice(0, 10)}…`,
-    state.job, (j) => watchJob(j.id, 0, true));
+  state.jobs = jb.items;
+  showJobs(jb.next_cursor);
   $('conn-state').textContent = 'connected';
+}
+
+const jobsQuery = () => '/v1/jobs?limit=50' + (state.model ? '&model_id=' + state.model.id : '');
+
+// The job list, state.jobs, with an "Older jobs" button while the server
+// has a next page (next_cursor): every job of the model stays reachable.
+function showJobs(cursor) {
+  renderList($('jobs'), state.jobs, (j) => `${j.status} ${j.epoch}/${j.epochs} loss ${fmt(j.loss)} — ${j.id.slice(0, 10)}…`,
+    state.job, (j) => watchJob(j.id, 0, true));
+  $('more-jobs').hidden = !cursor;
+  $('more-jobs').onclick = () => olderJobs(cursor).catch(showError);
+}
+
+async function olderJobs(cursor) {
+  const jb = await api('GET', jobsQuery() + '&cursor=' + encodeURIComponent(cursor));
+  state.jobs = [...state.jobs, ...jb.items];
+  showJobs(jb.next_cursor);
 }
 
 const fmt = (v) => (v === null || v === undefined ? '—' : Number(v).toPrecision(4));
