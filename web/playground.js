@@ -17,7 +17,7 @@ const base = (sessionStorage.getItem('neurond.base') || '').replace(/\/$/, '');
 const DEFAULTS = {
   mode: 'network', data: 'xor', noise: '0', features: 'x,y', layers: '4', act: 'tanh',
   lr: '0.1', batch: '4', epochs: '500', opt: 'sgd', l1: '0', l2: '0', seed: '1',
-  gate: 'and', pact: 'step', pepochs: '20',
+  gate: 'and', pact: 'step', pepochs: '20', pw1: '', pw2: '', pb: '',
   w1: '-1', w2: '-1', b: '0.5', nact: 'step', k: '1',
 };
 const setup = { ...DEFAULTS };
@@ -161,6 +161,14 @@ async function makeNetwork(d) {
   });
 }
 
+// A perceptron on two inputs, with the hand-set weights when any is typed
+// (an empty field is 0), else the rule's zeros.
+function perceptronModel() {
+  const body = { name: 'pg-perceptron', type: 'perceptron', inputs: 2, activation: setup.pact };
+  if (setup.pw1 || setup.pw2 || setup.pb)
+    body.weights = [{ W: [[Number(setup.pw1)], [Number(setup.pw2)]], b: [Number(setup.pb)] }];
+  return api('POST', '/v1/models', body);
+}
 
 // Makes the dataset and model of the setup (dropping any job of the last).
 async function prepare() {
@@ -172,7 +180,7 @@ async function prepare() {
   const perceptron = setup.mode === 'perceptron';
   run.dataset = await makeDataset(perceptron ? setup.gate : setup.data);
   run.model = perceptron
-    ? await api('POST', '/v1/models', { name: 'pg-perceptron', type: 'perceptron', inputs: 2, activation: setup.pact })
+    ? await perceptronModel()
     : await makeNetwork(run.dataset);
   await showModelWeights();
   setStatus('ready');
@@ -377,6 +385,7 @@ async function resetWeights(clear = true) {
   run.converged = null;
   if (clear) run.current = null;
   if (setup.mode !== 'perceptron') await api('POST', `/v1/models/${run.model.id}/reset`, { seed: Number(setup.seed) });
+  else if (setup.pw1 || setup.pw2 || setup.pb) run.model = await perceptronModel(); // back to the hand-set weights
   else await api('POST', `/v1/models/${run.model.id}/reset`, {});
   await showModelWeights();
   setStatus('ready');
@@ -412,6 +421,16 @@ function drawPerceptron() {
   const badge = $('pp-badge');
   badge.textContent = run.converged === true ? 'converged' : run.converged === false ? 'not converged' : '';
   badge.className = run.converged === true ? 'badge ok' : run.converged === false ? 'badge no' : 'badge';
+}
+
+// The perceptron as it stands (hand-set or trained) scored on its gate:
+// its line drawn and the rows it gets wrong counted, nothing trained.
+async function evaluatePerceptron() {
+  writeUrl();
+  if (!['queued', 'running', 'paused'].includes(run.status)) await prepare();
+  const e = await api('POST', `/v1/models/${run.model.id}/evaluate`, { dataset_id: run.dataset.id });
+  run.evaluation = e;
+  $('pp-eval-out').textContent = `${e.mistakes} of ${e.rows} rows wrong (accuracy ${e.accuracy}) with w = (${setup.pw1 || 0}, ${setup.pw2 || 0}), b = ${setup.pb || 0}${e.trained ? '' : ', not trained'}`;
 }
 
 // ---- the neuron explorer ----------------------------------------------------
@@ -515,7 +534,10 @@ function wire() {
   $('btn-reset').onclick = guard(() => resetWeights(true));
   $('btn-apply').onclick = guard(async () => { writeUrl(); await applySetup(); });
   $('nx-eval').onclick = guard(explore);
+  $('pp-eval').onclick = guard(evaluatePerceptron);
   $('pg-csv').onchange = guard(() => uploadCsv($('pg-csv').files[0]));
+  // The perceptron has no Apply: a changed gate, unit or weight is applied at once.
+  $('mode-perceptron').querySelector('form').onchange = guard(async () => { writeUrl(); await applySetup(); });
   for (const b of document.querySelectorAll('[data-mode]'))
     b.onclick = guard(async () => { setup.mode = b.dataset.mode; writeUrl(); await applySetup(); });
   const sel = $('lesson');

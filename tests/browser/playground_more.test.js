@@ -1,8 +1,10 @@
-// playground_more.test.js — the playground's real data, in headless
-// Chromium against a real neurond: iris uploaded as a CSV the user picks (4 inputs, 3 classes: no plane, the loss and accuracy
+// playground_more.test.js — the playground's real data and the rest of
+// issue 14, in headless Chromium against a real neurond: iris uploaded as a
+// CSV the user picks (4 inputs, 3 classes: no plane, the loss and accuracy
 // charts and the diagram), the "real data" lesson finding it on the server,
-// a 2-D three-class dataset painted one colour per class, and several
-// runs overlaid on one chart. Screenshots into build/.
+// a 2-D three-class dataset painted one colour per class, the perceptron
+// from hand-set weights (evaluated, trained from there, reset back to
+// them), and several runs overlaid on one chart. Screenshots into build/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
@@ -101,7 +103,8 @@ test('a 2-D dataset of three classes: the plane painted one colour per class', a
   writeFileSync(file, rows.map((l) => cols.map((c) => l.split(',')[c]).join(',')).join('\n') + '\n');
   const page = await open('layers=6&lr=0.03&batch=16&epochs=150&opt=adam');
   await page.setInputFiles('#pg-csv', file);
-  await page.waitForFunction(() => window.playground.run.model?.inputs === 2);
+  // (the page's first setup, xor, has two inputs too: wait for the petals' model)
+  await page.waitForFunction(() => window.playground.run.dataset?.name === 'petals' && window.playground.run.status === 'ready');
   const r = await playRun(page, 1);
   assert.equal(lastUnits(r), 3);
   assert.equal(r.points.length, 150);
@@ -110,6 +113,40 @@ test('a 2-D dataset of three classes: the plane painted one colour per class', a
   const green = await page.evaluate(() => window.pgDraw.classColour(2));
   assert.ok(await pixels(page, 'pg-boundary', green) > 500, 'the third class painted in its colour');
   await page.screenshot({ path: shot('petals-3-classes') });
+  await page.close();
+});
+
+test('the perceptron from hand-set weights: evaluated, trained from there, reset back', async () => {
+  const page = await open('mode=perceptron&gate=and&pw1=1&pw2=1&pb=-0.5');
+  await page.click('#pp-eval');
+  await page.waitForSelector('#pp-eval-out:has-text("rows wrong")');
+  assert.match(await page.textContent('#pp-eval-out'), /^2 of 4 rows wrong/, 'OR\'s line on AND: (0,1) and (1,0)');
+  const hand = [{ W: [[1], [1]], b: [-0.5] }];
+  assert.deepEqual((await run(page)).weights, hand);
+  await page.click('#btn-play');
+  await page.waitForSelector('body[data-history="complete"]', { timeout: 30000 });
+  const t = await run(page);
+  assert.equal(t.converged, true);
+  assert.ok(t.mistakes[0][1] > 0, 'the first pass corrects the hand-set line');
+  assert.notDeepEqual(t.weights, hand);
+  await page.click('#btn-reset');
+  await page.waitForFunction(() => window.playground.run.status === 'ready' && window.playground.run.epoch === 0);
+  assert.deepEqual((await run(page)).weights, hand, 'Reset goes back to the hand-set weights');
+
+  // AND's own line typed in: no mistake, converged after one pass, unchanged.
+  await page.fill('[data-key="pb"]', '-1.5');
+  await page.press('[data-key="pb"]', 'Tab');
+  await page.waitForFunction(() => window.playground.run.weights?.[0].b[0] === -1.5);
+  await page.click('#pp-eval');
+  await page.waitForSelector('#pp-eval-out:has-text("0 of 4 rows wrong")');
+  await page.click('#btn-play');
+  await page.waitForSelector('body[data-history="complete"]', { timeout: 30000 });
+  const u = await run(page);
+  assert.equal(u.converged, true);
+  assert.deepEqual(u.mistakes, [[1, 0]], 'one pass, no mistake');
+  assert.deepEqual(u.weights, [{ W: [[1], [1]], b: [-1.5] }]);
+  assert.match(await page.inputValue('#pg-link'), /pb=-1.5/);
+  await page.screenshot({ path: shot('perceptron-hand') });
   await page.close();
 });
 
