@@ -4,7 +4,7 @@
 // (events?weights=true); Rosenblatt's perceptron on the gates; a neuron
 // explorer whose truth table comes from predict with "trace"; real data
 // (a CSV the page uploads, or a dataset on the server) with any number of
-// classes; lessons as presets, the whole setup in the URL.
+// classes; lessons as presets, the whole setup and lesson in the URL.
 // Pictures are playground-draw.js's.
 'use strict';
 
@@ -18,7 +18,7 @@ const DEFAULTS = {
   mode: 'network', data: 'xor', noise: '0', features: 'x,y', layers: '4', act: 'tanh',
   lr: '0.1', batch: '4', epochs: '500', opt: 'sgd', l1: '0', l2: '0', seed: '1',
   gate: 'and', pact: 'step', pepochs: '20', pw1: '', pw2: '', pb: '',
-  w1: '-1', w2: '-1', b: '0.5', nact: 'step', k: '1',
+  w1: '-1', w2: '-1', b: '0.5', nact: 'step', k: '1', lesson: '',
 };
 const setup = { ...DEFAULTS };
 // What the page is doing; tests read it through window.playground.
@@ -60,6 +60,14 @@ function readUrl() {
     showError(`the dataset ${setup.data.slice(3)} of this link is not on this server: upload it, or pick another`);
     menu.value = setup.data = DEFAULTS.data;
   }
+  showLesson();
+}
+
+// The lesson named in the setup: its title and text, and the menu on it.
+function showLesson() {
+  const l = LESSONS[setup.lesson];
+  $('lesson').value = l ? setup.lesson : '';
+  $('lesson-text').textContent = l ? `${l.title}: ${l.text}` : '';
 }
 
 function writeUrl() {
@@ -505,14 +513,18 @@ const LESSONS = {
 // that name (none: the data menu stays, and the text says what to upload).
 async function loadLesson(id) {
   const l = LESSONS[id];
-  if (!l) return;
+  if (!l) {
+    setup.lesson = '';
+    showLesson();
+    return writeUrl();
+  }
   Object.assign(setup, DEFAULTS, l.set, { lesson: id });
   if (setup.data.startsWith('ds:') && !setup.data.startsWith('ds:ds_')) {
     const found = (await listServerData()).find((d) => d.name === setup.data.slice(3));
     setup.data = found ? 'ds:' + found.id : DEFAULTS.data;
   }
   for (const el of document.querySelectorAll('[data-key]')) el.value = setup[el.dataset.key];
-  $('lesson-text').textContent = `${l.title}: ${l.text}`;
+  showLesson();
   writeUrl();
   await applySetup();
 }

@@ -4,7 +4,8 @@
 // charts and the diagram), the "real data" lesson finding it on the server,
 // a 2-D three-class dataset painted one colour per class, the perceptron
 // from hand-set weights (evaluated, trained from there, reset back to
-// them), and several runs overlaid on one chart. Screenshots into build/.
+// them), several runs overlaid on one chart, and a lesson restored from
+// the URL with its text. Screenshots into build/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
@@ -165,4 +166,18 @@ test('several runs overlaid on one chart: batch 1 against batch 4', async () => 
   assert.ok(await pixels(page, 'pg-chart', [230, 120, 40]) > 50, 'the second in orange');
   await page.screenshot({ path: shot('runs-overlaid') });
   await page.close();
+});
+
+test('a lesson link restores the lesson itself: its name and text', async () => {
+  const page = await open('');
+  await page.selectOption('#lesson', 'xorfails');
+  await page.waitForFunction(() => window.playground.run.model?.type === 'perceptron');
+  const link = await page.inputValue('#pg-link');
+  assert.match(link, /lesson=xorfails/);
+  await page.close();
+  const fresh = await open(new URL(link).hash.slice(1));
+  assert.equal(await fresh.inputValue('#lesson'), 'xorfails');
+  assert.match(await fresh.textContent('#lesson-text'), /^XOR fails: No line separates XOR/);
+  assert.equal(await fresh.inputValue('[data-key="gate"]'), 'xor');
+  await fresh.close();
 });
