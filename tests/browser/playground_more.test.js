@@ -6,40 +6,15 @@
 // from hand-set weights (evaluated, trained from there, reset back to
 // them), several runs overlaid on one chart, and a lesson restored from
 // the URL with its text. Screenshots into build/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { root, startServer, stopServer, launchChromium } from './support.js';
+import { root } from './support.js';
+import { playgroundSuite } from './playground_support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'neurond-playground-more-'));
+const { dir, shot, open, run } = playgroundSuite('q');
 const data = resolve(root, process.env.NEUROND_SHARED_DATA || '../shared/data');
-const shot = (name) => resolve(root, process.env.SHOTS || 'build', `playground-${name}.png`);
-let server, base, context;
-const errors = [];
-
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'q'));
-  context = await launchChromium(dir);
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
-  assert.deepEqual(errors, [], 'no page errors');
-});
-
-async function open(hash) {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/web/playground.html#${hash}`);
-  await page.waitForSelector('body[data-ready="yes"]', { timeout: 30000 });
-  return page;
-}
-
-const run = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.playground.run)));
 const lastUnits = (r) => r.model.layers.at(-1).units;
 
 // Clicks Play and waits until `count` runs are charted and the last has
