@@ -151,14 +151,35 @@ static int load(const options *o, bench_set *train, bench_set *test)
 typedef struct {
     double train_ms;
     int quiet;
+    double *epoch_ms; /* each epoch's time, for the median (NULL: none) */
+    size_t n, cap;
 } progress;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median epoch time: unlike the sum, one epoch descheduled on a busy
+ * machine barely moves it. NAN without epochs. */
+static double median_epoch_ms(progress *p)
+{
+    if (!p->n)
+        return NAN;
+    qsort(p->epoch_ms, p->n, sizeof *p->epoch_ms, cmp_double);
+    return p->n % 2 ? p->epoch_ms[p->n / 2]
+                    : (p->epoch_ms[p->n / 2 - 1] + p->epoch_ms[p->n / 2]) / 2;
+}
 
 static bool on_epoch(const nn_epoch_stats *st, void *user)
 {
     progress *p = user;
     p->train_ms += st->elapsed_ms;
+    if (p->n < p->cap)
+        p->epoch_ms[p->n++] = st->elapsed_ms;
     if (!p->quiet)
-        printf("epoch %zu loss %.4f accuracy %.4f time %.0f ms\n", st->epoch,
+        printf("epoch %zu loss %.4f accuracy %.4f time %.3f ms\n", st->epoch,
                st->loss, st->accuracy, st->elapsed_ms);
     return true;
 }
@@ -252,7 +273,10 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
     nn_trainer *trainer = NULL;
     nn_error err;
     nn_data data = {tr->rows, tr->cols, tr->classes, tr->X, tr->Y, true};
-    progress p = {0, o->quiet};
+    size_t cap = o->cfg.epochs ? o->cfg.epochs : 1;
+    progress p = {0, o->quiet, calloc(cap, sizeof(double)), 0, 0};
+    if (p.epoch_ms)
+        p.cap = cap; /* without it, no median: the run still goes on */
     nn_train_result res;
     int rc = -1;
     nn_network *net = make_network(o, tr, layers);
@@ -264,6 +288,7 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
     double sps = (double)tr->rows * res.epochs_done / (p.train_ms / 1e3);
     printf("threads %u, %zu parameters, %.2f ms training\n",
            nn_trainer_threads(trainer), net->n_params, p.train_ms);
+    printf("median epoch %.4f ms over %zu epochs\n", median_epoch_ms(&p), p.n);
     if (o->sgemm_rate && !o->model) {
         size_t widths[MAX_HIDDEN + 2] = {tr->cols};
         for (size_t k = 0; k <= o->n_hidden; k++)
@@ -285,6 +310,7 @@ out:
                 err.field[0] ? " at " : "", err.field);
     nn_trainer_free(trainer);
     nn_network_free(net);
+    free(p.epoch_ms);
     return rc;
 }
 

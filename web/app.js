@@ -73,14 +73,14 @@ function renderList(el, items, label, selectedId, onPick) {
 async function refresh() {
   const [ds, md, jb] = await Promise.all([
     api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'),
-    api('GET', '/v1/jobs?limit=50' + (state.model ? '&model_id=' + state.model.id : ''))]);
+    api('GET', jobsQuery())]);
   renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${shapeText(d)}→${d.output_dim} ${d.task}`,
     state.dataset && state.dataset.id, pickDataset);
   state.datasets = ds.items;
   fillEvalChoices();
   renderList($('models'), md.items, (m) => `${m.name} (${m.id.slice(0, 10)}…)`, state.model && state.model.id, pickModel);
-  renderList($('jobs'), jb.items, (j) => `${j.status} ${j.epoch}/${j.epochs} loss ${fmt(j.loss)} — ${j.id.slice(0, 10)}…`,
-    state.job, (j) => watchJob(j.id, 0, true));
+  state.jobs = jb.items;
+  showJobs(jb.next_cursor);
   $('conn-state').textContent = whoText(await api('GET', '/v1/me'));
 }
 
@@ -89,6 +89,23 @@ async function refresh() {
 function whoText(me) {
   if (me.via === 'user') return `connected as ${me.user.name}${me.admin ? ' (administrator)' : ''}`;
   return me.via === 'open' ? 'connected (open server)' : 'connected (administrator token)';
+}
+
+const jobsQuery = () => '/v1/jobs?limit=50' + (state.model ? '&model_id=' + state.model.id : '');
+
+// The job list, state.jobs, with an "Older jobs" button while the server
+// has a next page (next_cursor): every job of the model stays reachable.
+function showJobs(cursor) {
+  renderList($('jobs'), state.jobs, (j) => `${j.status} ${j.epoch}/${j.epochs} loss ${fmt(j.loss)} — ${j.id.slice(0, 10)}…`,
+    state.job, (j) => watchJob(j.id, 0, true));
+  $('more-jobs').hidden = !cursor;
+  $('more-jobs').onclick = () => olderJobs(cursor).catch(showError);
+}
+
+async function olderJobs(cursor) {
+  const jb = await api('GET', jobsQuery() + '&cursor=' + encodeURIComponent(cursor));
+  state.jobs = [...state.jobs, ...jb.items];
+  showJobs(jb.next_cursor);
 }
 
 const fmt = (v) => (v === null || v === undefined ? '—' : Number(v).toPrecision(4));

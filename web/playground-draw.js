@@ -1,7 +1,8 @@
 // playground-draw.js — the playground's pictures, computed in the page from
 // the weights the server streams (events?weights=true): a forward pass in
-// JavaScript over a grid of the input plane, the decision boundary and each
-// neuron's output as heat maps, the network diagram with links coloured and
+// JavaScript over a grid of the input plane, the decision boundary (one
+// colour per class, as many classes as the output has) and each neuron's
+// output as heat maps, the network diagram with links coloured and
 // sized by weight, g(x) of one activation, and line charts of the runs.
 // Plain browser JavaScript; it defines window.pgDraw and touches no API.
 'use strict';
@@ -69,7 +70,8 @@
     for (let r = 0; r < n; r++) {
       for (let c = 0; c < n; c++) {
         const x = p.x0 + ((c + 0.5) / n) * (p.x1 - p.x0), y = p.y1 - ((r + 0.5) / n) * (p.y1 - p.y0);
-        cells.push(forward(net.model, net.weights, net.norm, features(net.features, x, y)));
+        // A real dataset's two columns are the plane; a generator's through its features.
+        cells.push(forward(net.model, net.weights, net.norm, net.plain ? [x, y] : features(net.features, x, y)));
       }
     }
     return { n, p, cells };
@@ -77,13 +79,20 @@
 
   const outValue = (acts) => { const o = acts[acts.length - 1]; return o.length > 1 ? o[1] : o[0]; };
 
+  // The class colours (blue and orange first, as the two-class shades).
+  const CLASS = [[47, 111, 223], [230, 120, 40], [60, 170, 90], [200, 60, 160], [150, 110, 40],
+    [90, 90, 90], [40, 170, 190], [190, 190, 40], [120, 70, 200], [200, 60, 60]];
+  const classColour = (k) => CLASS[k % CLASS.length];
+
   // Paints values[i] (row-major n×n) into canvas, scaled over [lo, hi].
   function paint(canvas, n, values, lo, hi) {
+    paintRgb(canvas, n, values.map((v) => shade(v, lo, hi)));
+  }
+
+  // Paints colours[i] ([r, g, b], row-major n×n) into canvas, smoothed.
+  function paintRgb(canvas, n, colours) {
     const ctx = canvas.getContext('2d'), img = ctx.createImageData(n, n);
-    values.forEach((v, i) => {
-      const c = shade(v, lo, hi);
-      img.data.set([c[0], c[1], c[2], 255], i * 4);
-    });
+    colours.forEach((c, i) => img.data.set([c[0], c[1], c[2], 255], i * 4));
     const off = document.createElement('canvas');
     off.width = off.height = n;
     off.getContext('2d').putImageData(img, 0, 0);
@@ -95,7 +104,8 @@
   function drawPoints(canvas, points, p) {
     const ctx = canvas.getContext('2d'), w = canvas.width, h = canvas.height;
     for (const pt of points) {
-      ctx.fillStyle = pt.cls ? 'rgb(190,80,10)' : 'rgb(20,60,160)';
+      const c = classColour(Number(pt.cls)).map((v) => Math.round(v * 0.75)); // darker than its area
+      ctx.fillStyle = `rgb(${c})`;
       ctx.strokeStyle = '#fff';
       ctx.lineWidth = 1.5;
       ctx.beginPath();
@@ -106,11 +116,23 @@
     }
   }
 
-  // The decision boundary of net over its points; returns the grid.
+  // The decision boundary of net over its points; returns the grid, with
+  // g.classes the predicted class of each cell when the output has more
+  // than two units (each cell in its class's colour, paler where the
+  // probability is lower), else null (one value, blue to orange).
   function boundary(canvas, net) {
     const g = grid(net, 40);
-    const sign = net.model.layers[net.model.layers.length - 1].activation === 'sign';
-    paint(canvas, g.n, g.cells.map(outValue), sign ? -1 : 0, 1);
+    const last = net.model.layers[net.model.layers.length - 1];
+    if (last.units > 2) {
+      g.classes = g.cells.map((acts) => { const o = acts[acts.length - 1]; return o.indexOf(Math.max(...o)); });
+      paintRgb(canvas, g.n, g.cells.map((acts, i) => {
+        const p = Math.max(...acts[acts.length - 1]), f = Math.min(1, 0.25 + 0.75 * p);
+        return classColour(g.classes[i]).map((ch) => Math.round(255 + (ch - 255) * f));
+      }));
+    } else {
+      g.classes = null;
+      paint(canvas, g.n, g.cells.map(outValue), last.activation === 'sign' ? -1 : 0, 1);
+    }
     drawPoints(canvas, net.points, g.p);
     return g;
   }
@@ -152,7 +174,7 @@
   // links drawn, as [{from, to, w, color}], for tests.
   function diagram(svg, net, g) {
     const sizes = [net.features.length, ...net.model.layers.map((l) => l.units)];
-    const W = 560, H = 260, box = 34, col = (k) => 30 + (k * (W - 80)) / (sizes.length - 1);
+    const most = Math.max(...sizes), W = 560, H = 260, box = Math.max(10, Math.min(34, (H - 20) / most - 4)), col = (k) => 30 + (k * (W - 80)) / (sizes.length - 1);
     const row = (k, i) => H / 2 + (i - (sizes[k] - 1) / 2) * Math.min(48, (H - 20) / sizes[k]);
     const ns = 'http://www.w3.org/2000/svg', el = (t, a) => {
       const e = document.createElementNS(ns, t);
@@ -176,7 +198,7 @@
         if (k === 0 || !g) {
           svg.append(el('rect', { x, y, width: box, height: box, fill: '#eee', stroke: '#999' }));
           const t = el('text', { x: col(k), y: row(k, i) + 4, 'text-anchor': 'middle', 'font-size': 10 });
-          t.textContent = k === 0 ? net.features[i] : '';
+          t.textContent = k === 0 ? shortName(String(net.features[i])) : '';
           svg.append(t);
           continue;
         }
@@ -190,6 +212,12 @@
       }
     });
     return links;
+  }
+
+  // A column name that fits a node: sepal_length → seplen.
+  function shortName(name) {
+    const words = name.split(/[_\s]+/).filter(Boolean);
+    return name.length <= 6 || words.length < 2 ? name.slice(0, 6) : words.map((w) => w.slice(0, 3)).join('').slice(0, 6);
   }
 
   // g(x) over [−5, 5] for activation name with steepness k.
@@ -239,5 +267,5 @@
     ctx.fillText(`epoch ${X}`, w - 70, h - 2);
   }
 
-  window.pgDraw = { act, forward, features, boundary, perceptronLine, diagram, plotActivation, chart, grid };
+  window.pgDraw = { classColour, act, forward, features, boundary, perceptronLine, diagram, plotActivation, chart, grid };
 })();

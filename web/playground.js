@@ -2,8 +2,10 @@
 // pause, step, reset over one job: /pause, /resume, /models/{id}/reset),
 // its boundary, diagram and neuron maps redrawn from every epoch's weights
 // (events?weights=true); Rosenblatt's perceptron on the gates; a neuron
-// explorer whose truth table comes from predict with "trace"; lessons as
-// presets, the whole setup in the URL. Pictures are playground-draw.js's.
+// explorer whose truth table comes from predict with "trace"; real data
+// (a CSV the page uploads, or a dataset on the server) with any number of
+// classes; lessons as presets, the whole setup and lesson in the URL.
+// Pictures are playground-draw.js's.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -15,12 +17,13 @@ const base = (sessionStorage.getItem('neurond.base') || '').replace(/\/$/, '');
 const DEFAULTS = {
   mode: 'network', data: 'xor', noise: '0', features: 'x,y', layers: '4', act: 'tanh',
   lr: '0.1', batch: '4', epochs: '500', opt: 'sgd', l1: '0', l2: '0', seed: '1',
-  gate: 'and', pact: 'step', pepochs: '20', w1: '-1', w2: '-1', b: '0.5', nact: 'step', k: '1',
+  gate: 'and', pact: 'step', pepochs: '20', pw1: '', pw2: '', pb: '',
+  w1: '-1', w2: '-1', b: '0.5', nact: 'step', k: '1', lesson: '',
 };
 const setup = { ...DEFAULTS };
 // What the page is doing; tests read it through window.playground.
 const run = {
-  dataset: null, model: null, points: [], job: null, status: '', epoch: 0, weights: null, norm: null,
+  dataset: null, model: null, points: [], inputs: [], job: null, status: '', epoch: 0, weights: null, norm: null,
   runs: [], current: null, links: [], mistakes: [], converged: null, stream: null, errors: 0,
   liveDraws: 0, // pictures redrawn from an epoch event's weights
 };
@@ -52,6 +55,19 @@ function readUrl() {
   const q = new URLSearchParams(location.hash.slice(1));
   for (const k of Object.keys(DEFAULTS)) setup[k] = q.get(k) ?? DEFAULTS[k];
   for (const el of document.querySelectorAll('[data-key]')) el.value = setup[el.dataset.key];
+  const menu = document.querySelector('[data-key="data"]');
+  if (!menu.value) { // a link's "ds:" dataset this server does not have
+    showError(`the dataset ${setup.data.slice(3)} of this link is not on this server: upload it, or pick another`);
+    menu.value = setup.data = DEFAULTS.data;
+  }
+  showLesson();
+}
+
+// The lesson named in the setup: its title and text, and the menu on it.
+function showLesson() {
+  const l = LESSONS[setup.lesson];
+  $('lesson').value = l ? setup.lesson : '';
+  $('lesson-text').textContent = l ? `${l.title}: ${l.text}` : '';
 }
 
 function writeUrl() {
@@ -73,7 +89,9 @@ function showMode() {
 
 const GATES = ['and', 'or', 'nand', 'nor', 'not', 'xor'];
 
+// The dataset of the setup: a server dataset ("ds:<id>") or a generator's.
 async function makeDataset(generator) {
+  if (generator.startsWith('ds:')) return serverDataset(generator.slice(3));
   const gate = GATES.includes(generator);
   const body = { name: `pg-${generator}`, generator, seed: Number(setup.seed) };
   if (!gate) Object.assign(body, { noise: Number(setup.noise), features: setup.features.split(',') });
@@ -83,18 +101,81 @@ async function makeDataset(generator) {
   const plainId = gate || setup.features === 'x,y' ? d.id
     : (await api('POST', '/v1/datasets', { ...body, features: ['x', 'y'] })).id;
   const plain = (await api('GET', `/v1/datasets/${plainId}/rows?limit=1000`)).items;
-  run.points = plain.map((r) => ({ x: r.inputs[0], y: r.inputs[1] ?? 0, cls: r.label !== undefined ? Number(r.label) : r.targets[0] > 0 }));
+  run.points = plain.map((r) => ({ x: r.inputs[0], y: r.inputs[1] ?? 0, cls: classOf(d, r) }));
+  run.inputs = gate ? ['x', 'y'] : setup.features.split(',');
   return d;
+}
+
+// A row's class as an index: its label's place in the dataset's classes,
+// or for numeric targets whether the first is above one half.
+const classOf = (d, r) => (r.label !== undefined ? d.classes.indexOf(r.label) : Number(r.targets[0] > 0.5));
+
+// A dataset already on the server (uploaded or listed): its points are
+// drawn only when it has two inputs, which span the plane.
+async function serverDataset(id) {
+  const d = await api('GET', `/v1/datasets/${id}`);
+  run.inputs = d.feature_names;
+  run.points = d.input_dim !== 2 ? []
+    : (await api('GET', `/v1/datasets/${id}/rows?limit=1000`)).items.map((r) => ({ x: r.inputs[0], y: r.inputs[1], cls: classOf(d, r) }));
+  return d;
+}
+
+const isServerData = () => setup.data.startsWith('ds:');
+
+// Fills the Data menu's "on the server" group with the server's tabular
+// datasets (images and texts have no place here).
+async function listServerData() {
+  const items = [];
+  for (let cursor = null, first = true; first || cursor; first = false) {
+    const page = await api('GET', '/v1/datasets?limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    items.push(...page.items);
+    cursor = page.next_cursor;
+  }
+  const image = (d) => d.input_shape && d.input_shape.length === 3;
+  const usable = items.filter((d) => !image(d) && d.task !== 'language_modeling' && !d.name.startsWith('pg-'));
+  $('pg-server-data').replaceChildren(...usable.map((d) => new Option(
+    `${d.name} — ${d.rows} rows, ${d.input_dim} inputs${d.classes ? ', ' + d.classes.length + ' classes' : ''}`, 'ds:' + d.id)));
+  return usable;
+}
+
+// Uploads the CSV file the user picked (streamed by the browser as the
+// request body), its target the typed column or the header's last, then
+// selects the new dataset.
+async function uploadCsv(file) {
+  const header = (await file.slice(0, 65536).text()).split(/\r?\n/)[0].split(',');
+  const target = $('pg-target').value.trim() || header[header.length - 1].trim().replace(/^"|"$/g, '');
+  const name = file.name.replace(/\.csv$/i, '') || 'upload';
+  const headers = { 'Content-Type': 'text/csv', ...(token ? { Authorization: 'Bearer ' + token } : {}) };
+  const r = await fetch(`${base}/v1/datasets?name=${encodeURIComponent(name)}&target=${encodeURIComponent(target)}`,
+    { method: 'POST', headers, body: file });
+  const d = await r.json();
+  if (!r.ok) throw new Error(d.detail || `upload: ${r.status}`);
+  await listServerData();
+  $('pg-csv').value = '';
+  document.querySelector('[data-key="data"]').value = 'ds:' + d.id;
+  writeUrl();
+  await applySetup();
 }
 
 async function makeNetwork(d) {
   const hidden = setup.layers.split(',').filter(Boolean).map((u) => ({ units: Number(u), activation: setup.act }));
   const classes = d.task === 'classification';
+  // Generated 0/1 targets get a sigmoid; real numeric targets a linear output each.
+  const out = classes ? { units: d.output_dim, activation: 'softmax' }
+    : isServerData() ? { units: d.output_dim, activation: 'linear' } : { units: 1, activation: 'sigmoid' };
   return api('POST', '/v1/models', {
     name: 'pg-net', inputs: d.input_dim, seed: Number(setup.seed),
-    layers: [...hidden, classes ? { units: d.output_dim, activation: 'softmax' } : { units: 1, activation: 'sigmoid' }],
-    loss: classes ? 'cross_entropy' : 'mse',
+    layers: [...hidden, out], loss: classes ? 'cross_entropy' : 'mse',
   });
+}
+
+// A perceptron on two inputs, with the hand-set weights when any is typed
+// (an empty field is 0), else the rule's zeros.
+function perceptronModel() {
+  const body = { name: 'pg-perceptron', type: 'perceptron', inputs: 2, activation: setup.pact };
+  if (setup.pw1 || setup.pw2 || setup.pb)
+    body.weights = [{ W: [[Number(setup.pw1)], [Number(setup.pw2)]], b: [Number(setup.pb)] }];
+  return api('POST', '/v1/models', body);
 }
 
 // Makes the dataset and model of the setup (dropping any job of the last).
@@ -107,7 +188,7 @@ async function prepare() {
   const perceptron = setup.mode === 'perceptron';
   run.dataset = await makeDataset(perceptron ? setup.gate : setup.data);
   run.model = perceptron
-    ? await api('POST', '/v1/models', { name: 'pg-perceptron', type: 'perceptron', inputs: 2, activation: setup.pact })
+    ? await perceptronModel()
     : await makeNetwork(run.dataset);
   await showModelWeights();
   setStatus('ready');
@@ -126,7 +207,8 @@ function jobBody() {
   const body = { model_id: run.model.id, dataset_id: run.dataset.id, seed: Number(setup.seed) };
   if (setup.mode === 'perceptron') return { ...body, epochs: Number(setup.pepochs), shuffle: false };
   const reg = { l1: Number(setup.l1), l2: Number(setup.l2) };
-  return { ...body, epochs: Number(setup.epochs), batch_size: Number(setup.batch), normalize: 'none',
+  // Real data comes in its own units (iris in cm): standardised for training.
+  return { ...body, epochs: Number(setup.epochs), batch_size: Number(setup.batch), normalize: isServerData() ? 'standard' : 'none',
     optimizer: { name: setup.opt, learning_rate: Number(setup.lr) }, regularization: reg };
 }
 
@@ -145,7 +227,8 @@ async function startJob(hold) {
   const j = await api('POST', '/v1/jobs', jobBody());
   run.job = j.id;
   run.status = j.status;
-  run.current = { label: runLabel(), points: [] };
+  run.current = { label: runLabel(), points: [], acc: [] };
+  document.body.dataset.history = 'live'; // 'complete' once ended() has read it all
   run.runs = [...run.runs.slice(-4), run.current];
   const held = await api('POST', `/v1/jobs/${j.id}/pause`).then(() => true, () => false);
   await new Promise((connected) => watch(j.id, connected));
@@ -200,6 +283,7 @@ function onEvent(block) {
   if (name === 'epoch') {
     run.epoch = d.epoch;
     run.current.points.push([d.epoch, d.loss]);
+    if (d.accuracy !== undefined && d.accuracy !== null) run.current.acc.push([d.epoch, d.accuracy]);
     if (d.mistakes !== undefined) run.mistakes.push([d.epoch, d.mistakes]);
     if (d.weights) {
       run.weights = d.weights;
@@ -227,7 +311,10 @@ async function ended(job) {
     items.push(...h.items);
     after = h.next_after_epoch;
   }
-  if (run.current) run.current.points = items.map((p) => [p.epoch, p.loss]);
+  if (run.current) {
+    run.current.points = items.map((p) => [p.epoch, p.loss]);
+    run.current.acc = items.filter((p) => p.accuracy !== null && p.accuracy !== undefined).map((p) => [p.epoch, p.accuracy]);
+  }
   if (setup.mode === 'perceptron') run.mistakes = items.map((p) => [p.epoch, p.mistakes]);
   if (job.status === 'succeeded') await showModelWeights();
   draw();
@@ -306,6 +393,7 @@ async function resetWeights(clear = true) {
   run.converged = null;
   if (clear) run.current = null;
   if (setup.mode !== 'perceptron') await api('POST', `/v1/models/${run.model.id}/reset`, { seed: Number(setup.seed) });
+  else if (setup.pw1 || setup.pw2 || setup.pb) run.model = await perceptronModel(); // back to the hand-set weights
   else await api('POST', `/v1/models/${run.model.id}/reset`, {});
   await showModelWeights();
   setStatus('ready');
@@ -316,10 +404,20 @@ async function resetWeights(clear = true) {
 function draw() {
   if (!run.weights || !run.model) return;
   if (setup.mode === 'perceptron') return drawPerceptron();
-  const net = { model: run.model, weights: run.weights, norm: run.norm, points: run.points, features: setup.features.split(',') };
-  const g = D.boundary($('pg-boundary'), net);
+  const net = { model: run.model, weights: run.weights, norm: run.norm, points: run.points, features: run.inputs,
+    plain: isServerData() };
+  // Only two inputs span a plane to paint; with more, the charts and the
+  // diagram (without its neuron maps) show the training.
+  const planar = run.model.inputs === 2;
+  $('pg-plane').hidden = !planar;
+  $('pg-diagram-caption').textContent = 'links: orange +, blue −, width |w|; '
+    + (planar ? 'each neuron\'s output over the plane' : `no plane to map with ${run.model.inputs} inputs`);
+  const g = planar ? D.boundary($('pg-boundary'), net) : null;
+  run.planeClasses = g ? g.classes : null;
   run.links = D.diagram($('pg-diagram'), net, g);
-  D.chart($('pg-chart'), run.runs.filter((r) => r.points.length), 'loss per epoch (runs overlaid)');
+  const shown = run.runs.filter((r) => r.points.length);
+  D.chart($('pg-chart'), shown, 'loss per epoch (runs overlaid)');
+  D.chart($('pg-acc'), shown.map((r) => ({ label: r.label, points: r.acc || [] })), 'accuracy per epoch (runs overlaid)');
 }
 
 function drawPerceptron() {
@@ -331,6 +429,16 @@ function drawPerceptron() {
   const badge = $('pp-badge');
   badge.textContent = run.converged === true ? 'converged' : run.converged === false ? 'not converged' : '';
   badge.className = run.converged === true ? 'badge ok' : run.converged === false ? 'badge no' : 'badge';
+}
+
+// The perceptron as it stands (hand-set or trained) scored on its gate:
+// its line drawn and the rows it gets wrong counted, nothing trained.
+async function evaluatePerceptron() {
+  writeUrl();
+  if (!['queued', 'running', 'paused'].includes(run.status)) await prepare();
+  const e = await api('POST', `/v1/models/${run.model.id}/evaluate`, { dataset_id: run.dataset.id });
+  run.evaluation = e;
+  $('pp-eval-out').textContent = `${e.mistakes} of ${e.rows} rows wrong (accuracy ${e.accuracy}) with w = (${setup.pw1 || 0}, ${setup.pw2 || 0}), b = ${setup.pb || 0}${e.trained ? '' : ', not trained'}`;
 }
 
 // ---- the neuron explorer ----------------------------------------------------
@@ -395,15 +503,28 @@ const LESSONS = {
     set: { mode: 'network', data: 'circle', noise: '0.05', layers: '4', act: 'tanh', lr: '0.03', batch: '10', epochs: '300', opt: 'adam' } },
   batch: { title: 'Batch size', text: 'Train the moons with batch 1, then batch 64 (press Play again after changing it): the runs overlay on the chart.',
     set: { mode: 'network', data: 'moons', noise: '0.1', layers: '6', act: 'tanh', lr: '0.03', batch: '1', epochs: '100', opt: 'sgd' } },
+  realdata: { title: 'Real data: iris', text: 'Fisher\'s iris: 4 measurements of 150 flowers, 3 species. Pick iris.csv (the course\'s data) with "CSV file", or choose iris from the datasets on the server. A softmax output per species; with four inputs there is no plane to paint: watch the loss and the accuracy climb, and the diagram\'s links.',
+    set: { mode: 'network', data: 'ds:iris', layers: '8', act: 'tanh', lr: '0.01', batch: '16', epochs: '200', opt: 'adam' } },
   features: { title: 'Features instead of depth', text: 'With x² and y² as inputs one layer draws the circle: no hidden layer needed.',
     set: { mode: 'network', data: 'circle', features: 'x^2,y^2', layers: '', lr: '0.05', batch: '10', epochs: '200', opt: 'adam' } },
 };
 
+// A lesson's setup; a lesson's "ds:NAME" is the newest server dataset of
+// that name (none: the data menu stays, and the text says what to upload).
 async function loadLesson(id) {
   const l = LESSONS[id];
+  if (!l) {
+    setup.lesson = '';
+    showLesson();
+    return writeUrl();
+  }
   Object.assign(setup, DEFAULTS, l.set, { lesson: id });
+  if (setup.data.startsWith('ds:') && !setup.data.startsWith('ds:ds_')) {
+    const found = (await listServerData()).find((d) => d.name === setup.data.slice(3));
+    setup.data = found ? 'ds:' + found.id : DEFAULTS.data;
+  }
   for (const el of document.querySelectorAll('[data-key]')) el.value = setup[el.dataset.key];
-  $('lesson-text').textContent = `${l.title}: ${l.text}`;
+  showLesson();
   writeUrl();
   await applySetup();
 }
@@ -425,6 +546,10 @@ function wire() {
   $('btn-reset').onclick = guard(() => resetWeights(true));
   $('btn-apply').onclick = guard(async () => { writeUrl(); await applySetup(); });
   $('nx-eval').onclick = guard(explore);
+  $('pp-eval').onclick = guard(evaluatePerceptron);
+  $('pg-csv').onchange = guard(() => uploadCsv($('pg-csv').files[0]));
+  // The perceptron has no Apply: a changed gate, unit or weight is applied at once.
+  $('mode-perceptron').querySelector('form').onchange = guard(async () => { writeUrl(); await applySetup(); });
   for (const b of document.querySelectorAll('[data-mode]'))
     b.onclick = guard(async () => { setup.mode = b.dataset.mode; writeUrl(); await applySetup(); });
   const sel = $('lesson');
@@ -434,6 +559,7 @@ function wire() {
 
 window.addEventListener('DOMContentLoaded', async () => {
   wire();
+  await listServerData().catch(showError); // before readUrl: the menu must hold a "ds:" setup
   readUrl();
   writeUrl();
   try {

@@ -5,39 +5,11 @@
 // weights while training; pause keeps the epoch and weights, step trains
 // exactly one epoch, resume finishes with the whole history; a URL gives a
 // fresh page the same setup; no page errors. Screenshots into build/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { root, startServer, stopServer, launchChromium } from './support.js';
+import { playgroundSuite } from './playground_support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'neurond-playground-'));
-const shot = (name) => resolve(root, process.env.SHOTS || 'build', `playground-${name}.png`);
-let server, base, context;
-const errors = [];
-
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'p'));
-  context = await launchChromium(dir);
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
-  assert.deepEqual(errors, [], 'no page errors');
-});
-
-async function open(hash) {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/web/playground.html#${hash}`);
-  await page.waitForSelector('body[data-ready="yes"]', { timeout: 30000 });
-  return page;
-}
-
-const run = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.playground.run)));
+const { shot, open, run } = playgroundSuite('p');
 
 test('the perceptron learns AND: converged, and its line separates the points', async () => {
   const page = await open('mode=perceptron&gate=and');
