@@ -74,7 +74,9 @@ test('the diagram follows the live weights while a 2-2-1 network learns XOR', as
 });
 
 test('pause keeps the epoch and weights, step trains one epoch, resume finishes', async () => {
-  const page = await open('mode=network&data=circle&noise=0.05&layers=4&batch=1&lr=0.01&epochs=2000');
+  // Long enough that a loaded machine cannot finish it before the pause
+  // lands (2000 epochs sometimes ended first).
+  const page = await open('mode=network&data=circle&noise=0.05&layers=4&batch=1&lr=0.01&epochs=6000');
   await page.click('#btn-play');
   await page.waitForFunction(() => window.playground.run.epoch >= 5, null, { timeout: 30000 });
   await page.click('#btn-pause');
@@ -97,11 +99,11 @@ test('pause keeps the epoch and weights, step trains one epoch, resume finishes'
   assert.notDeepEqual((await run(page)).weights, p.weights, 'which moved the weights');
 
   await page.click('#btn-play');
-  await page.waitForSelector('body[data-history="complete"]', { timeout: 60000 });
+  await page.waitForSelector('body[data-history="complete"]', { timeout: 120000 });
   const r = await run(page);
   assert.equal(r.status, 'succeeded');
-  assert.equal(r.current.points.length, 2000, 'one history, every epoch');
-  assert.deepEqual(r.current.points.map(([e]) => e), Array.from({ length: 2000 }, (_, i) => i + 1));
+  assert.equal(r.current.points.length, 6000, 'one history, every epoch');
+  assert.deepEqual(r.current.points.map(([e]) => e), Array.from({ length: 6000 }, (_, i) => i + 1));
   await page.close();
 });
 
