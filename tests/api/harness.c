@@ -375,6 +375,17 @@ char *api_log(const api_server *s)
     return log;
 }
 
+char *api_log_with(const api_server *s, const char *text)
+{
+    char *log = api_log(s);
+    for (int i = 0; i < 500 && !strstr(log, text); i++) {
+        free(log);
+        usleep(10000);
+        log = api_log(s);
+    }
+    return log;
+}
+
 /* The KiB of field ("VmRSS:") in /proc/PID/status. */
 static long status_kb(const api_server *s, const char *field)
 {

@@ -96,6 +96,11 @@ char *api_read_file(const char *path);
  * asserted readable. */
 char *api_log(const api_server *s);
 
+/* The log once it holds text (a request is logged when it completes,
+ * which may be after its client has the reply), or as it is after 5 s;
+ * malloc'd. */
+char *api_log_with(const api_server *s, const char *text);
+
 /* The server's resident memory in KiB (VmRSS of /proc/PID/status). */
 long api_rss_kb(const api_server *s);
 
