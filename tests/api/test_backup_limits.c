@@ -94,7 +94,7 @@ Test(backup_limits, copies_past_max_backups_are_429_while_readers_stall)
     close(stalled[0]);
     backup_until_200(10);
     close(stalled[1]);
-    char *log = api_log(&srv);
+    char *log = api_log_with(&srv, "event=backup.refused");
     cr_assert(strstr(log, "event=backup.refused"), "no log line: %s", log);
     free(log);
 }

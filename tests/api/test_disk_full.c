@@ -98,7 +98,7 @@ Test(disk_full, writes_past_a_full_disk_are_507_counted_and_delete_frees)
     cr_assert_eq(r.status, 201, "an upload after the DELETE: %ld %s",
                  r.status, r.body);
     api_free(&r);
-    log = api_log(&srv);
+    log = api_log_with(&srv, "event=store.reserve_released");
     cr_assert(strstr(log, "event=store.reserve_released"), "%s", log);
     free(log);
     api_stop(&srv);
