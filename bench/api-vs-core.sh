@@ -11,22 +11,8 @@ set -eu
 BIN=${BIN:-build}
 DATA=${NEUROND_SHARED_DATA:-../shared/data}
 TOOL=${FASHION_CSV_TOOL:-../shared/tools/fashion-mnist-csv}
-WORK=$(mktemp -d /tmp/neurond-bench-XXXXXX)
-PID=""
-cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-json() { # json EXPRESSION-OF-d < document
-    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-
-"$BIN/neurond" --port 0 --db "$WORK/db" > "$WORK/log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do grep -q listening "$WORK/log" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/.*listening on \(http:[^ ]*\)\/ .*/\1/p' "$WORK/log")
+SERVER_PREFIX=neurond-bench
+. bench/neurond-server.sh
 
 median() {
     printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'

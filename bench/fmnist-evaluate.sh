@@ -18,22 +18,8 @@ MODEL=${MODEL:-}
 PER_EPOCH=${PER_EPOCH:-0}
 IDX=${FASHION_IDX:-/usr/share/datasets/fashion-mnist}
 CLASSES='T-shirt%2Ftop,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle%20boot'
-WORK=$(mktemp -d /tmp/neurond-fmnist-XXXXXX)
-PID=""
-cleanup() {
-    [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-json() { # json EXPRESSION-OF-d < document
-    /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
-}
-
-"$BIN/neurond" --port 0 --db "$WORK/db" > "$WORK/log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do grep -q listening "$WORK/log" 2>/dev/null && break; sleep 0.1; done
-URL=$(sed -n 's/.*listening on \(http:[^ ]*\)\/ .*/\1/p' "$WORK/log")
+SERVER_PREFIX=neurond-fmnist
+. bench/neurond-server.sh
 peak() { sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$PID/status"; }
 
 # upload KIND (train | t10k): the dataset's id into ds
