@@ -26,6 +26,7 @@ const run = {
   dataset: null, model: null, points: [], inputs: [], job: null, status: '', epoch: 0, weights: null, norm: null,
   runs: [], current: null, links: [], mistakes: [], converged: null, stream: null, errors: 0,
   liveDraws: 0, // pictures redrawn from an epoch event's weights
+  firstLive: null, // {epoch, w}: the first of those pictures' link weights
 };
 window.playground = { setup, run };
 
@@ -290,6 +291,9 @@ function onEvent(block) {
       run.norm = d.normalization;
       run.liveDraws++;
       draw();
+      // The first live picture, kept for tests: a job can end before a
+      // test samples the diagram, and then it shows the final weights.
+      if (run.liveDraws === 1) run.firstLive = { epoch: d.epoch, w: run.links.map((l) => l.w) };
     }
     $('pg-epoch').textContent = String(d.epoch);
     $('pg-loss').textContent = Number(d.loss).toPrecision(4);
