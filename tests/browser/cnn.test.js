@@ -6,30 +6,22 @@
 // parameters, total) checked against the reply; trained; the first conv
 // layer's filters drawn from the trained weights, pixel for weight;
 // screenshot into build/.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
-import { root, startServer, stopServer, launchChromium, idxSlice, trainInPage } from './support.js';
+import { root, serverSuite, idxSlice, trainInPage } from './support.js';
 
 const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png').replace(/\.png$/, '-cnn.png');
-const dir = mkdtempSync(join(tmpdir(), 'neurond-browser-'));
-let server, base, context;
 
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'cnn'));
-  context = await launchChromium(dir);
+const suite = serverSuite('cnn');
+const { dir } = suite;
+
+before(() => {
   for (const [name, from, to] of [['train', 0, 2000], ['held-out', 2000, 3000]]) {
     writeFileSync(join(dir, `${name}-images.idx`), idxSlice('t10k-images-idx3-ubyte.gz', from, to));
     writeFileSync(join(dir, `${name}-labels.idx`), idxSlice('t10k-labels-idx1-ubyte.gz', from, to));
   }
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function uploadIdx(page, prefix) {
@@ -52,10 +44,10 @@ async function setField(page, i, field, value) {
 }
 
 test('a CNN is built, summarised, trained, and shows its filters', async () => {
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(suite.base + '/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await uploadIdx(page, 'held-out');
   await uploadIdx(page, 'train');

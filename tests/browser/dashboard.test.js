@@ -3,33 +3,22 @@
 // and the decision boundary appear; screenshot into build/.
 // NEUROND_BIN (default build/neurond) is started on a free loopback port
 // with a fresh database; Chromium is Debian's, never a downloaded one.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
-import { root, startServer, stopServer, launchChromium } from './support.js';
+import { root, serverSuite } from './support.js';
 
 const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png');
-const dir = mkdtempSync(join(tmpdir(), 'neurond-browser-'));
-let server, base, context;
 
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'n'));
-  context = await launchChromium(dir);
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = serverSuite('n');
+const { dir } = suite;
 
 test('the dashboard trains xor with a 2-4-1 network and draws its boundary', async () => {
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(suite.base + '/');
   await page.waitForSelector('#conn-state:has-text("connected")');
 
   await page.selectOption('#gen', 'xor');
@@ -82,10 +71,10 @@ test('the dashboard trains xor with a 2-4-1 network and draws its boundary', asy
 });
 
 test('a circle dataset previews, trains a softmax network and shows its classes', async () => {
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(suite.base + '/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await page.selectOption('#gen', 'circle');
   await page.fill('#gen-n', '200');

@@ -5,32 +5,19 @@
 // training, with Cancel usable throughout; the job list follows the
 // selected model; picking another model clears the last job's status; a
 // new dataset clears the last one's boundary.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer, stopServer, launchChromium } from './support.js';
+import { serverSuite } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'neurond-fixes-'));
-let server, base, context;
 
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'f'));
-  context = await launchChromium(dir);
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = serverSuite('f');
+const { dir } = suite;
 
 test('rounds: every epoch charted, one seed, one training per double click', async () => {
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(suite.base + '/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await page.selectOption('#gen', 'circle');
   await page.fill('#gen-noise', '0.05');

@@ -4,27 +4,14 @@
 // token shows the server's 401, "Authorize" takes the token, and then
 // GET /v1/version and POST /v1/datasets with the document's example
 // answer 200 and 201 on the page, and the dataset is really created.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startServer, stopServer, launchChromium } from './support.js';
+import { serverSuite } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'neurond-docs-'));
 const TOKEN = 'docs-test-token-91d2';
-let server, base, context;
 
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'docs', ['--api-token', TOKEN]));
-  context = await launchChromium(dir);
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = serverSuite('docs', ['--api-token', TOKEN]);
+const { dir } = suite;
 
 // Expands operation `id` (tag-operationId), presses Try it out and
 // Execute, and returns the status code the page shows.
@@ -43,13 +30,13 @@ async function execute(page, id) {
 }
 
 test('the docs page lists every operation and runs the examples with the token', async () => {
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/docs');
+  await page.goto(suite.base + '/docs');
   await page.waitForSelector('.opblock');
 
-  const spec = await (await fetch(base + '/openapi.yaml')).text();
+  const spec = await (await fetch(suite.base + '/openapi.yaml')).text();
   const ids = [...spec.matchAll(/^\s+operationId: (\w+)$/gm)].map((m) => m[1]);
   assert.ok(ids.length > 20, `operations in the document: ${ids.length}`);
   assert.equal(await page.locator('.opblock').count(), ids.length);
@@ -65,7 +52,7 @@ test('the docs page lists every operation and runs the examples with the token',
   assert.equal(await execute(page, 'operations-version'), '200');
   assert.equal(await execute(page, 'datasets-createDataset'), '201');
 
-  const list = await fetch(base + '/v1/datasets', { headers: { Authorization: 'Bearer ' + TOKEN } });
+  const list = await fetch(suite.base + '/v1/datasets', { headers: { Authorization: 'Bearer ' + TOKEN } });
   assert.deepEqual((await list.json()).items.map((d) => d.name), ['xor']);
   assert.deepEqual(errors, []);
 });

@@ -2,38 +2,27 @@
 // C header and JSON, each saved under the name the server gives and with
 // the bytes GET /v1/models/{id}/export returns. NEUROND_BIN as in
 // dashboard.test.js.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, stopServer, launchChromium } from './support.js';
+import { serverSuite } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'neurond-export-'));
-let server, base, context;
 
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'e'));
-  context = await launchChromium(dir);
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = serverSuite('e');
+const { dir } = suite;
 
 test('the selected network downloads as ONNX, a C header and JSON', async () => {
-  const r = await fetch(base + '/v1/models', {
+  const r = await fetch(suite.base + '/v1/models', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ name: 'gate net', inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }], seed: 4 }),
   });
   assert.equal(r.status, 201);
   const model = await r.json();
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(suite.base + '/');
   await page.click(`#models li:has-text("gate net")`);
   await page.waitForSelector('#models li.selected');
 
@@ -46,7 +35,7 @@ test('the selected network downloads as ONNX, a C header and JSON', async () => 
     assert.equal(download.suggestedFilename(), name);
     const saved = join(dir, name);
     await download.saveAs(saved);
-    const direct = await fetch(`${base}/v1/models/${model.id}/export?format=${format}`);
+    const direct = await fetch(`${suite.base}/v1/models/${model.id}/export?format=${format}`);
     assert.deepEqual(readFileSync(saved), Buffer.from(await direct.arrayBuffer()), `${format} bytes`);
   }
   assert.equal(await page.textContent('#error'), '', 'no error shown');

@@ -4,34 +4,26 @@
 // the sample grid shows the first images with their class names; a
 // 784-32-10 network trained on one half is evaluated on the other, and
 // its confusion matrix appears; screenshot into build/.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
-import { root, startServer, stopServer, launchChromium, idxSlice, trainInPage } from './support.js';
+import { root, serverSuite, idxSlice, trainInPage } from './support.js';
 
 const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
   'Ankle boot'];
 const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png').replace(/\.png$/, '-images.png');
-const dir = mkdtempSync(join(tmpdir(), 'neurond-browser-'));
-let server, base, context;
 
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'n'));
-  context = await launchChromium(dir);
+const suite = serverSuite('n');
+const { dir } = suite;
+
+before(() => {
   const images = 't10k-images-idx3-ubyte.gz', labels = 't10k-labels-idx1-ubyte.gz';
   writeFileSync(join(dir, 'train-images.idx.gz'), gzipSync(idxSlice(images, 0, 5000)));
   writeFileSync(join(dir, 'train-labels.idx'), idxSlice(labels, 0, 5000));
   writeFileSync(join(dir, 'held-out-images.idx'), idxSlice(images, 5000, 10000));
   writeFileSync(join(dir, 'held-out-labels.idx.gz'), gzipSync(idxSlice(labels, 5000, 10000)));
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function uploadIdx(page, prefix) {
@@ -43,10 +35,10 @@ async function uploadIdx(page, prefix) {
 }
 
 test('Fashion-MNIST shows its images, trains, and shows a confusion matrix', async () => {
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(suite.base + '/');
   await page.waitForSelector('#conn-state:has-text("connected")');
 
   await uploadIdx(page, 'held-out');

@@ -1,30 +1,18 @@
 // job_list.test.js — the dashboard's job list reaches every job of the
 // selected model: 55 finished jobs, the first page of 50 listed, "Older
 // jobs" follows next_cursor to the other 5 and then hides.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, stopServer, launchChromium } from './support.js';
+import { serverSuite } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'neurond-joblist-'));
-let server, base, context;
 
-before(async () => {
-  ({ process: server, url: base } = await startServer(dir, 'j'));
-  context = await launchChromium(dir);
-});
-
-after(async () => {
-  await context?.close();
-  await stopServer(server);
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = serverSuite('j');
+const { dir } = suite;
 
 // POSTs JSON to the server, resolving with the reply's JSON.
 async function post(path, body) {
-  const r = await fetch(base + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(suite.base + path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   assert.ok(r.ok, `${path}: ${r.status}`);
   return r.json();
 }
@@ -39,17 +27,17 @@ async function manyJobs(count) {
     const j = await post('/v1/jobs', { model_id: m.id, dataset_id: d.id, epochs: 1 });
     ids.push(j.id);
     for (let s = j.status; s === 'queued' || s === 'running';)
-      s = (await (await fetch(`${base}/v1/jobs/${j.id}`)).json()).status;
+      s = (await (await fetch(`${suite.base}/v1/jobs/${j.id}`)).json()).status;
   }
   return { model: m.id, ids };
 }
 
 test('every job of a model is reachable: Older jobs pages past the first 50', async () => {
   const { model, ids } = await manyJobs(55);
-  const page = await context.newPage();
+  const page = await suite.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + '/');
+  await page.goto(suite.base + '/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await page.click(`#models li[data-id="${model}"]`);
   await page.waitForFunction(() => document.querySelectorAll('#jobs li').length === 50);

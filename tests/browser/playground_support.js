@@ -2,36 +2,24 @@
 // real neurond and one Chromium per test file (started before, stopped
 // after, with no page errors allowed), a page opened on a setup hash and
 // ready, the page's run state, and where screenshots go.
-import { before, after } from 'node:test';
+import { after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { root, startServer, stopServer, launchChromium } from './support.js';
+import { resolve } from 'node:path';
+import { root, serverSuite } from './support.js';
 
 // Registers the file's before/after hooks; returns { dir, shot, open, run }.
 export function playgroundSuite(name) {
-  const dir = mkdtempSync(join(tmpdir(), `neurond-${name}-`));
-  let server, base, context;
+  const suite = serverSuite(name);
   const errors = [];
-  before(async () => {
-    ({ process: server, url: base } = await startServer(dir, name));
-    context = await launchChromium(dir);
-  });
-  after(async () => {
-    await context?.close();
-    await stopServer(server);
-    rmSync(dir, { recursive: true, force: true });
-    assert.deepEqual(errors, [], 'no page errors');
-  });
+  after(() => assert.deepEqual(errors, [], 'no page errors'));
   return {
-    dir,
+    dir: suite.dir,
     shot: (n) => resolve(root, process.env.SHOTS || 'build', `playground-${n}.png`),
     // A new page on playground.html#hash, once it says it is ready.
     async open(hash) {
-      const page = await context.newPage();
+      const page = await suite.context.newPage();
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${base}/web/playground.html#${hash}`);
+      await page.goto(`${suite.base}/web/playground.html#${hash}`);
       await page.waitForSelector('body[data-ready="yes"]', { timeout: 30000 });
       return page;
     },

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { before, after } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
@@ -48,6 +50,26 @@ export function launchChromium(dir) {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+// One real neurond (database <name>.db, extra flags) and one Chromium for
+// a test file, in a temporary folder removed afterwards: registers the
+// file's before/after hooks and returns { dir, base, context }, whose base
+// (the server's URL) and context (the browser's) are set once the before
+// hook has run.
+export function serverSuite(name, extra = []) {
+  const suite = { dir: mkdtempSync(join(tmpdir(), `neurond-${name}-`)), base: null, context: null };
+  let server;
+  before(async () => {
+    ({ process: server, url: suite.base } = await startServer(suite.dir, name, extra));
+    suite.context = await launchChromium(suite.dir);
+  });
+  after(async () => {
+    await suite.context?.close();
+    await stopServer(server);
+    rmSync(suite.dir, { recursive: true, force: true });
+  });
+  return suite;
 }
 
 const FMNIST = '/usr/share/datasets/fashion-mnist/';
