@@ -44,10 +44,7 @@ async function setField(page, i, field, value) {
 }
 
 test('a CNN is built, summarised, trained, and shows its filters', async () => {
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/');
+  const { page, errors } = await suite.open('/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await uploadIdx(page, 'held-out');
   await uploadIdx(page, 'train');

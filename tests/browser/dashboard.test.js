@@ -12,13 +12,9 @@ import { root, serverSuite } from './support.js';
 const shot = resolve(root, process.env.SCREENSHOT || 'build/dashboard.png');
 
 const suite = serverSuite('n');
-const { dir } = suite;
 
 test('the dashboard trains xor with a 2-4-1 network and draws its boundary', async () => {
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/');
+  const { page, errors } = await suite.open('/');
   await page.waitForSelector('#conn-state:has-text("connected")');
 
   await page.selectOption('#gen', 'xor');
@@ -71,10 +67,7 @@ test('the dashboard trains xor with a 2-4-1 network and draws its boundary', asy
 });
 
 test('a circle dataset previews, trains a softmax network and shows its classes', async () => {
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/');
+  const { page, errors } = await suite.open('/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await page.selectOption('#gen', 'circle');
   await page.fill('#gen-n', '200');

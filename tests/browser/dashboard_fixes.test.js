@@ -9,15 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serverSuite } from './support.js';
 
-
 const suite = serverSuite('f');
-const { dir } = suite;
 
 test('rounds: every epoch charted, one seed, one training per double click', async () => {
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/');
+  const { page, errors } = await suite.open('/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await page.selectOption('#gen', 'circle');
   await page.fill('#gen-noise', '0.05');

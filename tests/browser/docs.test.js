@@ -11,7 +11,6 @@ import { serverSuite } from './support.js';
 const TOKEN = 'docs-test-token-91d2';
 
 const suite = serverSuite('docs', ['--api-token', TOKEN]);
-const { dir } = suite;
 
 // Expands operation `id` (tag-operationId), presses Try it out and
 // Execute, and returns the status code the page shows.
@@ -30,10 +29,7 @@ async function execute(page, id) {
 }
 
 test('the docs page lists every operation and runs the examples with the token', async () => {
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/docs');
+  const { page, errors } = await suite.open('/docs');
   await page.waitForSelector('.opblock');
 
   const spec = await (await fetch(suite.base + '/openapi.yaml')).text();

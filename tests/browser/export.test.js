@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serverSuite } from './support.js';
 
-
 const suite = serverSuite('e');
 const { dir } = suite;
 
@@ -19,10 +18,7 @@ test('the selected network downloads as ONNX, a C header and JSON', async () => 
   });
   assert.equal(r.status, 201);
   const model = await r.json();
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/');
+  const { page, errors } = await suite.open('/');
   await page.click(`#models li:has-text("gate net")`);
   await page.waitForSelector('#models li.selected');
 

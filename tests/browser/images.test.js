@@ -35,10 +35,7 @@ async function uploadIdx(page, prefix) {
 }
 
 test('Fashion-MNIST shows its images, trains, and shows a confusion matrix', async () => {
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/');
+  const { page, errors } = await suite.open('/');
   await page.waitForSelector('#conn-state:has-text("connected")');
 
   await uploadIdx(page, 'held-out');

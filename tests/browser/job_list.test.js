@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { serverSuite } from './support.js';
 
-
 const suite = serverSuite('j');
-const { dir } = suite;
 
 // POSTs JSON to the server, resolving with the reply's JSON.
 async function post(path, body) {
@@ -34,10 +32,7 @@ async function manyJobs(count) {
 
 test('every job of a model is reachable: Older jobs pages past the first 50', async () => {
   const { model, ids } = await manyJobs(55);
-  const page = await suite.context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(suite.base + '/');
+  const { page, errors } = await suite.open('/');
   await page.waitForSelector('#conn-state:has-text("connected")');
   await page.click(`#models li[data-id="${model}"]`);
   await page.waitForFunction(() => document.querySelectorAll('#jobs li').length === 50);

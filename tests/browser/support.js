@@ -56,9 +56,17 @@ export function launchChromium(dir) {
 // a test file, in a temporary folder removed afterwards: registers the
 // file's before/after hooks and returns { dir, base, context }, whose base
 // (the server's URL) and context (the browser's) are set once the before
-// hook has run.
+// hook has run, and open(path): a new page on path, resolving with
+// { page, errors } (the page's uncaught errors, collected).
 export function serverSuite(name, extra = []) {
   const suite = { dir: mkdtempSync(join(tmpdir(), `neurond-${name}-`)), base: null, context: null };
+  suite.open = async (path) => {
+    const page = await suite.context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(suite.base + path);
+    return { page, errors };
+  };
   let server;
   before(async () => {
     ({ process: server, url: suite.base } = await startServer(suite.dir, name, extra));
