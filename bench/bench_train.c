@@ -24,7 +24,7 @@ typedef struct {
     nn_train_config cfg;
     const char *train_csv, *test_csv, *data_dir, *model;
     size_t limit;
-    int quiet, sgemm_rate;
+    int quiet, sgemm_rate, test_each_epoch;
 } options;
 
 static void usage(FILE *out)
@@ -53,8 +53,11 @@ static void usage(FILE *out)
             "  --test-csv F         its test set (optional)\n"
             "  --limit N            use only the first N rows of each set\n"
             "  --quiet              no per-epoch lines\n"
+            "  --test-each-epoch    each epoch's line has the test accuracy "
+            "(not timed)\n"
             "  --sgemm-rate         also time BLAS alone at the step's shapes "
-            "(1 and 2 threads)\n");
+            "(1 and 2 threads;\n"
+            "                       conv2d: each shape, and batched)\n");
 }
 
 static int parse_layers(const char *s, options *o)
@@ -85,6 +88,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"limit", 1, 0, 'L'},     {"quiet", 0, 0, 'q'},
         {"sgemm-rate", 0, 0, 'g'}, {"lr-decay", 1, 0, 'D'},
         {"help", 0, 0, 'h'},      {"model", 1, 0, 'M'},
+        {"test-each-epoch", 0, 0, 'E'},
         {0, 0, 0, 0}};
     nn_error err;
     int c;
@@ -113,6 +117,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'q': o->quiet = 1; break;
         case 'M': o->model = optarg; break;
         case 'g': o->sgemm_rate = 1; break;
+        case 'E': o->test_each_epoch = 1; break;
         case 'h': usage(stdout); exit(0);
         default: return -1;
         }
@@ -148,9 +153,32 @@ static int load(const options *o, bench_set *train, bench_set *test)
     return rc;
 }
 
+static double test_accuracy(const nn_network *net, const bench_set *test)
+{
+    if (test->rows == 0)
+        return NAN;
+    nn_workspace *ws = NULL;
+    float *out = malloc(test->rows * test->classes * sizeof *out);
+    nn_error err;
+    double acc = NAN;
+    if (out && nn_workspace_create(&ws, net, 1000, false, &err) == NN_OK &&
+        nn_predict(net, ws, test->X, test->rows, out, &err) == NN_OK) {
+        size_t right = 0;
+        for (size_t r = 0; r < test->rows; r++)
+            right += nn_output_class(net, out + r * test->classes) ==
+                     nn_target_class(net, test->Y + r * test->classes);
+        acc = (double)right / (double)test->rows;
+    }
+    nn_workspace_free(ws);
+    free(out);
+    return acc;
+}
+
 typedef struct {
     double train_ms;
     int quiet;
+    const nn_network *net;  /* with test: the test accuracy of every epoch */
+    const bench_set *test;  /* (NULL: not measured) */
     double *epoch_ms; /* each epoch's time, for the median (NULL: none) */
     size_t n, cap;
 } progress;
@@ -178,46 +206,17 @@ static bool on_epoch(const nn_epoch_stats *st, void *user)
     p->train_ms += st->elapsed_ms;
     if (p->n < p->cap)
         p->epoch_ms[p->n++] = st->elapsed_ms;
-    if (!p->quiet)
-        printf("epoch %zu loss %.4f accuracy %.4f time %.3f ms\n", st->epoch,
-               st->loss, st->accuracy, st->elapsed_ms);
+    if (p->quiet)
+        return true;
+    printf("epoch %zu loss %.4f accuracy %.4f time %.3f ms", st->epoch,
+           st->loss, st->accuracy, st->elapsed_ms);
+    if (p->test) /* after the epoch's clock stopped: not in its time */
+        printf(" test_acc %.4f", test_accuracy(p->net, p->test));
+    printf("\n");
+    fflush(stdout);
     return true;
 }
 
-/* Floating-point operations of one training example: forward X·W, and
- * backward dW for every layer and dX for all but the first. */
-static double flops_per_example(const nn_network *net)
-{
-    double f = 0;
-    size_t in = net->inputs;
-    for (size_t k = 0; k < net->n_layers; k++) {
-        double macs = (double)in * (double)net->layers[k].units;
-        f += 2 * macs * (k == 0 ? 2 : 3);
-        in = net->layers[k].units;
-    }
-    return f;
-}
-
-static double test_accuracy(const nn_network *net, const bench_set *test)
-{
-    if (test->rows == 0)
-        return NAN;
-    nn_workspace *ws = NULL;
-    float *out = malloc(test->rows * test->classes * sizeof *out);
-    nn_error err;
-    double acc = NAN;
-    if (out && nn_workspace_create(&ws, net, 1000, false, &err) == NN_OK &&
-        nn_predict(net, ws, test->X, test->rows, out, &err) == NN_OK) {
-        size_t right = 0;
-        for (size_t r = 0; r < test->rows; r++)
-            right += nn_output_class(net, out + r * test->classes) ==
-                     nn_target_class(net, test->Y + r * test->classes);
-        acc = (double)right / (double)test->rows;
-    }
-    nn_workspace_free(ws);
-    free(out);
-    return acc;
-}
 
 /* The network to train: --model's file, or the --layers preset (relu
  * layers, a softmax output, He weights from --seed). */
@@ -252,14 +251,17 @@ static nn_network *make_network(const options *o, const bench_set *tr,
     return net;
 }
 
-/* Floating-point operations of one training example as libnn counts them
- * (forward and backward of every layer). */
-static double model_flops(const nn_network *net)
+/* Floating-point operations of the products of one training step at
+ * batch rows, per example: what the GFLOP/s figure counts, against the
+ * sgemm rate at the same shapes (the other layers' work is not counted). */
+static double flops_per_example(const nn_network *net, size_t batch)
 {
+    gemm_shape shapes[GEMM_MAX_SHAPES];
+    size_t n = gemm_step_shapes(net, batch, false, shapes, GEMM_MAX_SHAPES);
     double f = 0;
-    for (size_t k = 0; k < net->n_layers; k++)
-        f += net->info[k].flops_per_row;
-    return f;
+    for (size_t i = 0; i < n; i++)
+        f += gemm_flops(&shapes[i]) * (double)shapes[i].per_step;
+    return f / (double)batch;
 }
 
 static int train(const options *o, const bench_set *tr, const bench_set *te)
@@ -274,7 +276,7 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
     nn_error err;
     nn_data data = {tr->rows, tr->cols, tr->classes, tr->X, tr->Y, true};
     size_t cap = o->cfg.epochs ? o->cfg.epochs : 1;
-    progress p = {0, o->quiet, calloc(cap, sizeof(double)), 0, 0};
+    progress p = {.quiet = o->quiet, .epoch_ms = calloc(cap, sizeof(double))};
     if (p.epoch_ms)
         p.cap = cap; /* without it, no median: the run still goes on */
     nn_train_result res;
@@ -282,6 +284,8 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
     nn_network *net = make_network(o, tr, layers);
     if (!net)
         return -1;
+    p.net = net;
+    p.test = o->test_each_epoch && te->rows ? te : NULL;
     if (nn_trainer_create(&trainer, net, &data, &o->cfg, &err) ||
         nn_trainer_run(trainer, on_epoch, &p, &res, &err))
         goto out;
@@ -289,20 +293,11 @@ static int train(const options *o, const bench_set *tr, const bench_set *te)
     printf("threads %u, %zu parameters, %.2f ms training\n",
            nn_trainer_threads(trainer), net->n_params, p.train_ms);
     printf("median epoch %.4f ms over %zu epochs\n", median_epoch_ms(&p), p.n);
-    if (o->sgemm_rate && !o->model) {
-        size_t widths[MAX_HIDDEN + 2] = {tr->cols};
-        for (size_t k = 0; k <= o->n_hidden; k++)
-            widths[k + 1] = layers[k].units;
-        printf("SGEMM step shapes: %.1f GFLOP/s with 1 BLAS thread, %.1f "
-               "with 2\n",
-               sgemm_step_rate(widths, o->n_hidden + 2, o->cfg.batch_size, 1,
-                               1.0),
-               sgemm_step_rate(widths, o->n_hidden + 2, o->cfg.batch_size, 2,
-                               1.0));
-    }
+    if (o->sgemm_rate)
+        sgemm_report(net, o->cfg.batch_size);
     printf("RESULT samples_per_s=%.0f test_acc=%.4f gflops=%.1f\n", sps,
            test_accuracy(net, te),
-           sps * (o->model ? model_flops(net) : flops_per_example(net)) / 1e9);
+           sps * flops_per_example(net, o->cfg.batch_size) / 1e9);
     rc = 0;
 out:
     if (rc)

@@ -6,16 +6,24 @@
 #
 # Each shape runs REPS times; every repetition runs ours, then PyTorch with 1
 # and with 2 threads (its best counts). Reported: medians of samples/s and
-# their ratio. Then one longer run of each checks test accuracy after 20 epochs
-# (SGD with momentum and a learning rate decaying 0.9× per epoch).
+# their ratio, and ours as GFLOP/s of its matrix products (the SGEMM lines
+# above each block: the rate of BLAS alone at the same shapes). Then one
+# longer run of each checks test accuracy after 20 epochs (SGD with
+# momentum and a learning rate decaying 0.9× per epoch).
 # Environment: REPS (default 3), EPOCHS (throughput epochs, default 2),
-# ACC_EPOCHS (default 20; 0 skips the accuracy run), LIMIT (rows, 0 = all).
+# ACC_EPOCHS (default 20; 0 skips the accuracy run), LIMIT (rows of the MLP
+# rows and the accuracy run, 0 = all), CNN_LIMIT (rows of the CNN rows,
+# default 6400: a CNN epoch costs about 60 times an MLP's, and the full
+# 60000 rows did not finish in 9 minutes on 2 shared cores; 0 = all),
+# ROWS (all, mlp or cnn: which rows run).
 set -eu
 BIN=${1:-build/bench-train}
 REPS=${REPS:-3}
 EPOCHS=${EPOCHS:-2}
 ACC_EPOCHS=${ACC_EPOCHS:-20}
 LIMIT=${LIMIT:-0}
+CNN_LIMIT=${CNN_LIMIT:-6400}
+ROWS=${ROWS:-all}
 PY=/usr/bin/python3
 REF="$(dirname "$0")/torch_ref.py"
 
@@ -27,18 +35,19 @@ median() { # median of the numbers given as arguments
     printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
 }
 
-# shape NAME ARGS...: throughput of ours and PyTorch's at one shape.
+# shape NAME ROW-LIMIT ARGS...: throughput of ours and PyTorch's at one
+# shape, on the first ROW-LIMIT rows.
 shape() {
-    name=$1; shift
+    name=$1; limit=$2; shift 2
     ours="" theirs="" gf=""
     i=0
     while [ $i -lt "$REPS" ]; do
-        line=$("$BIN" --quiet --epochs "$EPOCHS" --limit "$LIMIT" "$@" | tail -n 1)
+        line=$("$BIN" --quiet --epochs "$EPOCHS" --limit "$limit" "$@" | tail -n 1)
         ours="$ours $(echo "$line" | field samples_per_s)"
         gf="$gf $(echo "$line" | field gflops)"
         best=0
         for t in 1 2; do
-            s=$($PY "$REF" --epochs "$EPOCHS" --limit "$LIMIT" --threads $t "$@" | tail -n 1 | field samples_per_s)
+            s=$($PY "$REF" --epochs "$EPOCHS" --limit "$limit" --threads $t "$@" | tail -n 1 | field samples_per_s)
             best=$(awk -v a="$best" -v b="$s" 'BEGIN {print (b > a) ? b : a}')
         done
         theirs="$theirs $best"
@@ -52,15 +61,24 @@ shape() {
 }
 
 echo "# make bench: median of $REPS runs, $EPOCHS epoch(s) each; pytorch = best of 1 and 2 threads"
-"$BIN" --quiet --epochs 1 --limit "$LIMIT" --sgemm-rate | grep SGEMM | sed 's/^/# 784-256-128-10 batch 128: /'
-shape "784-256-128-10 b128 sgd+momentum" --layers 256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
-shape "784-1024-512-10 b128 sgd+momentum" --layers 1024,512 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
-shape "784-256x3-128-10 b128 sgd+momentum" --layers 256,256,256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
-shape "784-256-128-10 b32 sgd+momentum" --layers 256,128 --batch 32 --optimizer sgd --lr 0.02 --momentum 0.9
-shape "784-256-128-10 b128 adam" --layers 256,128 --batch 128 --optimizer adam --lr 0.001
-CNN="$(dirname "$0")/models/cnn-fmnist.json"
-shape "cnn-fmnist b64 adam" --model "$CNN" --batch 64 --optimizer adam --lr 0.001
-shape "cnn-fmnist b128 adam" --model "$CNN" --batch 128 --optimizer adam --lr 0.001
+if [ "$ROWS" != cnn ]; then
+    echo "# MLP rows: limit $LIMIT rows (0 = all)"
+    "$BIN" --quiet --epochs 1 --limit "$LIMIT" --sgemm-rate | grep SGEMM | sed 's/^/# 784-256-128-10 batch 128: /'
+    shape "784-256-128-10 b128 sgd+momentum" "$LIMIT" --layers 256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
+    shape "784-1024-512-10 b128 sgd+momentum" "$LIMIT" --layers 1024,512 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
+    shape "784-256x3-128-10 b128 sgd+momentum" "$LIMIT" --layers 256,256,256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
+    shape "784-256-128-10 b32 sgd+momentum" "$LIMIT" --layers 256,128 --batch 32 --optimizer sgd --lr 0.02 --momentum 0.9
+    shape "784-256-128-10 b128 adam" "$LIMIT" --layers 256,128 --batch 128 --optimizer adam --lr 0.001
+fi
+if [ "$ROWS" != mlp ]; then
+    CNN="$(dirname "$0")/models/cnn-fmnist.json"
+    echo "# CNN rows: limit $CNN_LIMIT rows (0 = all)"
+    for b in 64 128; do
+        "$BIN" --quiet --epochs 1 --limit 1000 --model "$CNN" --batch $b --sgemm-rate | grep SGEMM | sed "s/^/# cnn-fmnist batch $b: /"
+        shape "cnn-fmnist b$b adam" "$CNN_LIMIT" --model "$CNN" --batch $b --optimizer adam --lr 0.001
+    done
+fi
+[ "$ROWS" = cnn ] && exit 0
 
 if [ "$ACC_EPOCHS" -gt 0 ]; then
     acc="--layers 256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9 --lr-decay 0.9 --seed 1"

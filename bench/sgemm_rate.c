@@ -1,4 +1,5 @@
-/* sgemm_rate.c — timing BLAS alone at a training step's shapes. */
+/* sgemm_rate.c — timing nn_sgemm alone at a training step's shapes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -20,46 +21,73 @@ static float *filled(size_t n)
     return p;
 }
 
-/* One step's products for layer k: in → out. */
-static double layer_products(size_t k, size_t B, size_t in, size_t out,
-                             const float *X, const float *W, float *Z,
-                             float *dW, float *dX)
+/* Runs s once from A, B into C; returns its flops. */
+static double run(const gemm_shape *s, const float *A, const float *B,
+                  float *C)
 {
-    nn_sgemm(false, false, B, out, in, 1.0f, X, in, W, out, 0.0f, Z, out);
-    nn_sgemm(true, false, in, out, B, 1.0f, X, in, Z, out, 0.0f, dW, out);
-    double flops = 4.0 * (double)B * in * out;
-    if (k > 0) {
-        nn_sgemm(false, true, B, in, out, 1.0f, Z, out, W, out, 0.0f, dX, in);
-        flops += 2.0 * (double)B * in * out;
-    }
-    return flops;
+    size_t lda = s->ta ? s->m : s->k, ldb = s->tb ? s->k : s->n;
+    nn_sgemm(s->ta, s->tb, s->m, s->n, s->k, 1.0f, A, lda, B, ldb, 0.0f, C,
+             s->n);
+    return gemm_flops(s);
 }
 
-double sgemm_step_rate(const size_t *widths, size_t n, size_t batch,
-                       int threads, double seconds)
+double sgemm_shapes_rate(const gemm_shape *shapes, size_t n, int threads,
+                         double seconds)
 {
-    size_t wide = 0;
-    for (size_t i = 0; i < n; i++)
-        wide = widths[i] > wide ? widths[i] : wide;
-    float *X = filled(batch * wide), *Z = filled(batch * wide);
-    float *dX = filled(batch * wide), *W = filled(wide * wide);
-    float *dW = filled(wide * wide);
+    size_t a = 1, b = 1, c = 1;
+    for (size_t i = 0; i < n; i++) {
+        const gemm_shape *s = &shapes[i];
+        a = s->m * s->k > a ? s->m * s->k : a;
+        b = s->k * s->n > b ? s->k * s->n : b;
+        c = s->m * s->n > c ? s->m * s->n : c;
+    }
+    float *A = filled(a), *B = filled(b), *C = filled(c);
     double rate = -1.0;
-    if (X && Z && dX && W && dW) {
+    if (A && B && C) {
         nn_blas_set_threads(threads);
         double flops = 0.0, t0 = now_s(), t;
         do {
-            for (size_t k = 0; k + 1 < n; k++)
-                flops += layer_products(k, batch, widths[k], widths[k + 1], X,
-                                        W, Z, dW, dX);
+            for (size_t i = 0; i < n; i++)
+                for (size_t r = 0; r < shapes[i].per_step; r++)
+                    flops += run(&shapes[i], A, B, C);
         } while ((t = now_s() - t0) < seconds);
         rate = flops / t / 1e9;
         nn_blas_set_threads(1);
     }
-    free(X);
-    free(Z);
-    free(dX);
-    free(W);
-    free(dW);
+    free(A);
+    free(B);
+    free(C);
     return rate;
+}
+
+/* Each of shapes' rate alone, 1 thread. */
+static void each_rate(const gemm_shape *shapes, size_t n, const char *how)
+{
+    for (size_t i = 0; i < n; i++) {
+        const gemm_shape *s = &shapes[i];
+        printf("SGEMM %s %s: M %zu N %zu K %zu%s%s, ×%zu a step: %.1f "
+               "GFLOP/s\n", how, s->what, s->m, s->n, s->k,
+               s->ta ? " Aᵀ" : "", s->tb ? " Bᵀ" : "", s->per_step,
+               sgemm_shapes_rate(s, 1, 1, 0.3));
+    }
+}
+
+void sgemm_report(const nn_network *net, size_t batch)
+{
+    gemm_shape shapes[GEMM_MAX_SHAPES], batched[GEMM_MAX_SHAPES];
+    size_t n = gemm_step_shapes(net, batch, false, shapes, GEMM_MAX_SHAPES);
+    size_t nb = gemm_step_shapes(net, batch, true, batched, GEMM_MAX_SHAPES);
+    printf("SGEMM step shapes: %.1f GFLOP/s with 1 BLAS thread, %.1f with "
+           "2\n", sgemm_shapes_rate(shapes, n, 1, 1.0),
+           sgemm_shapes_rate(shapes, n, 2, 1.0));
+    bool conv = false;
+    for (size_t k = 0; k < net->n_layers; k++)
+        conv |= net->layers[k].kind == NN_LAYER_CONV2D;
+    if (!conv)
+        return;
+    printf("SGEMM batched conv shapes (M = batch·OH·OW): %.1f GFLOP/s with 1 "
+           "BLAS thread, %.1f with 2\n", sgemm_shapes_rate(batched, nb, 1, 1.0),
+           sgemm_shapes_rate(batched, nb, 2, 1.0));
+    each_rate(shapes, n, "as run");
+    each_rate(batched, nb, "batched");
 }

@@ -169,7 +169,7 @@ static bool read_labels(nd_request *req, json_rows *d)
     }
     const char *name = a->strings;
     for (size_t i = 0; i < d->rows; i++) {
-        if (i == a->bad_i) {
+        if (a->bad.at.n && i == a->bad.at.at[0]) {
             char p[ND_PTR_MAX];
             nd_ptr_index(p, "/labels", i);
             nd_reply_invalid(req, 400, p, "must be %s, like the first label",

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset_shape.h"
 #include "dataset_store.h"
 #include "datasets.h"
 #include "nn_limits.h"
@@ -150,15 +151,31 @@ typedef struct {
     bool classification;
     bool text;       /* a text dataset: one token id per row */
     bool byte_tokens; /* … whose tokens are the bytes of its UTF-8 */
+    nd_shape image;   /* its [C, H, W]; all 0 for plain vectors */
     json_t *classes; /* only when asked for */
 } shape;
+
+/* The stored input_shape of column col into *image (all 0 when NULL);
+ * false when it is corrupt. */
+static bool image_shape(sqlite3_stmt *st, int col, nd_shape *image)
+{
+    *image = (nd_shape){{0}};
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return true;
+    json_t *js = column_json(st, col);
+    nd_ds_error e;
+    bool ok = nd_shape_from_json(js, "", image, &e);
+    json_decref(js);
+    return ok;
+}
 
 /* Reads the shape of complete dataset id; 0, 1 (none) or −1. */
 static int read_shape(const char *id, shape *s, bool want_classes)
 {
     sqlite3_stmt *st = nd_prepare(
         "SELECT rows, input_dim, output_dim, target_dim, task, classes, "
-        "source FROM datasets WHERE id = ?1 AND uploading IS NULL");
+        "source, input_shape FROM datasets WHERE id = ?1 AND uploading IS "
+        "NULL");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -175,7 +192,10 @@ static int read_shape(const char *id, shape *s, bool want_classes)
         s->text = tok != NULL;
         s->byte_tokens = tok && strcmp(tok, "byte") == 0;
         s->classes = want_classes ? column_json(st, 5) : NULL;
-        rc = want_classes && !json_is_array(s->classes) ? -1 : 0;
+        rc = (want_classes && !json_is_array(s->classes)) ||
+                     !image_shape(st, 7, &s->image)
+                 ? -1
+                 : 0;
         if (rc)
             json_decref(s->classes);
     } else {
@@ -425,7 +445,8 @@ int nd_ds_delete(const char *id)
 }
 
 int nd_dataset_shape(const char *id, size_t *rows, size_t *input_dim,
-                     size_t *output_dim, bool *classification)
+                     size_t *output_dim, bool *classification,
+                     nd_shape *image)
 {
     shape s;
     int rc = read_shape(id, &s, false);
@@ -435,6 +456,7 @@ int nd_dataset_shape(const char *id, size_t *rows, size_t *input_dim,
     *input_dim = s.input_dim;
     *output_dim = s.output_dim;
     *classification = s.classification;
+    *image = s.image;
     return 0;
 }
 
@@ -506,6 +528,7 @@ int nd_dataset_load(const char *id, nd_dataset *out, char *err,
     out->input_dim = s.input_dim;
     out->output_dim = s.output_dim;
     out->classification = s.classification;
+    out->image = s.image;
     const char *why = "out of memory";
     rc = alloc_matrices(out) || copy_classes(out, s.classes) ? -1 : 0;
     if (rc == 0 && each_chunk(id, &s, 0, s.rows, load_chunk, out)) {

@@ -91,3 +91,18 @@ json_t *nd_shape_json(const nd_shape *s)
     return json_pack("[I, I, I]", (json_int_t)s->dims[0],
                      (json_int_t)s->dims[1], (json_int_t)s->dims[2]);
 }
+
+bool nd_shape_feeds(const nd_shape *image, const nn_shape *in,
+                    const char *pointer, nd_ds_error *e)
+{
+    bool same = in->rank == ND_SHAPE_DIMS;
+    for (size_t i = 0; same && i < ND_SHAPE_DIMS; i++)
+        same = image->dims[i] == in->dim[i];
+    if (image->dims[0] == 0 || in->rank != ND_SHAPE_DIMS || same)
+        return true;
+    char want[64];
+    nd_ds_fail(e, 422, pointer, "the dataset's images are [%zu, %zu, %zu]; "
+               "the model takes %s", image->dims[0], image->dims[1],
+               image->dims[2], nn_shape_format(in, want, sizeof want));
+    return false;
+}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dataset_store.h"
+#include "nn_network.h"
 
 #define ND_SHAPE_DIMS 3 /* C, H, W */
 
@@ -34,6 +35,15 @@ size_t nd_shape_size(const nd_shape *s);
 /* Fails (422 at pointer) unless the shape's size is input_dim. */
 bool nd_shape_matches(const nd_shape *s, size_t input_dim,
                       const char *pointer, nd_ds_error *e);
+
+/* Whether the rows of a dataset of image shape image (all 0: plain
+ * vectors) of the model's row length may feed a model of input shape in:
+ * those of a vector dataset take the model's shape, and an image dataset
+ * feeds any vector model (a dense net on the pixels); an image model
+ * needs an image dataset of its [C, H, W]. False after filling e (422 at
+ * pointer, naming both shapes). */
+bool nd_shape_feeds(const nd_shape *image, const nn_shape *in,
+                    const char *pointer, nd_ds_error *e);
 
 /* The shape as a new JSON array [C, H, W]; NULL when out of memory. */
 json_t *nd_shape_json(const nd_shape *s);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dataset_shape.h"
 #include "http.h"
 #include "store.h"
 
@@ -29,6 +30,7 @@ typedef struct {
     float *Y;        /* rows × output_dim; one-hot rows for classification */
     size_t n_classes;
     char **classes;  /* class names, n_classes of them */
+    nd_shape image;  /* [C, H, W] of an image dataset; all 0 for vectors */
 } nd_dataset;
 
 /* Loads dataset id whole. Returns 0, 1 when there is no such dataset, or
@@ -40,8 +42,10 @@ void nd_dataset_release(nd_dataset *d);
 /* Whether id is a complete text dataset (text_ingest.h). */
 bool nd_ds_is_text(const char *id);
 
-/* The dataset's shape without its rows; 0, 1 (not found) or −1. */
+/* The dataset's shape without its rows (image: as nd_dataset's); 0, 1
+ * (not found) or −1. */
 int nd_dataset_shape(const char *id, size_t *rows, size_t *input_dim,
-                     size_t *output_dim, bool *classification);
+                     size_t *output_dim, bool *classification,
+                     nd_shape *image);
 
 #endif

@@ -66,6 +66,11 @@ static bool pair_fits(nd_request *req, const nn_network *net,
                          net->inputs);
         return false;
     }
+    nd_ds_error e;
+    if (!nd_shape_feeds(&ds->image, &net->input_shape, "/dataset_id", &e)) {
+        nd_ds_reply_error(req, &e);
+        return false;
+    }
     if (ds->output_dim != outs) {
         nd_reply_invalid(req, 422, "/dataset_id", "the dataset has %zu "
                          "%s; the model gives %zu outputs", ds->output_dim,

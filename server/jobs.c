@@ -87,14 +87,16 @@ static bool check_pair(nd_request *req, const char *model_id,
         return false;
     }
     size_t ins = net->inputs, outs = nn_network_outputs(net), rows, in, out;
+    nn_shape takes = net->input_shape;
     *perceptron = net->type == NN_MODEL_PERCEPTRON;
     bool trainable = has_gradient(req, net);
     nn_network_free(net);
     if (!trainable)
         return false;
     bool cls;
+    nd_shape image;
     rc = nd_id_valid(dataset_id, "ds_")
-             ? nd_dataset_shape(dataset_id, &rows, &in, &out, &cls)
+             ? nd_dataset_shape(dataset_id, &rows, &in, &out, &cls, &image)
              : 1;
     if (rc) {
         if (rc > 0)
@@ -114,6 +116,11 @@ static bool check_pair(nd_request *req, const char *model_id,
                          "the dataset has %zu inputs and %zu outputs; the "
                          "model takes %zu inputs and gives %zu outputs",
                          in, out, ins, outs);
+        return false;
+    }
+    nd_ds_error e;
+    if (!nd_shape_feeds(&image, &takes, "/dataset_id", &e)) {
+        nd_ds_reply_error(req, &e);
         return false;
     }
     return !*perceptron || perceptron_targets(req, dataset_id);

@@ -16,8 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ND_JSON_NONE ((size_t)-1) /* an index that is not there */
-
 typedef enum {
     ND_JKIND_NONE, /* no element */
     ND_JKIND_ARRAY,
@@ -27,22 +25,46 @@ typedef enum {
     ND_JKIND_OTHER /* object, true, false, null */
 } nd_jkind;
 
+/* Levels of arrays a row is read with: a row of values is 1, a nested
+ * [C][H][W] image 3. */
+#define ND_JSON_NEST_MAX 3
+
+/* A place in a packed array: at[0] is the element (the row), at[1…] the
+ * index at each level inside it; n is 0 for nowhere. */
+typedef struct {
+    size_t n;
+    size_t at[ND_JSON_NEST_MAX + 1];
+} nd_jpath;
+
+/* A place the readers of a packed array refuse (at.n 0: none): of the
+ * wrong kind (wrong_kind), else what was found there. */
+typedef struct {
+    nd_jpath at;
+    bool wrong_kind;
+    double found;
+} nd_jfault;
+
 /* A packed top-level array. Its elements are rows when element 0 is an
- * array (a matrix), else values (a vector). */
+ * array (a matrix), else values (a vector). A row may nest arrays (an
+ * image as [C][H][W]): its values are packed flat, in order, and every
+ * row must nest as element 0 does. */
 typedef struct {
     size_t n;       /* elements */
     nd_jkind kind0; /* element 0's kind */
-    size_t width0;  /* element 0's length when an array, else 0 */
-    /* The first element that is not an array of width0 values. */
-    size_t bad_row; /* ND_JSON_NONE when every row fits */
-    bool bad_row_array;
-    size_t bad_row_len;
-    /* The first value (row bad_i, column bad_j; bad_j is ND_JSON_NONE for
-     * a vector) that is not a number, or does not fit a float32. For
-     * labels, the first element of another kind than element 0. */
-    size_t bad_i, bad_j;
-    bool bad_not_number;
-    double bad_value;
+    /* Element 0 when an array: the levels of arrays along its first path
+     * (element 0, its element 0, … while those are arrays; 1 for a row of
+     * values, at most ND_JSON_NEST_MAX) and the length of each. */
+    size_t depth0;
+    size_t dims0[ND_JSON_NEST_MAX];
+    /* The first element, or array inside a row, that breaks element 0's
+     * nesting: not an array where element 0 has one (wrong_kind), or an
+     * array of another length than element 0's at its level (found: its
+     * length). */
+    nd_jfault misfit;
+    /* The first value that is not a number (wrong_kind; an array deeper
+     * than element 0 nests included) or does not fit a float32 (found).
+     * For labels, the first element of another kind than element 0. */
+    nd_jfault bad;
     /* Packed values, in order, while no limit or error has dropped them
      * (values NULL, ints NULL and strings NULL then): floats for inputs
      * and targets; for labels, integers (kind0 integer) or NUL-terminated

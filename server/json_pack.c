@@ -1,6 +1,11 @@
 /* json_pack.c — one top-level array parsed by yajl as its bytes arrive,
  * into an nd_jarray (see json_body.h for what it records). Depth 1 is the
- * array's elements, depth 2 the values of a row. */
+ * array's elements, depth 2 the values of a row, depth L + 1 the elements
+ * of a row's arrays at level L (a row is level 1; [C][H][W]: levels 1-3).
+ * Element 0's first path (element 0, its element 0, …) sets the nesting
+ * every other row is held to: it comes first in the text, so each level's
+ * length and whether it holds arrays are known before another row's
+ * array at that level is read. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,14 +16,20 @@
 #include "http.h"
 #include "json_pack.h"
 
+#define TRACKED (ND_JSON_NEST_MAX + 1) /* depths whose elements count */
+
 struct nd_packer {
     yajl_handle yajl;
     nd_pack_mode mode;
     nd_jarray *a;
     size_t max_rows;
     unsigned depth;  /* of the container being read; 0 before the array */
-    bool row_open;   /* the depth-1 element being read is an array */
-    size_t row_len;  /* values of that row so far */
+    /* For the containers open at depths 1…TRACKED: their elements so far
+     * (len[1] is a->n) and whether each is an array inside arrays only
+     * (what an object holds is not looked into). */
+    size_t len[TRACKED + 1];
+    bool in_arrays[TRACKED + 1];
+    bool depth0_known; /* element 0's first path has ended */
     char *num;       /* a number's text, NUL-terminated */
     size_t num_cap;
     char error[160]; /* set by a callback that stops the parse */
@@ -75,29 +86,49 @@ static int keep_float(nd_packer *p, float f)
     return 1;
 }
 
-/* Records the first value that is not a number or not a float32. */
-static int bad_value(nd_packer *p, size_t i, size_t j, bool not_number,
-                     double d)
+/* The place of the element just counted at depth d (or, d − 1 deep, of
+ * the container open at depth d). */
+static nd_jpath path_at(const nd_packer *p, unsigned d)
 {
-    nd_jarray *a = p->a;
-    if (a->bad_i == ND_JSON_NONE) {
-        a->bad_i = i;
-        a->bad_j = j;
-        a->bad_not_number = not_number;
-        a->bad_value = d;
-    }
-    drop(a);
+    nd_jpath at = {.n = d};
+    for (unsigned k = 1; k <= d; k++)
+        at.at[k - 1] = p->len[k] - 1;
+    return at;
+}
+
+/* Whether the container open at depth d lies on element 0's first path. */
+static bool on_first_path(const nd_packer *p, unsigned d)
+{
+    for (unsigned k = 1; k < d; k++)
+        if (p->len[k] != 1)
+            return false;
+    return true;
+}
+
+/* Records fault f (the first value that is not a number or a float32,
+ * or the first break of element 0's nesting) unless one is recorded; the
+ * array is refused whatever follows. */
+static int fault(nd_packer *p, nd_jfault *f, nd_jpath at, bool wrong_kind,
+                 double found)
+{
+    if (f->at.n == 0)
+        *f = (nd_jfault){at, wrong_kind, found};
+    drop(p->a);
     return 1;
 }
 
-static int number_value(nd_packer *p, nd_jkind kind, double d, size_t i,
-                        size_t j)
+static int misfit(nd_packer *p, nd_jpath at, bool is_array, size_t len)
+{
+    return fault(p, &p->a->misfit, at, !is_array, (double)len);
+}
+
+static int number_value(nd_packer *p, nd_jkind kind, double d, nd_jpath at)
 {
     if (kind != ND_JKIND_INTEGER && kind != ND_JKIND_REAL)
-        return bad_value(p, i, j, true, 0);
+        return fault(p, &p->a->bad, at, true, 0);
     float f = (float)d;
     if (!isfinite(f))
-        return bad_value(p, i, j, false, d);
+        return fault(p, &p->a->bad, at, false, d);
     return keep_float(p, f);
 }
 
@@ -108,12 +139,10 @@ static int label(nd_packer *p, size_t i, nd_jkind kind, long long v,
     nd_jarray *a = p->a;
     nd_jkind want = a->kind0 == ND_JKIND_INTEGER ? ND_JKIND_INTEGER
                                                  : ND_JKIND_STRING;
-    if (a->dropped || a->bad_i != ND_JSON_NONE)
+    if (a->dropped || a->bad.at.n)
         return 1;
     if (kind != want) { /* the labels before it are still read */
-        a->bad_i = i;
-        a->bad_j = ND_JSON_NONE;
-        a->bad_not_number = true;
+        a->bad = (nd_jfault){{.n = 1, .at = {i}}, true, 0};
         return 1;
     }
     if (kind == ND_JKIND_INTEGER) {
@@ -143,33 +172,40 @@ static int element(nd_packer *p, nd_jkind kind, double d, long long v,
 {
     nd_jarray *a = p->a;
     size_t i = a->n++;
-    if (i == 0)
+    if (i == 0) {
         a->kind0 = kind;
-    if (kind != ND_JKIND_ARRAY && a->bad_row == ND_JSON_NONE) {
-        a->bad_row = i;
-        a->bad_row_array = false;
+        a->depth0 = kind == ND_JKIND_ARRAY ? 1 : 0;
     }
     if (a->n > p->max_rows)
         drop(a);
     if (p->mode == ND_PACK_LABELS)
         return label(p, i, kind, v, s, len);
-    if (a->kind0 == ND_JKIND_ARRAY) { /* a matrix: rows */
-        if (kind != ND_JKIND_ARRAY)
-            drop(a);
-        return 1;
-    }
-    return number_value(p, kind, d, i, ND_JSON_NONE);
+    if (a->kind0 != ND_JKIND_ARRAY) /* a vector: values */
+        return number_value(p, kind, d, path_at(p, 1));
+    return kind == ND_JKIND_ARRAY ? 1 : misfit(p, path_at(p, 1), false, 0);
 }
 
-/* A value of the current row (depth 2), or something deeper. */
-static int cell(nd_packer *p, nd_jkind kind, double d)
+/* An element at depth d ≥ 2 of a matrix, inside a row's array at level
+ * d − 1: an array while that level is above element 0's deepest, a
+ * value at it; anything deeper is inside a value already refused. */
+static int cell(nd_packer *p, unsigned d, nd_jkind kind, double v)
 {
     nd_jarray *a = p->a;
-    if (!p->row_open || p->depth != 2 || a->kind0 != ND_JKIND_ARRAY ||
-        p->mode != ND_PACK_FLOATS)
+    unsigned level = d - 1;
+    if (p->mode != ND_PACK_FLOATS || a->kind0 != ND_JKIND_ARRAY ||
+        d > TRACKED || !p->in_arrays[d] || level > a->depth0)
         return 1;
-    size_t j = p->row_len++;
-    return number_value(p, kind, d, a->n - 1, j);
+    if (!p->depth0_known && level == a->depth0 && p->len[d] == 1 &&
+        on_first_path(p, d)) { /* the first path goes on, or ends here */
+        if (kind == ND_JKIND_ARRAY && level < ND_JSON_NEST_MAX)
+            a->depth0 = level + 1;
+        else
+            p->depth0_known = true;
+    }
+    if (level < a->depth0)
+        return kind == ND_JKIND_ARRAY ? 1
+                                      : misfit(p, path_at(p, d), false, 0);
+    return number_value(p, kind, v, path_at(p, d));
 }
 
 static int on_value(nd_packer *p, nd_jkind kind, double d, long long v,
@@ -177,7 +213,10 @@ static int on_value(nd_packer *p, nd_jkind kind, double d, long long v,
 {
     if (p->mode == ND_PACK_NONE || p->depth == 0)
         return 1;
-    return p->depth == 1 ? element(p, kind, d, v, s, len) : cell(p, kind, d);
+    if (p->depth <= TRACKED)
+        p->len[p->depth]++;
+    return p->depth == 1 ? element(p, kind, d, v, s, len)
+                         : cell(p, p->depth, kind, d);
 }
 
 static int on_null(void *ctx)
@@ -247,46 +286,59 @@ static int on_key(void *ctx, const unsigned char *s, size_t len)
     return utf8_valid(s, len) ? 1 : fail(ctx, "invalid UTF-8 in a key");
 }
 
+/* Opens a container one deeper than the current one. */
+static void open_container(nd_packer *p, bool is_array)
+{
+    p->depth++;
+    if (p->depth <= TRACKED) {
+        p->len[p->depth] = 0;
+        p->in_arrays[p->depth] =
+            is_array && (p->depth == 1 || p->in_arrays[p->depth - 1]);
+    }
+}
+
 static int on_start_map(void *ctx)
 {
     nd_packer *p = ctx;
     int ok = on_value(p, ND_JKIND_OTHER, 0, 0, NULL, 0);
-    p->depth++;
+    open_container(p, false);
     return ok;
-}
-
-static int on_end(void *ctx)
-{
-    nd_packer *p = ctx;
-    if (p->depth == 2 && p->row_open && p->mode == ND_PACK_FLOATS &&
-        p->a->kind0 == ND_JKIND_ARRAY) {
-        nd_jarray *a = p->a; /* a row ends */
-        size_t i = a->n - 1;
-        if (i == 0) {
-            a->width0 = p->row_len;
-        } else if (p->row_len != a->width0 && a->bad_row == ND_JSON_NONE) {
-            a->bad_row = i;
-            a->bad_row_array = true;
-            a->bad_row_len = p->row_len;
-            drop(a);
-        }
-    }
-    if (p->depth == 2)
-        p->row_open = false;
-    p->depth--;
-    return 1;
 }
 
 static int on_start_array(void *ctx)
 {
     nd_packer *p = ctx;
     int ok = on_value(p, ND_JKIND_ARRAY, 0, 0, NULL, 0);
-    if (p->depth == 1) {
-        p->row_open = true;
-        p->row_len = 0;
-    }
-    p->depth++;
+    open_container(p, true);
     return ok;
+}
+
+/* A row's array at level d − 1 ends: element 0's sets that level's
+ * length; another of a level element 0 nests to must have it. */
+static void array_ends(nd_packer *p, unsigned d)
+{
+    nd_jarray *a = p->a;
+    size_t level = d - 1;
+    if (level > a->depth0)
+        return; /* inside a value refused already */
+    if (on_first_path(p, d)) {
+        a->dims0[level - 1] = p->len[d];
+        if (level == a->depth0 && p->len[d] == 0)
+            p->depth0_known = true;
+    } else if (p->len[d] != a->dims0[level - 1]) {
+        misfit(p, path_at(p, d - 1), true, p->len[d]);
+    }
+}
+
+static int on_end(void *ctx)
+{
+    nd_packer *p = ctx;
+    unsigned d = p->depth;
+    if (d >= 2 && d <= TRACKED && p->in_arrays[d] &&
+        p->mode == ND_PACK_FLOATS && p->a->kind0 == ND_JKIND_ARRAY)
+        array_ends(p, d);
+    p->depth--;
+    return 1;
 }
 
 static const yajl_callbacks callbacks = {
@@ -315,8 +367,7 @@ nd_packer *nd_packer_new(nd_pack_mode mode, nd_jarray *into, size_t max_rows)
         return NULL;
     }
     if (into)
-        *into = (nd_jarray){.bad_row = ND_JSON_NONE, .bad_i = ND_JSON_NONE,
-                            .bad_j = ND_JSON_NONE, .max_rows = max_rows};
+        *into = (nd_jarray){.max_rows = max_rows};
     return p;
 }
 

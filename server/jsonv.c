@@ -287,18 +287,25 @@ bool nd_json_matrix(nd_request *req, json_t *arr, const char *ptr,
     return true;
 }
 
+/* ptr + "/at[0]/…/at[n − 1]": the first n indices of a place. */
+static void path_ptr(char p[ND_PTR_MAX], const char *ptr, const nd_jpath *at,
+                     size_t n)
+{
+    size_t len = (size_t)snprintf(p, ND_PTR_MAX, "%s", ptr);
+    for (size_t k = 0; k < n && len < ND_PTR_MAX; k++)
+        len += (size_t)snprintf(p + len, ND_PTR_MAX - len, "/%zu", at->at[k]);
+}
+
 /* A packed array's first bad value, if any, replied; true when none. */
 static bool packed_values_ok(nd_request *req, const nd_jarray *a,
                              const char *ptr)
 {
-    if (a->bad_i == ND_JSON_NONE)
+    const nd_jfault *f = &a->bad;
+    if (f->at.n == 0)
         return true;
     char p[ND_PTR_MAX];
-    snprintf(p, sizeof p, "%s", ptr);
-    if (a->bad_j != ND_JSON_NONE)
-        nd_ptr_index(p, ptr, a->bad_i);
-    reply_bad_value(req, p, a->bad_j != ND_JSON_NONE ? a->bad_j : a->bad_i,
-                    a->bad_not_number, a->bad_value);
+    path_ptr(p, ptr, &f->at, f->at.n - 1);
+    reply_bad_value(req, p, f->at.at[f->at.n - 1], f->wrong_kind, f->found);
     return false;
 }
 
@@ -317,30 +324,79 @@ static bool take_values(nd_request *req, nd_jarray *a, const char *ptr,
     return true;
 }
 
-bool nd_jarray_matrix(nd_request *req, nd_jarray *a, const char *ptr,
-                      size_t cols_expected, size_t max_elements, float **out,
-                      size_t *rows, size_t *cols)
+/* Replies for the element at `at` (its first n indices), which is not the
+ * array of dims[n − 1] elements the rows' nesting (ndims levels) puts
+ * there (is_array false) or is one of len: 400 or 422. */
+static void reply_misfit(nd_request *req, const char *ptr, const nd_jpath *at,
+                         size_t n, const size_t *dims, size_t ndims,
+                         bool is_array, size_t len)
 {
-    size_t c = cols_expected ? cols_expected : a->width0;
-    if (!matrix_size_ok(req, ptr, a->n, c, max_elements))
-        return false;
-    /* The first row of another shape, as check_rows finds it. */
-    size_t bad = a->bad_row, len = a->bad_row_len;
-    bool is_array = a->bad_row_array;
-    if (a->kind0 != ND_JKIND_ARRAY || a->width0 != c) {
-        bad = 0;
-        is_array = a->kind0 == ND_JKIND_ARRAY;
-        len = a->width0;
+    char p[ND_PTR_MAX];
+    path_ptr(p, ptr, at, n);
+    if (is_array)
+        nd_reply_invalid(req, 422, p, "has %zu values, expected %zu", len,
+                         dims[n - 1]);
+    else if (ndims == 1)
+        nd_reply_invalid(req, 400, p, "must be an array of numbers");
+    else
+        nd_reply_invalid(req, 400, p, "must be an array of %zu %s",
+                         dims[n - 1], n < ndims ? "arrays" : "numbers");
+}
+
+/* Whether every row of a nests as dims[0…ndims) says (1 level: a row of
+ * dims[0] values); false after replying for element 0's first path that
+ * differs, or else the first row that breaks it. */
+static bool nesting_ok(nd_request *req, const nd_jarray *a, const char *ptr,
+                       const size_t *dims, size_t ndims)
+{
+    nd_jpath zeros = {.n = ND_JSON_NEST_MAX + 1}; /* element 0, its 0, … */
+    for (size_t l = 0; l < ndims; l++) {
+        bool is_array = l < a->depth0;
+        if (!is_array || a->dims0[l] != dims[l]) {
+            reply_misfit(req, ptr, &zeros, l + 1, dims, ndims, is_array,
+                         a->dims0[l]);
+            return false;
+        }
     }
-    if (bad != ND_JSON_NONE) {
-        reply_bad_row(req, ptr, bad, is_array, len, c);
+    if (a->depth0 > ndims) { /* an array where a value belongs */
+        char p[ND_PTR_MAX];
+        path_ptr(p, ptr, &zeros, ndims);
+        reply_bad_value(req, p, 0, true, 0);
         return false;
     }
-    if (!packed_values_ok(req, a, ptr) || !take_values(req, a, ptr, out))
+    const nd_jfault *f = &a->misfit;
+    if (f->at.n) {
+        reply_misfit(req, ptr, &f->at, f->at.n, dims, ndims, !f->wrong_kind,
+                     (size_t)f->found);
+        return false;
+    }
+    return true;
+}
+
+/* The rows of a, nested as dims[0…ndims) says, as a rows × Π dims matrix
+ * of their values in order; false after replying. */
+static bool packed_rows(nd_request *req, nd_jarray *a, const char *ptr,
+                        const size_t *dims, size_t ndims, size_t max_elements,
+                        float **out, size_t *rows, size_t *cols)
+{
+    size_t c = 1;
+    for (size_t l = 0; l < ndims; l++)
+        c *= dims[l];
+    if (!matrix_size_ok(req, ptr, a->n, c, max_elements) ||
+        !nesting_ok(req, a, ptr, dims, ndims) ||
+        !packed_values_ok(req, a, ptr) || !take_values(req, a, ptr, out))
         return false;
     *rows = a->n;
     *cols = c;
     return true;
+}
+
+bool nd_jarray_matrix(nd_request *req, nd_jarray *a, const char *ptr,
+                      size_t cols_expected, size_t max_elements, float **out,
+                      size_t *rows, size_t *cols)
+{
+    size_t c = cols_expected ? cols_expected : a->dims0[0];
+    return packed_rows(req, a, ptr, &c, 1, max_elements, out, rows, cols);
 }
 
 bool nd_jarray_vector(nd_request *req, nd_jarray *a, const char *ptr,
@@ -366,6 +422,21 @@ bool nd_body_matrix(nd_request *req, const char *name, size_t cols_expected,
                                 rows, cols);
     return nd_json_matrix(req, json_object_get(req->json, name), p,
                           cols_expected, max_elements, out, rows, cols);
+}
+
+bool nd_body_shaped_rows(nd_request *req, const char *name,
+                         const size_t *dims, size_t rank, size_t max_elements,
+                         float **out, size_t *rows)
+{
+    size_t c = 1, cols;
+    for (size_t l = 0; l < rank; l++)
+        c *= dims[l];
+    nd_jarray *a = nd_json_body_array(req->jbody, name);
+    if (!a || rank < 2 || rank > ND_JSON_NEST_MAX || a->depth0 < 2)
+        return nd_body_matrix(req, name, c, max_elements, out, rows, &cols);
+    char p[ND_PTR_MAX];
+    nd_ptr(p, "", name);
+    return packed_rows(req, a, p, dims, rank, max_elements, out, rows, &cols);
 }
 
 bool nd_body_vector(nd_request *req, const char *name, size_t n_expected,

@@ -69,6 +69,15 @@ bool nd_body_matrix(nd_request *req, const char *name, size_t cols_expected,
 bool nd_body_vector(nd_request *req, const char *name, size_t n_expected,
                     size_t max_elements, float **out, size_t *n);
 
+/* nd_body_matrix for rows of an input of shape dims[0…rank): flat rows
+ * of Π dims values, or, for rank 2 or 3, rows nested as the shape says
+ * ([C][H][W] arrays for an image), packed flat in that order. Every
+ * level's length is checked: the first array of another length is a 422
+ * naming it ("/inputs/0/2/5") and the length expected. */
+bool nd_body_shaped_rows(nd_request *req, const char *name,
+                         const size_t *dims, size_t rank, size_t max_elements,
+                         float **out, size_t *rows);
+
 /* The elements of the body's top-level array member name (0 when it is
  * absent or not an array). */
 size_t nd_body_array_size(const nd_request *req, const char *name);

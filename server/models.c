@@ -325,7 +325,7 @@ static void predict_reply(nd_request *req, const nn_network *net,
 static void predict_rows(nd_request *req, const nn_network *net, bool trace)
 {
     size_t per_row = trace ? nn_trace_width(net) : nn_network_outputs(net);
-    size_t rows = 0, cols = 0;
+    size_t rows = 0;
     if (nd_body_array_size(req, "inputs") > PREDICT_MAX_VALUES / per_row) {
         nd_reply_invalid(req, 422, "/inputs",
                          "at most %zu rows at once for a model of %zu %s",
@@ -334,8 +334,9 @@ static void predict_rows(nd_request *req, const nn_network *net, bool trace)
         return;
     }
     float *X = NULL;
-    if (!nd_body_matrix(req, "inputs", net->inputs,
-                        PREDICT_MAX_ROWS * net->inputs, &X, &rows, &cols))
+    if (!nd_body_shaped_rows(req, "inputs", net->input_shape.dim,
+                             net->input_shape.rank,
+                             PREDICT_MAX_ROWS * net->inputs, &X, &rows))
         return;
     predict_reply(req, net, X, rows, trace);
     free(X);

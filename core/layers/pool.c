@@ -48,7 +48,9 @@ static nn_status maxpool_infer(const nn_layer_spec *s, nn_layer_info *info,
     return NN_OK;
 }
 
-/* The offset in one channel (H, W) of the window (oh, ow)'s first largest. */
+/* The offset in one channel (H, W) of the window (oh, ow)'s first largest.
+ * Selects, not branches: which value wins is data, and a mispredicted
+ * branch per comparison made this 11% of a CNN step (perf, batch 64). */
 static size_t window_argmax(const float *xc, const nn_window *g, size_t oh,
                             size_t ow)
 {
@@ -56,13 +58,41 @@ static size_t window_argmax(const float *xc, const nn_window *g, size_t oh,
     float top = xc[at0];
     for (size_t i = 0; i < g->kh; i++) {
         const float *r = xc + at0 + i * g->W;
-        for (size_t j = 0; j < g->kw; j++)
-            if (r[j] > top) {
-                top = r[j];
-                best = at0 + i * g->W + j;
-            }
+        for (size_t j = 0; j < g->kw; j++) {
+            bool more = r[j] > top;
+            top = more ? r[j] : top;
+            best = more ? at0 + i * g->W + j : best;
+        }
     }
     return best;
+}
+
+/* One output row of a 2×2, stride 2 window (the usual pool) from input
+ * rows r0, r1 (r0 at offset `at` of its plane, W wide): window_argmax's
+ * choice, as selects in a loop the compiler vectorises (keep, a constant
+ * at each call, says whether the offsets go to arg). */
+static inline __attribute__((always_inline)) void
+max2x2_row(const float *restrict r0, const float *restrict r1, uint32_t at,
+           uint32_t W, size_t OW, float *restrict a, uint32_t *restrict arg,
+           bool keep)
+{
+    for (size_t ow = 0; ow < OW; ow++) {
+        uint32_t k0 = at + 2 * (uint32_t)ow, k = k0;
+        float m = r0[2 * ow], v1 = r0[2 * ow + 1];
+        float v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
+        bool g = v1 > m;
+        k = g ? k0 + 1 : k;
+        m = g ? v1 : m;
+        g = v2 > m;
+        k = g ? k0 + W : k;
+        m = g ? v2 : m;
+        g = v3 > m;
+        k = g ? k0 + W + 1 : k;
+        m = g ? v3 : m;
+        a[ow] = m;
+        if (keep)
+            arg[ow] = k;
+    }
 }
 
 static void maxpool_forward(const nn_layer_ctx *c, float *Z, float *A,
@@ -72,15 +102,30 @@ static void maxpool_forward(const nn_layer_ctx *c, float *Z, float *A,
     nn_window g = geometry(c->spec, c->info);
     size_t planes = rows * g.C, P = g.OH * g.OW;
     uint32_t *arg = c->training ? (uint32_t *)c->saved : NULL;
+    bool two = g.kh == 2 && g.kw == 2 && g.stride == 2;
     for (size_t n = 0; n < planes; n++) {
         const float *xc = X + n * g.H * g.W;
-        for (size_t oh = 0; oh < g.OH; oh++)
-            for (size_t ow = 0; ow < g.OW; ow++) {
-                size_t at = window_argmax(xc, &g, oh, ow);
-                A[n * P + oh * g.OW + ow] = xc[at];
-                if (arg)
-                    arg[n * P + oh * g.OW + ow] = (uint32_t)at;
+        for (size_t oh = 0; oh < g.OH; oh++) {
+            float *a = A + n * P + oh * g.OW;
+            uint32_t *ar = arg ? arg + n * P + oh * g.OW : NULL;
+            size_t at = 2 * oh * g.W;
+            if (two && ar) {
+                max2x2_row(xc + at, xc + at + g.W, (uint32_t)at,
+                           (uint32_t)g.W, g.OW, a, ar, true);
+                continue;
             }
+            if (two) {
+                max2x2_row(xc + at, xc + at + g.W, (uint32_t)at,
+                           (uint32_t)g.W, g.OW, a, NULL, false);
+                continue;
+            }
+            for (size_t ow = 0; ow < g.OW; ow++) {
+                size_t best = window_argmax(xc, &g, oh, ow);
+                a[ow] = xc[best];
+                if (ar)
+                    ar[ow] = (uint32_t)best;
+            }
+        }
     }
 }
 

@@ -15,9 +15,19 @@ typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_TOKEN, SW_KINDS } sw_kind;
  * every other call but DELETE; DELETEs. */
 typedef enum { SW_CREATE, SW_READ, SW_DELETE } sw_phase;
 
+#define SW_MAX_NAMED 32
+
+/* The object a named example of a create call made (its `examples` key):
+ * what a later example's `x-id` names to fill its {id}. */
+typedef struct {
+    char example[64], id[64];
+} sw_named_id;
+
 typedef struct {
     json_t *spec;
     char ids[SW_KINDS][64]; /* the first of each kind the walk created */
+    sw_named_id named[SW_MAX_NAMED];
+    size_t n_named;
     unsigned operations;    /* path × method pairs in the document */
     unsigned calls;         /* calls made and judged */
     unsigned unjudged;      /* of them, not sent through Prism */
@@ -34,6 +44,9 @@ typedef struct {
     const char *path;   /* the document's path template, "/v1/jobs/{id}" */
     char url[1024];
     json_t *op;         /* the operation object (borrowed) */
+    const char *example; /* its example's `examples` key (NULL: `example`) */
+    const char *x_id;    /* the example's `x-id`: the named create example
+                            whose object fills {id} (NULL: the first) */
     json_t *params;     /* its parameters and its path's, $refs resolved
                            (borrowed, valid while fn runs) */
     bool public_op;     /* security: [] */
@@ -53,7 +66,8 @@ void sw_free(sw_walk *w);
  * example of each request content type (its `x-query` adds query
  * arguments), or one for an operation without a body. Query and header
  * parameters with an `example` are sent, path parameters filled with
- * w->ids for {id} (by the path's collection) or their example; example
+ * w->ids for {id} (by the path's collection; an example's `x-id` names
+ * the create example whose object to use instead) or their example; example
  * ids in bodies and parameters are replaced by w->ids. A call is built
  * just before fn runs, so ids remembered by fn fill the next ones. */
 void sw_each_call(sw_walk *w, sw_phase phase,
@@ -69,8 +83,8 @@ json_t *sw_response(sw_walk *w, json_t *op, long status);
  * with the Authorization header auth; asserts it does within a minute. */
 void sw_wait_job(api_server *srv, const char *auth, const char *id);
 
-/* Keeps r's "id" as the first dataset, model or job when the walk has
- * none of that kind yet. */
-void sw_remember_ids(sw_walk *w, const api_response *r);
+/* Keeps r's "id" (the reply to c) as the first dataset, model or job
+ * when the walk has none of that kind yet, and under c's example name. */
+void sw_remember_ids(sw_walk *w, const sw_call *c, const api_response *r);
 
 #endif

@@ -92,6 +92,9 @@ static const char *names_a(sw_walk *w, const sw_call *c)
         if (w->ids[k][0] && (strstr(c->url, w->ids[k]) ||
                              (c->body && strstr(c->body, w->ids[k]))))
             return w->ids[k];
+    for (size_t i = 0; i < w->n_named; i++) /* what an x-id names */
+        if (strstr(c->url, w->named[i].id))
+            return w->named[i].id;
     return NULL;
 }
 
@@ -141,7 +144,7 @@ static void as_a(sw_walk *w, const sw_call *c)
     api_response r = send_as(auth_a, c, c->url, NULL);
     cr_assert(r.status >= 200 && r.status < 300, "A's %s %s: %ld %.300s",
               c->method, c->url, r.status, r.body);
-    sw_remember_ids(w, &r);
+    sw_remember_ids(w, c, &r);
     api_free(&r);
 }
 

@@ -260,3 +260,58 @@ Test(evaluate, refusals_name_the_field)
     snprintf(body, sizeof body, "{\"dataset_id\": \"%s\"}", cls_ds);
     mt_refused(&srv, "POST", path, body, 422, "/dataset_id");
 }
+
+/* A dataset of 4-value rows: as images [1, 2, 2] or [4, 1, 1] (shape
+ * NULL: plain vectors); its id into id. */
+static void four_value_rows(const char *shape, char id[64])
+{
+    char body[320];
+    snprintf(body, sizeof body,
+             "{\"name\": \"four\", \"inputs\": [[0, 1, 1, 0], [1, 0, 0, 1]],"
+             " \"labels\": [\"a\", \"b\"]%s%s}",
+             shape ? ", \"input_shape\": " : "", shape ? shape : "");
+    make_dataset(&srv, body, id);
+}
+
+/* An image model takes an image dataset of its own [C, H, W] only (a
+ * vector dataset's rows take its shape; a vector model takes any image
+ * dataset of its row length): a 422 at /dataset_id naming both shapes. */
+Test(evaluate, an_image_dataset_must_have_the_models_shape)
+{
+    char square[64], column[64], flat[64], image[64], dense[64];
+    four_value_rows("[1, 2, 2]", square);
+    four_value_rows("[4, 1, 1]", column);
+    four_value_rows(NULL, flat);
+    make_model(&srv,
+               "{\"name\": \"img\", \"input_shape\": [1, 2, 2], \"layers\": "
+               "[{\"type\": \"conv2d\", \"filters\": 2, \"kernel\": 1}, "
+               "{\"type\": \"flatten\"}, {\"units\": 2, \"activation\": "
+               "\"softmax\"}], \"loss\": \"cross_entropy\", \"seed\": 2}",
+               image);
+    make_model(&srv,
+               "{\"name\": \"dense\", \"inputs\": 4, \"layers\": [{\"units\":"
+               " 2, \"activation\": \"softmax\"}], \"loss\": "
+               "\"cross_entropy\", \"seed\": 2}",
+               dense);
+    json_decref(evaluate(image, square));
+    json_decref(evaluate(image, flat));
+    json_decref(evaluate(dense, column));
+    char path[128], body[256];
+    snprintf(path, sizeof path, "/v1/models/%s/evaluate", image);
+    snprintf(body, sizeof body, "{\"dataset_id\": \"%s\"}", column);
+    api_response r = api_json(&srv, "POST", path, body);
+    api_assert_problem(&r, 422, "/dataset_id");
+    json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "message")),
+                     "the dataset's images are [4, 1, 1]; the model takes "
+                     "[1, 2, 2]");
+    api_free(&r);
+    /* a job on that pair is refused alike, before it is queued */
+    snprintf(body, sizeof body, "{\"model_id\": \"%s\", \"dataset_id\": "
+             "\"%s\"}", image, column);
+    r = api_json(&srv, "POST", "/v1/jobs", body);
+    api_assert_problem(&r, 422, "/dataset_id");
+    cr_assert(strstr(r.body, "the dataset's images are [4, 1, 1]"), "%s",
+              r.body);
+    api_free(&r);
+}

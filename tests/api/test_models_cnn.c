@@ -1,6 +1,7 @@
 /* test_models_cnn.c — /v1/models with typed layers over an image input:
  * the summary a model reply gives (output shapes, parameters), the shape
- * errors (422 naming /layers/K/…), prediction from flat rows (nested ones refused),
+ * errors (422 naming /layers/K/…), prediction from flat rows and from
+ * nested [C][H][W] ones alike (test_predict_nested.c has the refusals),
  * and export → import with a batchnorm layer predicting bit-identically. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -113,9 +114,9 @@ Test(models_cnn, shape_errors_name_the_layer_field)
                422, "/input_shape/1");
 }
 
-/* Image rows are flat (C·H·W numbers): a nested [C][H][W] row is refused
- * at the row, since the streaming body parser packs flat rows only. */
-Test(models_cnn, predicts_flat_rows_refuses_nested_and_round_trips)
+/* An image row is flat (C·H·W numbers) or nested [C][H][W]: both predict
+ * the same. */
+Test(models_cnn, predicts_flat_and_nested_rows_and_round_trips)
 {
     char body[1024];
     cnn_body(body, sizeof body, cnn_layers);
@@ -137,10 +138,9 @@ Test(models_cnn, predicts_flat_rows_refuses_nested_and_round_trips)
     strcat(flat, "]]");
     strcat(nested, "]]]");
     json_t *a = mt_predict(&srv, id, flat);
-    char path[128], nested_body[1100];
-    snprintf(path, sizeof path, "/v1/models/%s/predict", id);
-    snprintf(nested_body, sizeof nested_body, "{\"inputs\": %s}", nested);
-    mt_refused(&srv, "POST", path, nested_body, 422, "/inputs/0");
+    json_t *b = mt_predict(&srv, id, nested);
+    cr_assert(json_equal(a, b), "a nested row predicts as its flat row");
+    json_decref(b);
     json_t *doc = mt_export(&srv, id);
     mt_assert_json(json_object_get(doc, "input_shape"), "[1, 6, 5]");
     json_t *w1 = json_array_get(json_object_get(doc, "weights"), 1);

@@ -213,6 +213,40 @@ Test(layers, pool_gradients)
                     image(3, 7, 5), 2, true, false);
 }
 
+/* The 2×2 stride 2 pool (its own vectorised loop) takes a tie's first
+ * largest, in row order, as every other window size does; the offsets a
+ * training pass saves match what backward finds again without them. */
+Test(layers, maxpool_2x2_ties_go_to_the_first_largest)
+{
+    rig b;
+    nn_layer_spec spec = pool(NN_LAYER_MAXPOOL2D, 2, 2);
+    setup(&b, &spec, image(1, 2, 6), 1, true, false);
+    const float x[12] = {1, 1, 3, 2, -1, -2,  /* windows: 1 1 / 1 0, */
+                         1, 0, 3, 3, -3, -1}; /* 3 2 / 3 3, -1 -2 / -3 -1 */
+    memcpy(b.X, x, sizeof x);
+    nn_layer_ctx c = ctx(&b);
+    b.ops->forward(&c, b.Z, b.A, b.X, 1);
+    const uint32_t *arg = (const uint32_t *)b.saved;
+    cr_assert(b.A[0] == 1 && b.A[1] == 3 && b.A[2] == -1, "A = %g %g %g",
+              (double)b.A[0], (double)b.A[1], (double)b.A[2]);
+    cr_assert(arg[0] == 0 && arg[1] == 2 && arg[2] == 4, "argmax %u %u %u",
+              arg[0], arg[1], arg[2]);
+    float saved_dx[12];
+    const float dy[3] = {1, 2, 4};
+    memcpy(b.dY, dy, sizeof dy);
+    b.ops->backward(&c, b.dX, b.dY, true, b.X, b.Z, b.A, 1, b.dW, b.db,
+                    false);
+    memcpy(saved_dx, b.dX, sizeof saved_dx);
+    c.training = false; /* backward finds each window's argmax again */
+    b.ops->backward(&c, b.dX, b.dY, true, b.X, b.Z, b.A, 1, b.dW, b.db,
+                    false);
+    cr_assert(memcmp(saved_dx, b.dX, sizeof saved_dx) == 0);
+    cr_assert(b.dX[0] == 1 && b.dX[2] == 2 && b.dX[4] == 4);
+    free(b.X), free(b.dX), free(b.Z), free(b.A), free(b.R), free(b.dY);
+    free(b.dW), free(b.scratch), free(b.saved);
+    nn_network_free(b.net);
+}
+
 Test(layers, flatten_dropout_batchnorm_gradients)
 {
     layer_gradcheck("flatten", simple(NN_LAYER_FLATTEN, 0), image(2, 3, 4), 2,

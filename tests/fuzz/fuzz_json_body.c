@@ -7,7 +7,7 @@
  * byte, which jansson lets by after a number or a literal: JSON has no
  * such thing, so it is refused), keep the other
  * members as jansson reads them, and pack the arrays' lengths, kinds and
- * values as jansson reads them. */
+ * values as jansson reads them (nested rows flat, in order). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,27 +40,40 @@ static void check(bool ok, const char *what)
     }
 }
 
-/* The floats of a packed array that kept them, against jansson's. */
+/* The numbers of v (a number, or arrays of them at any depth) in order,
+ * against the packed values from *k on. */
+static void check_flat(const nd_jarray *a, json_t *v, size_t *k)
+{
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            check_flat(a, json_array_get(v, i), k);
+        return;
+    }
+    check(*k < a->n_values, "fewer values");
+    check(a->values[*k] == (float)json_number_value(v), "a value");
+    ++*k;
+}
+
+/* The floats of a packed array that kept them, against jansson's: every
+ * row nested as element 0, its values flat and in order. */
 static void check_floats(const nd_jarray *a, json_t *arr)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        json_t *e = json_array_get(arr, i);
-        size_t w = a->kind0 == ND_JKIND_ARRAY ? json_array_size(e) : 1;
-        for (size_t j = 0; j < w; j++, k++) {
-            json_t *x = a->kind0 == ND_JKIND_ARRAY ? json_array_get(e, j) : e;
-            check(k < a->n_values, "fewer values");
-            check(a->values[k] == (float)json_number_value(x), "a value");
-        }
-    }
+    size_t k = 0, per_row = 1;
+    for (size_t l = 0; l < a->depth0; l++)
+        per_row *= a->dims0[l];
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        check_flat(a, json_array_get(arr, i), &k);
     check(k == a->n_values, "more values");
+    check(a->kind0 != ND_JKIND_ARRAY || k == a->n * per_row,
+          "rows of element 0's nesting");
 }
 
 /* The labels of a packed array, up to its first of another kind. */
 static void check_labels(const nd_jarray *a, json_t *arr)
 {
     const char *s = a->strings;
-    for (size_t i = 0; i < json_array_size(arr) && i < a->bad_i; i++) {
+    size_t bad = a->bad.at.n ? a->bad.at.at[0] : json_array_size(arr);
+    for (size_t i = 0; i < json_array_size(arr) && i < bad; i++) {
         json_t *e = json_array_get(arr, i);
         if (a->kind0 == ND_JKIND_INTEGER) {
             check(json_is_integer(e) && a->ints[i] == json_integer_value(e),
@@ -91,8 +104,7 @@ static void check_packed(nd_json_body *b, json_t *ours, json_t *whole)
         check(a->n == json_array_size(arr), "the length");
         check(a->kind0 == kind_of(json_array_get(arr, 0)), "element 0's kind");
         if (a->dropped) /* a limit, or a value its reader refuses */
-            check(a->n > MAX_ROWS || a->bad_i != ND_JSON_NONE ||
-                      a->bad_row != ND_JSON_NONE,
+            check(a->n > MAX_ROWS || a->bad.at.n || a->misfit.at.n,
                   "dropped without a reason");
         else if (k < 2)
             check_floats(a, arr);
