@@ -13,7 +13,7 @@
 #include "server.h"
 #include "users.h"
 
-#define CORS_METHODS "GET, POST, DELETE, OPTIONS"
+#define CORS_METHODS "GET, POST, PATCH, DELETE, OPTIONS"
 #define CORS_HEADERS "Authorization, Content-Type, Last-Event-ID"
 #define CORS_EXPOSE "Location, Retry-After, X-Request-Id"
 #define CORS_MAX_AGE "600"

@@ -106,14 +106,15 @@ void nd_ds_writer_abort(nd_ds_writer *w);
 
 /* The dataset object of the API (id, name, rows, input_dim, output_dim,
  * input_shape ([input_dim] for plain vectors), task, classes,
- * feature_names, target_names, sha256, created_at, stats)
+ * feature_names, target_names, sha256, created_at, stats, public, owner)
  * for a complete dataset. Returns 0 with *out (the caller's), 1 when there
  * is no such dataset, −1 on a database error. */
 int nd_ds_object(const char *id, json_t **out);
 
 /* A page of complete datasets, newest first (by the time their upload
  * completed, then id), starting after the cursor position `after` (the
- * newest when after->id is empty). Returns 0 with *items (a JSON array of
+ * newest when after->id is empty); with after->owner, only that user's
+ * and the public ones. Returns 0 with *items (a JSON array of
  * at most limit objects, the caller's) and *more (whether more follow), or
  * −1 on a database error. */
 int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,

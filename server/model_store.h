@@ -41,7 +41,8 @@ int nd_model_get(const char *id, json_t **model, nn_network **net, char *err,
                  size_t errlen);
 
 /* One page of the models, newest first: up to limit model objects after
- * the position `after` (empty: from the newest). *page becomes
+ * the position `after` (empty: from the newest); with after->owner, only
+ * that user's and the public ones. *page becomes
  * {"items": [...], "next_cursor": "..." | null}. */
 int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
                   char *err, size_t errlen);
