@@ -64,6 +64,9 @@ typedef struct {
     json_t *target_names;   /* target_dim strings (borrowed) */
     json_t *input_shape;    /* [C, H, W] of an image dataset, or NULL
                                (borrowed; its product is input_dim) */
+    uint64_t max_bytes;     /* X and Y bytes it may store, what the
+                               owner's --quota-bytes has left (0: no
+                               limit); a row past it is a 413 */
 } nd_ds_spec;
 
 typedef struct nd_ds_writer nd_ds_writer;
@@ -77,7 +80,8 @@ nd_ds_writer *nd_ds_writer_begin(const nd_ds_spec *spec, nd_ds_error *e);
 /* Appends one row: x has input_dim values, y target_dim (for
  * classification the class index in first-appearance order). A full chunk
  * is written in its own transaction. The caller has checked the values
- * (finite) and the row limits. Returns 0, or −1 after filling e. */
+ * (finite) and the row limits. Returns 0, or −1 after filling e (413
+ * when the row would pass the spec's max_bytes). */
 int nd_ds_writer_add(nd_ds_writer *w, const float *x, const float *y,
                      nd_ds_error *e);
 

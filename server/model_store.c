@@ -163,14 +163,19 @@ static int insert_row(const char *id, const char *name, const nn_network *net,
 }
 
 int nd_model_insert(const char *name, const nn_network *net,
-                    const json_t *definition, bool trained, json_t **model,
-                    char *err, size_t errlen)
+                    const json_t *definition, bool trained, uint64_t max_bytes,
+                    json_t **model, char *err, size_t errlen)
 {
     unsigned char *blob = NULL;
     size_t len = 0;
     nn_error e;
     if (nn_model_save(net, &blob, &len, &e) != NN_OK)
         return fail(err, errlen, "%s", e.message);
+    if (max_bytes && len > max_bytes) {
+        free(blob);
+        snprintf(err, errlen, "the model (%zu bytes)", len);
+        return ND_STORE_QUOTA;
+    }
     char *def = json_dumps(definition, JSON_COMPACT | JSON_REAL_PRECISION(9));
     char id[ND_ID_MAX];
     nd_new_id(id, ND_MODEL_ID_PREFIX);
