@@ -1,7 +1,8 @@
 /* test_accounts.c — users and tokens: made on the command line (`neurond
  * user add`, `neurond token create|revoke`) and through the
  * administrator's routes (/v1/admin/users, /v1/admin/tokens); a token
- * refused at once once revoked or expired; only its hash in the
+ * refused at once once revoked or expired (an open event stream at its
+ * next event), never taken from a URL; only its hash in the
  * database, never its text in the database or the log; users kept out of
  * /v1/admin/...; a server with neither --api-token nor users left open. */
 #define _GNU_SOURCE /* memmem */
@@ -441,4 +442,50 @@ Test(accounts, quotas_refuse_the_model_and_the_queued_job_past_them)
         }
     }
     cr_assert_eq(listed(tok, "/v1/jobs"), 2, "the refused job is not stored");
+}
+
+Test(accounts, an_open_event_stream_ends_once_its_token_expires_and_tokens_in_urls_are_refused)
+{
+    char ds[64], md[64], job[64], out[4096], tok[64], other[64], body[256];
+    api_start(&srv, NULL);
+    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, other);
+    cr_assert_eq(cli("token create alice --expires 3s", out, sizeof out), 0,
+                 "%s", out);
+    token_of(out, tok);
+    make_as(other, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}",
+            ds);
+    make_as(other, "/v1/models", NET, md);
+    snprintf(body, sizeof body, "{\"model_id\":\"%s\",\"dataset_id\":\"%s\","
+             "\"epochs\":1000000,\"batch_size\":1}", md, ds);
+    make_as(other, "/v1/jobs", body, job);
+
+    char path[160];
+    snprintf(path, sizeof path, "/v1/models?token=%s", tok);
+    cr_assert_eq(status_as(NULL, "GET", path), 401, "a token in the URL "
+                 "is no token");
+    snprintf(path, sizeof path, "/v1/jobs/%s/events?token=%s", job, tok);
+    cr_assert_eq(status_as(NULL, "GET", path), 401);
+    snprintf(path, sizeof path, "/v1/models?token=%s", tok);
+    cr_assert_eq(status_as(tok, "GET", path), 400, "nor is it ignored "
+                 "beside a header: ?token is no argument of the route");
+
+    char auth[128];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+    sse_client watch;
+    sse_init(&watch, &srv, job);
+    watch.auth = auth;
+    pthread_t t;
+    pthread_create(&t, NULL, sse_watch, &watch);
+    pthread_join(t, NULL); /* returns once the stream is closed */
+    cr_assert_eq(watch.status, 200);
+    cr_assert_geq(sse_count(&watch, "epoch"), 1, "the stream was live");
+    cr_assert_eq(sse_count(&watch, "end"), 0, "it ended before the job");
+    sse_free(&watch);
+    snprintf(path, sizeof path, "/v1/jobs/%s", job);
+    cr_assert_eq(status_as(tok, "GET", path), 401, "expired");
+    cr_assert_eq(status_as(other, "GET", path), 200, "the job runs on");
+    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
+    cr_assert_eq(status_as(other, "POST", path), 202);
 }
