@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "sse_client.h"
+#include "two_users.h"
 
 #define ADMIN_TOKEN "admin-Token-0123456789"
 #define ADMIN "Authorization: Bearer " ADMIN_TOKEN
@@ -293,54 +294,52 @@ static void make_as(const char *token, const char *path, const char *body,
 {
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-    const char *headers[] = {auth, NULL};
-    api_response r = api_call_with(&srv, "POST", path, headers,
-                                   "application/json", body, strlen(body));
-    cr_assert(r.status == 201 || r.status == 202, "%s: %s", path, r.body);
-    snprintf(id, 64, "%s", api_str(&r, "id"));
-    api_free(&r);
+    tu_post_id(&srv, auth, path, body, id);
 }
 
-Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
+#define NET "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4," \
+            "\"activation\":\"tanh\"},{\"units\":1,\"activation\":" \
+            "\"sigmoid\"}],\"seed\":1}"
+
+/* A dataset, a network and a job of a million epochs on them, made by the
+ * holder of token (alice's); the job's id into job. */
+static void start_long_job(const char *token, char job[64])
 {
-    char ds[64], md[64], job[64], out[4096], tok[64], id[64], other[64];
-    api_start(&srv, NULL);
-    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
-    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
-    token_of(out, other);
-    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
-    token_of(out, tok);
-    token_id_of(out, id);
-    make_as(other, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}",
+    char ds[64], md[64], body[256];
+    make_as(token, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}",
             ds);
-    make_as(other, "/v1/models", "{\"name\":\"n\",\"inputs\":2,\"layers\":"
-            "[{\"units\":4,\"activation\":\"tanh\"},{\"units\":1,"
-            "\"activation\":\"sigmoid\"}],\"seed\":1}", md);
-    char body[256];
+    make_as(token, "/v1/models", NET, md);
     snprintf(body, sizeof body, "{\"model_id\":\"%s\",\"dataset_id\":\"%s\","
              "\"epochs\":1000000,\"batch_size\":1}", md, ds);
-    make_as(other, "/v1/jobs", body, job);
+    make_as(token, "/v1/jobs", body, job);
+}
 
-    char auth[128];
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+/* Watches job's events with token until the server closes the stream,
+ * after running `neurond cli_args` once the stream is live (when
+ * cli_args is not NULL); asserts the stream was live and ended before
+ * the job, which runs on for other, whose token still holds, and which
+ * cancels it. */
+static void watch_until_cut(const char *token, const char *other,
+                            const char *job, const char *cli_args)
+{
+    char auth[128], out[4096], path[96];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     sse_client watch;
     sse_init(&watch, &srv, job);
     watch.auth = auth;
     pthread_t t;
     pthread_create(&t, NULL, sse_watch, &watch);
-    usleep(500000); /* the stream goes live: epochs arrive */
-    char args[128];
-    snprintf(args, sizeof args, "token revoke %s", id);
-    cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
-    pthread_join(t, NULL);
+    if (cli_args) {
+        usleep(500000); /* the stream goes live: epochs arrive */
+        cr_assert_eq(cli(cli_args, out, sizeof out), 0, "%s", out);
+    }
+    pthread_join(t, NULL); /* returns once the stream is closed */
     cr_assert_eq(watch.status, 200);
     cr_assert_geq(sse_count(&watch, "epoch"), 1, "the stream was live");
     cr_assert_eq(sse_count(&watch, "end"), 0, "it ended before the job");
     sse_free(&watch);
-
-    char path[96];
     snprintf(path, sizeof path, "/v1/jobs/%s", job);
-    cr_assert_eq(status_as(tok, "GET", path), 401);
+    cr_assert_eq(status_as(token, "GET", path), 401);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", other);
     const char *headers[] = {auth, NULL};
     api_response r = api_call_with(&srv, "GET", path, headers, NULL, NULL, 0);
@@ -352,6 +351,21 @@ Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
     r = api_call_with(&srv, "POST", path, headers, NULL, NULL, 0);
     cr_assert_eq(r.status, 202, "%s", r.body);
     api_free(&r);
+}
+
+Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
+{
+    char job[64], out[4096], tok[64], id[64], other[64], args[128];
+    api_start(&srv, NULL);
+    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, other);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, tok);
+    token_id_of(out, id);
+    start_long_job(other, job);
+    snprintf(args, sizeof args, "token revoke %s", id);
+    watch_until_cut(tok, other, job, args);
 }
 
 /* The status of POST path with body as the holder of token (its reply
@@ -384,10 +398,6 @@ static size_t listed(const char *token, const char *path)
     api_free(&r);
     return n;
 }
-
-#define NET "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4," \
-            "\"activation\":\"tanh\"},{\"units\":1,\"activation\":" \
-            "\"sigmoid\"}],\"seed\":1}"
 
 Test(accounts, quotas_refuse_the_model_and_the_queued_job_past_them)
 {
@@ -446,7 +456,7 @@ Test(accounts, quotas_refuse_the_model_and_the_queued_job_past_them)
 
 Test(accounts, an_open_event_stream_ends_once_its_token_expires_and_tokens_in_urls_are_refused)
 {
-    char ds[64], md[64], job[64], out[4096], tok[64], other[64], body[256];
+    char job[64], out[4096], tok[64], other[64], path[160];
     api_start(&srv, NULL);
     cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
     cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
@@ -454,14 +464,8 @@ Test(accounts, an_open_event_stream_ends_once_its_token_expires_and_tokens_in_ur
     cr_assert_eq(cli("token create alice --expires 3s", out, sizeof out), 0,
                  "%s", out);
     token_of(out, tok);
-    make_as(other, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}",
-            ds);
-    make_as(other, "/v1/models", NET, md);
-    snprintf(body, sizeof body, "{\"model_id\":\"%s\",\"dataset_id\":\"%s\","
-             "\"epochs\":1000000,\"batch_size\":1}", md, ds);
-    make_as(other, "/v1/jobs", body, job);
+    start_long_job(other, job);
 
-    char path[160];
     snprintf(path, sizeof path, "/v1/models?token=%s", tok);
     cr_assert_eq(status_as(NULL, "GET", path), 401, "a token in the URL "
                  "is no token");
@@ -470,22 +474,5 @@ Test(accounts, an_open_event_stream_ends_once_its_token_expires_and_tokens_in_ur
     snprintf(path, sizeof path, "/v1/models?token=%s", tok);
     cr_assert_eq(status_as(tok, "GET", path), 400, "nor is it ignored "
                  "beside a header: ?token is no argument of the route");
-
-    char auth[128];
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-    sse_client watch;
-    sse_init(&watch, &srv, job);
-    watch.auth = auth;
-    pthread_t t;
-    pthread_create(&t, NULL, sse_watch, &watch);
-    pthread_join(t, NULL); /* returns once the stream is closed */
-    cr_assert_eq(watch.status, 200);
-    cr_assert_geq(sse_count(&watch, "epoch"), 1, "the stream was live");
-    cr_assert_eq(sse_count(&watch, "end"), 0, "it ended before the job");
-    sse_free(&watch);
-    snprintf(path, sizeof path, "/v1/jobs/%s", job);
-    cr_assert_eq(status_as(tok, "GET", path), 401, "expired");
-    cr_assert_eq(status_as(other, "GET", path), 200, "the job runs on");
-    snprintf(path, sizeof path, "/v1/jobs/%s/cancel", job);
-    cr_assert_eq(status_as(other, "POST", path), 202);
+    watch_until_cut(tok, other, job, NULL); /* ends when the token expires */
 }

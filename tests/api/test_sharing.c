@@ -139,9 +139,7 @@ Test(sharing, public_objects_answer_reads_and_refuse_every_change)
     share(auth_a, "/v1/datasets/", w.ids[SW_DATASET], true);
     share(auth_a, "/v1/models/", w.ids[SW_MODEL], true);
     char *before = a_objects(&w);
-    sw_each_call(&w, SW_CREATE, as_b);
-    sw_each_call(&w, SW_READ, as_b);
-    sw_each_call(&w, SW_DELETE, as_b);
+    tu_each_call(&w, as_b);
     char *after = a_objects(&w);
     cr_assert_str_eq(after, before, "B changed A's public objects");
     unsigned marked, all;
@@ -173,16 +171,6 @@ static json_t *listed(const char *auth, const char *path, const char *id,
     return NULL;
 }
 
-/* POST path with body as auth: asserts 201/202; the new id into id. */
-static void make_as(const char *auth, const char *path, const char *body,
-                    char id[64])
-{
-    api_response r = as(auth, "POST", path, body);
-    cr_assert(r.status == 201 || r.status == 202, "%s: %s", path, r.body);
-    snprintf(id, 64, "%s", api_str(&r, "id"));
-    api_free(&r);
-}
-
 #define XOR_NET "{\"name\":\"xor\",\"inputs\":2,\"layers\":[{\"units\":4," \
     "\"activation\":\"tanh\"},{\"units\":1,\"activation\":\"sigmoid\"}]," \
     "\"seed\":1}"
@@ -203,7 +191,7 @@ Test(sharing, a_student_trains_a_copy_of_the_teachers_public_model)
     cr_assert(json_is_false(json_object_get(r.json, "public")));
     snprintf(ds, sizeof ds, "%s", api_str(&r, "id"));
     api_free(&r);
-    make_as(teacher, "/v1/models", XOR_NET, md);
+    tu_post_id(&srv, teacher, "/v1/models", XOR_NET, md);
 
     json_t *item = listed(student, "/v1/datasets", ds, &r);
     cr_assert_null(item, "a private dataset is not in the student's list");
@@ -241,7 +229,7 @@ Test(sharing, a_student_trains_a_copy_of_the_teachers_public_model)
     snprintf(body, sizeof body, "{\"model_id\":\"%s\",\"dataset_id\":\"%s\","
              "\"epochs\":5,\"batch_size\":4}", copy, ds);
     char job[64];
-    make_as(student, "/v1/jobs", body, job);
+    tu_post_id(&srv, student, "/v1/jobs", body, job);
     sw_wait_job(&srv, student, job);
     snprintf(path, sizeof path, "/v1/jobs/%s", job);
     r = as(student, "GET", path, NULL);
@@ -276,8 +264,8 @@ Test(sharing, the_patch_takes_one_boolean)
     const char *args[] = {"--api-token", ADMIN_TOKEN, NULL};
     char ds[64], path[128];
     api_start(&srv, args);
-    make_as(auth_admin, "/v1/datasets", "{\"name\":\"and\",\"generator\":"
-            "\"and\"}", ds);
+    tu_post_id(&srv, auth_admin, "/v1/datasets",
+               "{\"name\":\"and\",\"generator\":\"and\"}", ds);
     snprintf(path, sizeof path, "/v1/datasets/%s", ds);
     api_response r = as(auth_admin, "PATCH", path, "{\"public\": 1}");
     api_assert_problem(&r, 400, "/public");

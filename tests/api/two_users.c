@@ -24,6 +24,17 @@ void tu_make_user(api_server *s, const char *admin_auth, const char *name,
     api_free(&r);
 }
 
+void tu_post_id(api_server *s, const char *auth, const char *path,
+                const char *body, char id[64])
+{
+    const char *headers[] = {auth, NULL};
+    api_response r = api_call_with(s, "POST", path, headers,
+                                   "application/json", body, strlen(body));
+    cr_assert(r.status == 201 || r.status == 202, "%s: %s", path, r.body);
+    snprintf(id, 64, "%s", api_str(&r, "id"));
+    api_free(&r);
+}
+
 api_response tu_send(api_server *s, const char *auth, const sw_call *c,
                      const char *url, const char *body)
 {
@@ -80,4 +91,11 @@ void tu_start_a_and_b(api_server *s, const char *admin_token, sw_walk *w,
     tu_make_user(s, admin, "alice", auth_a);
     tu_make_user(s, admin, "bob", auth_b);
     tu_walk_create_as(s, w, auth_a);
+}
+
+void tu_each_call(sw_walk *w, void (*fn)(sw_walk *w, const sw_call *c))
+{
+    sw_each_call(w, SW_CREATE, fn);
+    sw_each_call(w, SW_READ, fn);
+    sw_each_call(w, SW_DELETE, fn);
 }

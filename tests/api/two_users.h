@@ -13,6 +13,11 @@
 void tu_make_user(api_server *s, const char *admin_auth, const char *name,
                   char auth[128]);
 
+/* POST path with the JSON body as the holder of auth; asserts 201 or 202
+ * and copies the new object's id into id. */
+void tu_post_id(api_server *s, const char *auth, const char *path,
+                const char *body, char id[64]);
+
 /* Sends call c as the holder of auth, to url (c->url when NULL) with body
  * (c's own when NULL). */
 api_response tu_send(api_server *s, const char *auth, const sw_call *c,
@@ -22,6 +27,10 @@ api_response tu_send(api_server *s, const char *auth, const sw_call *c,
  * (the admin routes skipped), each asserted a success, keeping the first
  * dataset, model and job made (asserted made); waits for the job to end. */
 void tu_walk_create_as(api_server *s, sw_walk *w, const char *auth);
+
+/* Calls fn for every call of the walk: its creations, then its reads and
+ * changes, then its deletions. */
+void tu_each_call(sw_walk *w, void (*fn)(sw_walk *w, const sw_call *c));
 
 /* Starts s with --api-token admin_token, makes users alice (A) and bob
  * (B), their headers into auth_a and auth_b, and walks the creations as
