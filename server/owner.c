@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access.h"
 #include "log.h"
 #include "owner.h"
 #include "router.h"
@@ -78,6 +79,19 @@ static bool public_op(const nd_route *route)
     return false;
 }
 
+/* Logs a refusal by the gate (auth.refused) unless the store could not
+ * say: the object named, whether another's or none at all. */
+static void refused(const nd_request *req, const kind *k, const char *id,
+                    reach r)
+{
+    char why[128];
+    snprintf(why, sizeof why, "%s %s is %s", k->name, id,
+             r == REACH_PUBLIC ? "another user's (public): not to change"
+                               : "not theirs, or none");
+    if (r != REACH_UNKNOWN)
+        nd_access_log_refused(req, why);
+}
+
 /* The {id} of the path is the user's, or public and the route only reads
  * it, or it is not an id of k at all (the handler answers those). Else
  * replies: as the handler does for an unknown id when the object is
@@ -91,6 +105,7 @@ static bool path_ok(nd_request *req, const kind *k)
     reach r = reach_of(k, id, req->user_id);
     if (r == REACH_OWN || (r == REACH_PUBLIC && public_op(req->route)))
         return true;
+    refused(req, k, id, r);
     if (r == REACH_UNKNOWN)
         nd_reply_problem(req, 503, "the store cannot say whose %s this is; "
                                    "retry", k->name);
@@ -117,6 +132,7 @@ static bool body_ok(nd_request *req, const char *field, const kind *k,
         return true;
     char ptr[64];
     snprintf(ptr, sizeof ptr, "/%s", field);
+    refused(req, k, id, r);
     if (r == REACH_UNKNOWN)
         nd_reply_problem(req, 503, "the store cannot say whose %s this is; "
                                    "retry", k->name);
@@ -180,8 +196,21 @@ static void reply_owner(nd_request *req)
     json_decref(body);
 }
 
+/* An object deleted (204 to DELETE /v1/datasets/{id} or
+ * /v1/models/{id}), for the audit. */
+static void audit_deleted(const nd_request *req)
+{
+    const char *id = req->n_params ? req->params[0] : NULL;
+    if (req->status == 204 && strcmp(req->method, "DELETE") == 0 && id &&
+        kind_of_id(id))
+        nd_log(ND_LOG_INFO, "audit.deleted", NULL, ND_LS("id", id),
+               ND_LS("user", req->user_id), ND_LB("admin", req->admin),
+               ND_LS("request_id", req->request_id));
+}
+
 void nd_owner_claim(nd_request *req)
 {
+    audit_deleted(req);
     const char *id = location_id(req);
     const kind *k = id ? kind_of_id(id) : NULL;
     if (!req->user_id[0] || !k || (req->status != 201 && req->status != 202))

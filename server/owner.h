@@ -24,7 +24,8 @@
  * (or 503 when the store cannot say). */
 bool nd_owner_gate(nd_request *req);
 
-/* Called after a handler replied: a dataset, model or job it created
+/* Called after a handler replied: a deletion (204) of a dataset or model
+ * is logged as audit.deleted (user, id); a dataset, model or job it created
  * (201/202 with a Location) becomes the caller's when the caller is a
  * user, and the "owner" of the reply's object their name. When that
  * cannot be written the reply becomes a 500 saying so

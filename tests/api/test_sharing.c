@@ -6,7 +6,8 @@
  * and nothing of A's changes. Then a lesson by hand: a teacher's public
  * dataset in a student's list, marked; the student trains an imported
  * copy of the teacher's public model on it, the original untouched; the
- * PATCH's own errors; unsharing; the audit lines. */
+ * PATCH's own errors; unsharing; the audit lines of shares, refusals and
+ * deletes. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,9 +254,20 @@ Test(sharing, a_student_trains_a_copy_of_the_teachers_public_model)
     cr_assert_null(listed(student, "/v1/datasets", ds, &r));
     api_free(&r);
     share(auth_admin, "/v1/models/", copy, true); /* administrators may */
-    char *log = api_log_with(&srv, "audit.unshared");
+    snprintf(path, sizeof path, "/v1/models/%s", copy);
+    r = as(student, "DELETE", path, NULL);
+    cr_assert_eq(r.status, 204, "%s", r.body);
+    api_free(&r);
+    char *log = api_log_with(&srv, "event=audit.deleted");
     cr_assert(strstr(log, "audit.shared") && strstr(log, "audit.unshared"),
               "share and unshare are audited");
+    char line[128];
+    snprintf(line, sizeof line, "event=audit.deleted id=%s", copy);
+    cr_assert(strstr(log, line), "the delete is audited:\n%s", log);
+    snprintf(line, sizeof line, "dataset %s is not theirs", ds);
+    cr_assert(strstr(log, line), "the refused PATCH is audited:\n%s", log);
+    snprintf(line, sizeof line, "model %s is another user's (public)", md);
+    cr_assert(strstr(log, line), "the refused job is audited:\n%s", log);
     free(log);
 }
 
