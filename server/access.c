@@ -13,7 +13,7 @@
 #include "server.h"
 #include "users.h"
 
-#define CORS_METHODS "GET, POST, DELETE, OPTIONS"
+#define CORS_METHODS "GET, POST, PATCH, DELETE, OPTIONS"
 #define CORS_HEADERS "Authorization, Content-Type, Last-Event-ID"
 #define CORS_EXPOSE "Location, Retry-After, X-Request-Id"
 #define CORS_MAX_AGE "600"
@@ -67,9 +67,7 @@ static bool identify_user(nd_request *req, const char *given)
     return true;
 }
 
-/* A refused call, for the audit: who (when known), what, why — never
- * the token. */
-static void log_refused(const nd_request *req, const char *why)
+void nd_access_log_refused(const nd_request *req, const char *why)
 {
     nd_log(ND_LOG_WARN, "auth.refused", why, ND_LS("user", req->user_id),
            ND_LS("method", req->method), ND_LS("path", req->url),
@@ -102,7 +100,7 @@ bool nd_access_authorized(nd_request *req)
         return true;
     }
     if (!identify_user(req, given)) {
-        log_refused(req, auth ? "the bearer token is not valid"
+        nd_access_log_refused(req, auth ? "the bearer token is not valid"
                               : "no bearer token");
         nd_reply_problem(req, 401, auth ? "the bearer token is not valid "
                                           "(unknown, revoked or expired)"
@@ -113,7 +111,7 @@ bool nd_access_authorized(nd_request *req)
         return false;
     }
     if (admin_route(req) && !req->admin) {
-        log_refused(req, "an administrator's route");
+        nd_access_log_refused(req, "an administrator's route");
         nd_reply_problem(req, 403, "%s %s is for administrators only",
                          req->method, req->url);
         return false;

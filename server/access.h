@@ -21,6 +21,10 @@
  * is never read from the query string. */
 bool nd_access_authorized(nd_request *req);
 
+/* Logs a refused call for the audit (auth.refused): who (when known),
+ * the method and path, and why — never the token. */
+void nd_access_log_refused(const nd_request *req, const char *why);
+
 /* Answers a CORS preflight (OPTIONS on a known path) with 204: the
  * methods, headers and max-age are added only when the Origin is on the
  * allowlist. */

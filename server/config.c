@@ -90,6 +90,11 @@ static const opt_def options[] = {
     {"quota-queued-jobs", "NEUROND_QUOTA_QUEUED_JOBS",
      "most jobs one user (not an administrator) may have queued, then 429 "
      "(0: no quota)", OPT_UINT, F(quota_queued_jobs), 0, 10000000},
+    {"quota-bytes", "NEUROND_QUOTA_BYTES",
+     "most bytes one user (not an administrator) may store: datasets' "
+     "rows, models' weights, jobs' checkpoints; past it an upload or a "
+     "new model is 413 (0: no quota)", OPT_SIZE, F(quota_bytes), 0,
+     1ull << 50},
     {"api-token", "NEUROND_API_TOKEN",
      "the administrator's bearer token (none, and no users: no auth)", OPT_STR,
      F(api_token), 0, 0},

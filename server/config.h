@@ -32,6 +32,7 @@ typedef struct {
     size_t disk_reserve_bytes; /* --disk-reserve-bytes; 0: no reserve */
     unsigned quota_models;      /* --quota-models: per user; 0: none */
     unsigned quota_queued_jobs; /* --quota-queued-jobs: per user; 0: none */
+    size_t quota_bytes;         /* --quota-bytes: per user; 0: none */
     char api_token[256];      /* --api-token, NEUROND_API_TOKEN; "" is off */
     char api_token_file[1024]; /* --api-token-file: read into api_token */
     char cors_origin[1024];   /* --cors-origin: comma-separated origins */

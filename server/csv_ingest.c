@@ -30,6 +30,7 @@ struct nd_csv_ingest {
     char *name, *target;
     bool force_classification;
     size_t max_rows;
+    uint64_t max_bytes; /* nd_ds_spec's */
     bool shaped;
     nd_shape shape;
     size_t line;        /* the physical line being parsed, from 1 */
@@ -75,6 +76,7 @@ nd_csv_ingest *nd_csv_new(const nd_csv_options *opt)
     c->target = opt->target ? strdup(opt->target) : NULL;
     c->force_classification = opt->force_classification;
     c->max_rows = opt->max_rows;
+    c->max_bytes = opt->max_bytes;
     c->shaped = opt->shape != NULL;
     if (opt->shape)
         c->shape = *opt->shape;
@@ -432,8 +434,10 @@ static void header_end(nd_csv_ingest *c)
         fail(c, 503, NULL, "out of memory");
     if (!c->failed && split_columns(c, index)) {
         json_t *shape = c->shaped ? nd_shape_json(&c->shape) : NULL;
-        nd_ds_spec spec = {c->name, "csv", c->input_dim, c->target_dim,
-                           c->feature_names, c->target_names, shape};
+        nd_ds_spec spec = {c->name,         "csv",
+                           c->input_dim,    c->target_dim,
+                           c->feature_names, c->target_names,
+                           shape,           c->max_bytes};
         if (c->shaped && !shape)
             fail(c, 503, NULL, "out of memory");
         else

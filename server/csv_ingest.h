@@ -24,6 +24,7 @@ typedef struct {
     bool force_classification;
     size_t max_rows;
     const nd_shape *shape; /* ?shape: [C, H, W] of the inputs, or NULL */
+    uint64_t max_bytes;  /* the writer's (nd_ds_spec); 0: no limit */
 } nd_csv_options;
 
 typedef struct nd_csv_ingest nd_csv_ingest;

@@ -13,6 +13,7 @@
 #include "dataset_store.h"
 #include "generators.h"
 #include "nn_limits.h"
+#include "quota.h"
 #include "server.h"
 
 /* The rows of a JSON upload once read. */
@@ -263,12 +264,16 @@ static bool read_input_shape(nd_request *req, json_t *body, json_rows *d)
 static void store_rows(nd_request *req, const char *name, json_rows *d)
 {
     nd_ds_error e;
+    uint64_t left;
     if (!d->feature_names || !d->target_names) {
         nd_reply_problem(req, 503, "out of memory");
         return;
     }
-    nd_ds_spec spec = {name, "json", d->input_dim, d->target_dim,
-                       d->feature_names, d->target_names, d->input_shape};
+    if (!nd_quota_bytes_left(req, &left))
+        return;
+    nd_ds_spec spec = {name,          "json",           d->input_dim,
+                       d->target_dim, d->feature_names, d->target_names,
+                       d->input_shape, left};
     nd_ds_writer *w = nd_ds_writer_begin(&spec, &e);
     for (size_t r = 0; w && r < d->rows; r++)
         if (nd_ds_writer_add(w, d->X + r * d->input_dim,
@@ -345,6 +350,9 @@ static void generate(nd_request *req, const char *name, const nd_generator *g,
     nd_ds_error e;
     json_t *features, *targets;
     nd_class_table *classes = NULL;
+    uint64_t left;
+    if (!nd_quota_bytes_left(req, &left))
+        return;
     bool ok = generator_names(g, fs, &features, &targets);
     if (ok && !nd_generator_is_gate(g)) /* both classes, even if n is 1 */
         ok = (classes = nd_class_table_new(2)) &&
@@ -352,7 +360,7 @@ static void generate(nd_request *req, const char *name, const nd_generator *g,
              nd_class_table_index_number(classes, 1) == 1;
     nd_ds_spec spec = {name, "generator",
                        fs->n ? fs->n : nd_generator_inputs(g), 1, features,
-                       targets, NULL};
+                       targets, NULL, left};
     nd_ds_writer *w = ok ? nd_ds_writer_begin(&spec, &e) : NULL;
     if (!ok)
         nd_ds_fail(&e, 503, NULL, "out of memory");

@@ -11,6 +11,7 @@
 #include "dataset_store.h"
 #include "datasets.h"
 #include "nn_limits.h"
+#include "sharing.h"
 #include "text_ingest.h"
 
 /* Values (inputs and targets) one page of rows may hold, whatever its
@@ -19,7 +20,9 @@
 
 #define OBJECT_COLUMNS                                                       \
     "id, name, rows, input_dim, output_dim, task, classes, feature_names, "  \
-    "target_names, sha256, created_at, stats, input_shape, source"
+    "target_names, sha256, created_at, stats, input_shape, source, "        \
+    ND_SHARE_COLUMNS("datasets")
+#define SHARE_COL 14 /* public, then owner (sharing.h) */
 
 /* A JSON text column parsed, or NULL. */
 static json_t *column_json(sqlite3_stmt *st, int col)
@@ -63,9 +66,8 @@ static json_t *text_object_from_row(sqlite3_stmt *st, const char *tokenizer)
         (const char *)sqlite3_column_text(st, 10));
 }
 
-/* The dataset object from a row of OBJECT_COLUMNS; NULL when out of
- * memory or the row's JSON is corrupt. */
-static json_t *object_from_row(sqlite3_stmt *st)
+/* The dataset object but its sharing fields from a row of OBJECT_COLUMNS. */
+static json_t *unshared_object_from_row(sqlite3_stmt *st)
 {
     const char *tokenizer =
         text_tokenizer((const char *)sqlite3_column_text(st, 13));
@@ -85,6 +87,18 @@ static json_t *object_from_row(sqlite3_stmt *st)
         (const char *)sqlite3_column_text(st, 9), "created_at",
         (const char *)sqlite3_column_text(st, 10), "stats",
         column_json(st, 11));
+}
+
+/* The dataset object from a row of OBJECT_COLUMNS; NULL when out of
+ * memory or the row's JSON is corrupt. */
+static json_t *object_from_row(sqlite3_stmt *st)
+{
+    json_t *o = unshared_object_from_row(st);
+    if (o && nd_share_fields(o, st, SHARE_COL)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 int nd_ds_object(const char *id, json_t **out)
@@ -111,7 +125,7 @@ int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
     sqlite3_stmt *st = nd_prepare(
         "SELECT " OBJECT_COLUMNS " FROM datasets WHERE uploading IS NULL "
         "AND (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
-        "AND (?4 IS NULL OR owner = ?4) "
+        "AND (?4 IS NULL OR owner = ?4 OR public = 1) "
         "ORDER BY created_at DESC, id DESC LIMIT ?3");
     *items = json_array();
     if (!st || !*items) {

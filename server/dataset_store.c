@@ -11,6 +11,7 @@
 
 #include "dataset_store.h"
 #include "nn_limits.h"
+#include "quota.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "datasets are stored as little-endian float32; this host needs a byte swap"
@@ -81,6 +82,7 @@ struct nd_ds_writer {
     EVP_MD_CTX *sha;   /* over the X bytes written so far */
     json_t *feature_names;
     const unsigned char *late_labels; /* the class of each row, or NULL */
+    uint64_t max_bytes; /* X and Y bytes it may store; 0: no limit */
 };
 
 static void writer_free(nd_ds_writer *w)
@@ -107,6 +109,7 @@ static nd_ds_writer *writer_alloc(const nd_ds_spec *spec)
     size_t row_bytes = (d + t) * sizeof(float);
     w->input_dim = d;
     w->target_dim = t;
+    w->max_bytes = spec->max_bytes;
     w->chunk_cap = row_bytes < ND_DS_CHUNK_BYTES ? ND_DS_CHUNK_BYTES / row_bytes
                                                  : 1;
     w->cx = malloc(w->chunk_cap * d * sizeof *w->cx);
@@ -293,6 +296,14 @@ static void update_stats(nd_ds_writer *w, const float *x)
 int nd_ds_writer_add(nd_ds_writer *w, const float *x, const float *y,
                      nd_ds_error *e)
 {
+    uint64_t row_bytes = (w->input_dim + w->target_dim) * sizeof(float);
+    if (w->max_bytes && (w->rows + 1) * row_bytes > w->max_bytes) {
+        char detail[sizeof e->message];
+        nd_quota_bytes_detail(detail, sizeof detail, "the dataset",
+                              w->max_bytes);
+        nd_ds_fail(e, 413, NULL, "%s", detail);
+        return -1;
+    }
     memcpy(w->cx + w->chunk_rows * w->input_dim, x,
            w->input_dim * sizeof *x);
     memcpy(w->cy + w->chunk_rows * w->target_dim, y,

@@ -64,6 +64,9 @@ typedef struct {
     json_t *target_names;   /* target_dim strings (borrowed) */
     json_t *input_shape;    /* [C, H, W] of an image dataset, or NULL
                                (borrowed; its product is input_dim) */
+    uint64_t max_bytes;     /* X and Y bytes it may store, what the
+                               owner's --quota-bytes has left (0: no
+                               limit); a row past it is a 413 */
 } nd_ds_spec;
 
 typedef struct nd_ds_writer nd_ds_writer;
@@ -77,7 +80,8 @@ nd_ds_writer *nd_ds_writer_begin(const nd_ds_spec *spec, nd_ds_error *e);
 /* Appends one row: x has input_dim values, y target_dim (for
  * classification the class index in first-appearance order). A full chunk
  * is written in its own transaction. The caller has checked the values
- * (finite) and the row limits. Returns 0, or −1 after filling e. */
+ * (finite) and the row limits. Returns 0, or −1 after filling e (413
+ * when the row would pass the spec's max_bytes). */
 int nd_ds_writer_add(nd_ds_writer *w, const float *x, const float *y,
                      nd_ds_error *e);
 
@@ -106,14 +110,15 @@ void nd_ds_writer_abort(nd_ds_writer *w);
 
 /* The dataset object of the API (id, name, rows, input_dim, output_dim,
  * input_shape ([input_dim] for plain vectors), task, classes,
- * feature_names, target_names, sha256, created_at, stats)
+ * feature_names, target_names, sha256, created_at, stats, public, owner)
  * for a complete dataset. Returns 0 with *out (the caller's), 1 when there
  * is no such dataset, −1 on a database error. */
 int nd_ds_object(const char *id, json_t **out);
 
 /* A page of complete datasets, newest first (by the time their upload
  * completed, then id), starting after the cursor position `after` (the
- * newest when after->id is empty). Returns 0 with *items (a JSON array of
+ * newest when after->id is empty); with after->owner, only that user's
+ * and the public ones. Returns 0 with *items (a JSON array of
  * at most limit objects, the caller's) and *more (whether more follow), or
  * −1 on a database error. */
 int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,

@@ -20,6 +20,7 @@
 #include "dataset_store.h"
 #include "datasets.h"
 #include "idx_ingest.h"
+#include "quota.h"
 #include "server.h"
 #include "store.h"
 #include "text_ingest.h"
@@ -163,7 +164,8 @@ static void csv_begin(nd_request *req)
     const char *shape_text = nd_query(req, "shape");
     nd_shape shape;
     nd_ds_error e;
-    if (!name)
+    uint64_t left;
+    if (!name || !nd_quota_bytes_left(req, &left))
         return;
     if (task && strcmp(task, "classification") != 0 &&
         strcmp(task, "regression") != 0) {
@@ -181,7 +183,8 @@ static void csv_begin(nd_request *req)
     }
     nd_csv_options opt = {name, target,
                           task && strcmp(task, "classification") == 0,
-                          req->srv->cfg.max_rows, shape_text ? &shape : NULL};
+                          req->srv->cfg.max_rows, shape_text ? &shape : NULL,
+                          left};
     req->state = nd_csv_new(&opt);
     if (!req->state)
         nd_reply_problem(req, 503, "out of memory");
@@ -269,10 +272,11 @@ static void idx_begin(nd_request *req)
         return;
     const char *name = query_name(req);
     nd_ds_error e;
-    if (!name)
+    uint64_t left;
+    if (!name || !nd_quota_bytes_left(req, &left))
         return;
     nd_idx_options opt = {name, nd_query(req, "classes"),
-                          req->srv->cfg.max_rows};
+                          req->srv->cfg.max_rows, left};
     idx_upload *u = calloc(1, sizeof *u);
     if (!u) {
         nd_reply_problem(req, 503, "out of memory");
@@ -365,7 +369,8 @@ static void text_begin(nd_request *req)
     }
     const char *name = query_name(req);
     const char *tokenizer = nd_query(req, "tokenizer");
-    if (!name)
+    uint64_t left;
+    if (!name || !nd_quota_bytes_left(req, &left))
         return;
     if (tokenizer && strcmp(tokenizer, "char") != 0 &&
         strcmp(tokenizer, "byte") != 0) {
@@ -374,7 +379,7 @@ static void text_begin(nd_request *req)
     }
     bool bytes = tokenizer && strcmp(tokenizer, "byte") == 0;
     nd_ds_error e;
-    req->state = nd_text_new(name, bytes, req->srv->cfg.max_rows, &e);
+    req->state = nd_text_new(name, bytes, req->srv->cfg.max_rows, left, &e);
     if (!req->state)
         nd_ds_reply_error(req, &e);
 }

@@ -18,6 +18,7 @@ typedef enum { PART_NONE, PART_IMAGES, PART_LABELS } part_kind;
 struct nd_idx_ingest {
     char *name;
     size_t max_rows;
+    uint64_t max_bytes;     /* nd_ds_spec's */
     nd_class_table *given;  /* ?classes, or NULL */
     part_kind current;
     nd_idx *decoder;        /* of the current part */
@@ -87,6 +88,7 @@ nd_idx_ingest *nd_idx_ingest_new(const nd_idx_options *opt, nd_ds_error *e)
         return NULL;
     }
     g->max_rows = opt->max_rows;
+    g->max_bytes = opt->max_bytes;
     if (opt->classes && !read_classes(g, opt->classes, e)) {
         nd_idx_ingest_free(g);
         return NULL;
@@ -146,7 +148,8 @@ static int images_header(void *ctx, const uint32_t *dims, size_t n_dims,
     json_t *names = pixel_names(d), *targets = json_pack("[s]", "label");
     json_t *shape = nd_shape_json(&g->shape);
     g->row = malloc(d * sizeof *g->row);
-    nd_ds_spec spec = {g->name, "idx", d, 1, names, targets, shape};
+    nd_ds_spec spec = {g->name, "idx",  d,           1,
+                       names,   targets, shape, g->max_bytes};
     if (!names || !targets || !shape || !g->row)
         nd_ds_fail(e, 503, NULL, "out of memory");
     else

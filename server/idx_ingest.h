@@ -27,6 +27,7 @@ typedef struct {
     const char *name;    /* the dataset's, already checked */
     const char *classes; /* comma-separated class names, or NULL */
     size_t max_rows;
+    uint64_t max_bytes;  /* the writer's (nd_ds_spec); 0: no limit */
 } nd_idx_options;
 
 typedef struct nd_idx_ingest nd_idx_ingest;

@@ -11,12 +11,17 @@
 #include "model_view.h"
 #include "models.h"
 #include "nn_model_io.h"
+#include "sharing.h"
 #include "store.h"
 
-/* The columns of a model object, in the order row_json reads them; the
- * BLOB is the table's last column, so leaving it out never reads it. */
-#define MODEL_COLUMNS                                                          \
+/* The columns of a model object, in the order row_json reads them: those
+ * an insert writes, then the sharing fields. The BLOB comes last, so
+ * leaving it out never reads it. */
+#define STORED_COLUMNS                                                         \
     "id, name, type, definition, parameters, trained, created_at, updated_at"
+#define MODEL_COLUMNS STORED_COLUMNS ", " ND_SHARE_COLUMNS("models")
+#define SHARE_COL 8   /* public, then owner (sharing.h) */
+#define BLOB_COL 10   /* after MODEL_COLUMNS */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -70,7 +75,8 @@ static json_t *row_json(sqlite3_stmt *st)
             json_object_set_new(m, "trained",
                                 json_boolean(sqlite3_column_int(st, 5))) |
             json_object_set_new(m, "created_at", json_string(col_text(st, 6))) |
-            json_object_set_new(m, "updated_at", json_string(col_text(st, 7)));
+            json_object_set_new(m, "updated_at", json_string(col_text(st, 7))) |
+            nd_share_fields(m, st, SHARE_COL);
     if (failed) {
         json_decref(m);
         return NULL;
@@ -107,7 +113,7 @@ int nd_model_get(const char *id, json_t **model, nn_network **net, char *err,
     else if (model && !(*model = row_json(st)))
         result = fail(err, errlen, "out of memory (or a corrupt definition)");
     if (result == ND_STORE_OK && net &&
-        (result = blob_network(st, 8, net, err, errlen)) != ND_STORE_OK &&
+        (result = blob_network(st, BLOB_COL, net, err, errlen)) != ND_STORE_OK &&
         model) {
         json_decref(*model);
         *model = NULL;
@@ -131,7 +137,7 @@ static int insert_row(const char *id, const char *name, const nn_network *net,
     if (nd_tx_begin())
         return db_fail(err, errlen, "starting a transaction");
     sqlite3_stmt *st =
-        nd_prepare("INSERT INTO models (" MODEL_COLUMNS ", blob) "
+        nd_prepare("INSERT INTO models (" STORED_COLUMNS ", blob) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)");
     int ok = st != NULL;
     if (ok) {
@@ -157,14 +163,19 @@ static int insert_row(const char *id, const char *name, const nn_network *net,
 }
 
 int nd_model_insert(const char *name, const nn_network *net,
-                    const json_t *definition, bool trained, json_t **model,
-                    char *err, size_t errlen)
+                    const json_t *definition, bool trained, uint64_t max_bytes,
+                    json_t **model, char *err, size_t errlen)
 {
     unsigned char *blob = NULL;
     size_t len = 0;
     nn_error e;
     if (nn_model_save(net, &blob, &len, &e) != NN_OK)
         return fail(err, errlen, "%s", e.message);
+    if (max_bytes && len > max_bytes) {
+        free(blob);
+        snprintf(err, errlen, "the model (%zu bytes)", len);
+        return ND_STORE_QUOTA;
+    }
     char *def = json_dumps(definition, JSON_COMPACT | JSON_REAL_PRECISION(9));
     char id[ND_ID_MAX];
     nd_new_id(id, ND_MODEL_ID_PREFIX);
@@ -205,7 +216,7 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
     sqlite3_stmt *st =
         nd_prepare("SELECT " MODEL_COLUMNS " FROM models "
                    "WHERE (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
-                   "AND (?4 IS NULL OR owner = ?4) "
+                   "AND (?4 IS NULL OR owner = ?4 OR public = 1) "
                    "ORDER BY created_at DESC, id DESC LIMIT ?3");
     if (!st)
         return db_fail(err, errlen, "listing models");

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nn_network.h"
 #include "paging.h"
@@ -22,17 +23,21 @@ enum {
     ND_STORE_ERROR = -1, /* SQLite or memory failed */
     ND_STORE_OK = 0,
     ND_STORE_NOT_FOUND = 1, /* no model with that id */
-    ND_STORE_BUSY = 2       /* a queued or running job uses the model */
+    ND_STORE_BUSY = 2,      /* a queued or running job uses the model */
+    ND_STORE_QUOTA = 3      /* the model is larger than max_bytes */
 };
 
 /* Stores a new model named name with net's weights and definition (a
  * model_view definition object) under a fresh ID. On ND_STORE_OK *model is
  * the new model object (the caller owns it):
  *   {"id", "name", "type", ...definition..., "parameters", "trained",
- *    "created_at", "updated_at"} */
+ *    "created_at", "updated_at", "public", "owner"}
+ * ND_STORE_QUOTA, storing nothing, when the stored model (weights,
+ * normalisation, classes) would take more than max_bytes (0: no limit),
+ * what the owner's --quota-bytes has left. */
 int nd_model_insert(const char *name, const nn_network *net,
-                    const json_t *definition, bool trained, json_t **model,
-                    char *err, size_t errlen);
+                    const json_t *definition, bool trained, uint64_t max_bytes,
+                    json_t **model, char *err, size_t errlen);
 
 /* Reads model id: its model object into *model when model is not NULL,
  * and its network into *net when net is not NULL (the caller owns both).
@@ -41,7 +46,8 @@ int nd_model_get(const char *id, json_t **model, nn_network **net, char *err,
                  size_t errlen);
 
 /* One page of the models, newest first: up to limit model objects after
- * the position `after` (empty: from the newest). *page becomes
+ * the position `after` (empty: from the newest); with after->owner, only
+ * that user's and the public ones. *page becomes
  * {"items": [...], "next_cursor": "..." | null}. */
 int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
                   char *err, size_t errlen);

@@ -15,6 +15,7 @@
 #include "model_view.h"
 #include "models.h"
 #include "nn_trace.h"
+#include "quota.h"
 #include "server.h"
 #include "store.h"
 
@@ -76,7 +77,9 @@ static bool weights_fit(nd_request *req, const nn_network *net,
 static void create_from(nd_request *req, nd_def_source src)
 {
     nd_model_def def;
-    if (!nd_model_def_read(req, req->json, src, req->srv->cfg.max_params, &def))
+    uint64_t left;
+    if (!nd_quota_bytes_left(req, &left) ||
+        !nd_model_def_read(req, req->json, src, req->srv->cfg.max_params, &def))
         return;
     char err[256] = "out of memory";
     json_t *model = NULL;
@@ -84,10 +87,17 @@ static void create_from(nd_request *req, nd_def_source src)
         nd_model_definition_json(def.net, def.init, def.has_seed, def.seed);
     int result = definition
                      ? nd_model_insert(def.name, def.net, definition,
-                                       def.trained, &model, err, sizeof err)
+                                       def.trained, left, &model, err,
+                                       sizeof err)
                      : ND_STORE_ERROR;
     json_decref(definition);
     nd_model_def_free(&def);
+    if (result == ND_STORE_QUOTA) {
+        char detail[512];
+        nd_quota_bytes_detail(detail, sizeof detail, err, left);
+        nd_reply_problem(req, 413, "%s", detail);
+        return;
+    }
     if (result != ND_STORE_OK) {
         reply_store(req, result, "", err);
         return;

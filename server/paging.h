@@ -23,7 +23,8 @@
 typedef struct {
     char created_at[ND_TIME_MAX];
     char id[ND_ID_MAX];
-    char owner[ND_ID_MAX]; /* list only this user's items; "": everyone's */
+    char owner[ND_ID_MAX]; /* list only this user's items (and the public
+                              datasets and models); "": everyone's */
 } nd_page_key;
 
 /* Reads ?limit (default ND_LIST_LIMIT_DEFAULT, larger than

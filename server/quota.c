@@ -1,4 +1,4 @@
-/* quota.c — per-user model and queued-job quotas (see quota.h). The
+/* quota.c — per-user model, queued-job and byte quotas (see quota.h). The
  * count and the insert are two statements: two requests of one user at
  * the same moment may both pass at the quota's edge (one over), which a
  * quota for a class tolerates. */
@@ -60,4 +60,45 @@ bool nd_quota_allows(nd_request *req)
                      "= 'queued'",
                      "--quota-queued-jobs", "queued jobs");
     return true;
+}
+
+long long nd_quota_bytes_used(const char *user)
+{
+    return count("SELECT (SELECT coalesce(sum(length(c.x) + length(c.y)), 0) "
+                 "FROM dataset_chunks c JOIN datasets d ON d.id = "
+                 "c.dataset_id WHERE d.owner = ?1) + (SELECT "
+                 "coalesce(sum(length(blob)), 0) FROM models WHERE owner = "
+                 "?1) + (SELECT coalesce(sum(length(checkpoint)), 0) FROM "
+                 "jobs WHERE owner = ?1)",
+                 user);
+}
+
+bool nd_quota_bytes_left(nd_request *req, uint64_t *left)
+{
+    uint64_t quota = req->srv->cfg.quota_bytes;
+    *left = 0;
+    if (req->admin || !quota)
+        return true;
+    long long used = nd_quota_bytes_used(req->user_id);
+    if (used < 0) {
+        nd_reply_problem(req, 503, "the store cannot count your bytes; "
+                                   "retry");
+        return false;
+    }
+    if ((uint64_t)used < quota) {
+        *left = quota - (uint64_t)used;
+        return true;
+    }
+    nd_reply_problem(req, 413, "quota --quota-bytes: you store %lld bytes "
+                     "of %llu; delete datasets or models first", used,
+                     (unsigned long long)quota);
+    return false;
+}
+
+void nd_quota_bytes_detail(char *out, size_t cap, const char *what,
+                           uint64_t left)
+{
+    snprintf(out, cap, "quota --quota-bytes: %s would store more than the "
+             "%llu bytes your quota has left; nothing of it was kept", what,
+             (unsigned long long)left);
 }

@@ -7,6 +7,7 @@
 #include "jobs.h"
 #include "models.h"
 #include "ops.h"
+#include "sharing.h"
 #include "router.h"
 #include "web.h"
 
@@ -33,6 +34,8 @@ static const nd_route routes[] = {
     {"GET", "/v1/datasets/{id}", datasets_get, ND_BODY_NONE, NULL, false, NULL},
     {"GET", "/v1/datasets/{id}/rows", datasets_rows, ND_BODY_NONE, NULL,
      false, "offset,limit"},
+    {"PATCH", "/v1/datasets/{id}", datasets_share, ND_BODY_JSON, NULL,
+     false, NULL},
     {"DELETE", "/v1/datasets/{id}", datasets_delete, ND_BODY_NONE, NULL,
      false, NULL},
 
@@ -43,6 +46,8 @@ static const nd_route routes[] = {
      false, NULL},
     {"GET", "/v1/models/{id}", models_get, ND_BODY_NONE, NULL,
      false, "weights"},
+    {"PATCH", "/v1/models/{id}", models_share, ND_BODY_JSON, NULL,
+     false, NULL},
     {"DELETE", "/v1/models/{id}", models_delete, ND_BODY_NONE, NULL,
      false, NULL},
     {"GET", "/v1/models/{id}/export", models_export, ND_BODY_NONE, NULL,

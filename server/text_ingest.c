@@ -46,7 +46,8 @@ static nd_class_table *byte_vocabulary(void)
 }
 
 nd_text_ingest *nd_text_new(const char *name, bool byte_tokens,
-                            size_t max_tokens, nd_ds_error *e)
+                            size_t max_tokens, uint64_t max_bytes,
+                            nd_ds_error *e)
 {
     nd_text_ingest *t = calloc(1, sizeof *t);
     json_t *features = json_pack("[s]", "token");
@@ -64,7 +65,7 @@ nd_text_ingest *nd_text_new(const char *name, bool byte_tokens,
     } else {
         nd_ds_spec spec = {name, byte_tokens ? ND_TEXT_SOURCE_PREFIX "byte"
                                              : ND_TEXT_SOURCE_PREFIX "char",
-                           1, 1, features, targets, NULL};
+                           1, 1, features, targets, NULL, max_bytes};
         t->w = nd_ds_writer_begin(&spec, e);
         if (!t->w) {
             nd_text_free(t);

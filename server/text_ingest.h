@@ -25,10 +25,12 @@
 typedef struct nd_text_ingest nd_text_ingest;
 
 /* A new ingest for dataset `name` (checked already, copied) with tokenizer
- * "char" or "byte" and at most max_tokens tokens; NULL after filling e
- * (503 out of memory, or the store's error). */
+ * "char" or "byte" and at most max_tokens tokens, storing at most
+ * max_bytes (nd_ds_spec's; 0: no limit); NULL after filling e (503 out
+ * of memory, or the store's error). */
 nd_text_ingest *nd_text_new(const char *name, bool byte_tokens,
-                            size_t max_tokens, nd_ds_error *e);
+                            size_t max_tokens, uint64_t max_bytes,
+                            nd_ds_error *e);
 
 /* Tokenizes the next piece of the body (a character may straddle two
  * pieces). Returns 0, or −1 after filling e; the ingest is then done for

@@ -59,29 +59,34 @@ const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
 // ---- lists ---------------------------------------------------------------
 
-function renderList(el, items, label, selectedId, onPick) {
+// Fills el with one item per entry, labelled label(it), and after the
+// label the nodes extras(it) gives (marks, buttons) when it is given.
+function renderList(el, items, label, selectedId, onPick, extras) {
   el.replaceChildren(...items.map((it) => {
     const li = document.createElement('li');
     li.textContent = label(it);
     li.dataset.id = it.id;
     if (it.id === selectedId) li.className = 'selected';
     li.onclick = () => onPick(it).catch(showError);
+    if (extras) li.append(...extras(it));
     return li;
   }));
 }
 
 async function refresh() {
-  const [ds, md, jb] = await Promise.all([
+  const [ds, md, jb, me] = await Promise.all([
     api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'),
-    api('GET', jobsQuery())]);
+    api('GET', jobsQuery()), api('GET', '/v1/me')]);
+  state.me = me;
   renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${shapeText(d)}→${d.output_dim} ${d.task}`,
-    state.dataset && state.dataset.id, pickDataset);
+    state.dataset && state.dataset.id, pickDataset, (d) => sharing.extras('datasets', d));
   state.datasets = ds.items;
   fillEvalChoices();
-  renderList($('models'), md.items, (m) => `${m.name} (${m.id.slice(0, 10)}…)`, state.model && state.model.id, pickModel);
+  renderList($('models'), md.items, (m) => `${m.name} (${m.id.slice(0, 10)}…)`, state.model && state.model.id,
+    pickModel, (m) => sharing.extras('models', m));
   state.jobs = jb.items;
   showJobs(jb.next_cursor);
-  $('conn-state').textContent = whoText(await api('GET', '/v1/me'));
+  $('conn-state').textContent = whoText(me);
 }
 
 // Who is signed in: a user (by the token's owner), the administrator's

@@ -1,7 +1,8 @@
 /* test_accounts.c — users and tokens: made on the command line (`neurond
  * user add`, `neurond token create|revoke`) and through the
  * administrator's routes (/v1/admin/users, /v1/admin/tokens); a token
- * refused at once once revoked or expired; only its hash in the
+ * refused at once once revoked or expired (an open event stream at its
+ * next event), never taken from a URL; only its hash in the
  * database, never its text in the database or the log; users kept out of
  * /v1/admin/...; a server with neither --api-token nor users left open. */
 #define _GNU_SOURCE /* memmem */
@@ -14,6 +15,7 @@
 
 #include "harness.h"
 #include "sse_client.h"
+#include "two_users.h"
 
 #define ADMIN_TOKEN "admin-Token-0123456789"
 #define ADMIN "Authorization: Bearer " ADMIN_TOKEN
@@ -206,7 +208,10 @@ Test(accounts, admin_routes_make_users_and_tokens_that_expire_and_revoke)
     r = make_token("alice", "soon");
     api_assert_problem(&r, 422, "/expires");
     api_free(&r);
-    r = make_token("alice", "1s");
+    /* Expiry counts whole seconds (live while now < expires_at): a "1s"
+     * token made late in a second lives only to its end, so "2s" lives
+     * at least a second, long enough to be listed as live below. */
+    r = make_token("alice", "2s");
     cr_assert_eq(r.status, 201, "%s", r.body);
     cr_assert(json_is_string(json_object_get(r.json, "expires_at")));
     char brief[64], lasting[64], teacher[64], id[64];
@@ -240,7 +245,7 @@ Test(accounts, admin_routes_make_users_and_tokens_that_expire_and_revoke)
               "the list shows a token: %s", r.body);
     api_free(&r);
 
-    sleep(2);
+    sleep(3);
     cr_assert_eq(status_as(brief, "GET", "/v1/models"), 401,
                  "an expired token");
     char path[96];
@@ -292,54 +297,52 @@ static void make_as(const char *token, const char *path, const char *body,
 {
     char auth[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-    const char *headers[] = {auth, NULL};
-    api_response r = api_call_with(&srv, "POST", path, headers,
-                                   "application/json", body, strlen(body));
-    cr_assert(r.status == 201 || r.status == 202, "%s: %s", path, r.body);
-    snprintf(id, 64, "%s", api_str(&r, "id"));
-    api_free(&r);
+    tu_post_id(&srv, auth, path, body, id);
 }
 
-Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
+#define NET "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4," \
+            "\"activation\":\"tanh\"},{\"units\":1,\"activation\":" \
+            "\"sigmoid\"}],\"seed\":1}"
+
+/* A dataset, a network and a job of a million epochs on them, made by the
+ * holder of token (alice's); the job's id into job. */
+static void start_long_job(const char *token, char job[64])
 {
-    char ds[64], md[64], job[64], out[4096], tok[64], id[64], other[64];
-    api_start(&srv, NULL);
-    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
-    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
-    token_of(out, other);
-    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
-    token_of(out, tok);
-    token_id_of(out, id);
-    make_as(other, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}",
+    char ds[64], md[64], body[256];
+    make_as(token, "/v1/datasets", "{\"name\":\"x\",\"generator\":\"xor\"}",
             ds);
-    make_as(other, "/v1/models", "{\"name\":\"n\",\"inputs\":2,\"layers\":"
-            "[{\"units\":4,\"activation\":\"tanh\"},{\"units\":1,"
-            "\"activation\":\"sigmoid\"}],\"seed\":1}", md);
-    char body[256];
+    make_as(token, "/v1/models", NET, md);
     snprintf(body, sizeof body, "{\"model_id\":\"%s\",\"dataset_id\":\"%s\","
              "\"epochs\":1000000,\"batch_size\":1}", md, ds);
-    make_as(other, "/v1/jobs", body, job);
+    make_as(token, "/v1/jobs", body, job);
+}
 
-    char auth[128];
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+/* Watches job's events with token until the server closes the stream,
+ * after running `neurond cli_args` once the stream is live (when
+ * cli_args is not NULL); asserts the stream was live and ended before
+ * the job, which runs on for other, whose token still holds, and which
+ * cancels it. */
+static void watch_until_cut(const char *token, const char *other,
+                            const char *job, const char *cli_args)
+{
+    char auth[128], out[4096], path[96];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
     sse_client watch;
     sse_init(&watch, &srv, job);
     watch.auth = auth;
     pthread_t t;
     pthread_create(&t, NULL, sse_watch, &watch);
-    usleep(500000); /* the stream goes live: epochs arrive */
-    char args[128];
-    snprintf(args, sizeof args, "token revoke %s", id);
-    cr_assert_eq(cli(args, out, sizeof out), 0, "%s", out);
-    pthread_join(t, NULL);
+    if (cli_args) {
+        usleep(500000); /* the stream goes live: epochs arrive */
+        cr_assert_eq(cli(cli_args, out, sizeof out), 0, "%s", out);
+    }
+    pthread_join(t, NULL); /* returns once the stream is closed */
     cr_assert_eq(watch.status, 200);
     cr_assert_geq(sse_count(&watch, "epoch"), 1, "the stream was live");
     cr_assert_eq(sse_count(&watch, "end"), 0, "it ended before the job");
     sse_free(&watch);
-
-    char path[96];
     snprintf(path, sizeof path, "/v1/jobs/%s", job);
-    cr_assert_eq(status_as(tok, "GET", path), 401);
+    cr_assert_eq(status_as(token, "GET", path), 401);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", other);
     const char *headers[] = {auth, NULL};
     api_response r = api_call_with(&srv, "GET", path, headers, NULL, NULL, 0);
@@ -351,6 +354,21 @@ Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
     r = api_call_with(&srv, "POST", path, headers, NULL, NULL, 0);
     cr_assert_eq(r.status, 202, "%s", r.body);
     api_free(&r);
+}
+
+Test(accounts, an_open_event_stream_ends_once_its_token_is_revoked)
+{
+    char job[64], out[4096], tok[64], id[64], other[64], args[128];
+    api_start(&srv, NULL);
+    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, other);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, tok);
+    token_id_of(out, id);
+    start_long_job(other, job);
+    snprintf(args, sizeof args, "token revoke %s", id);
+    watch_until_cut(tok, other, job, args);
 }
 
 /* The status of POST path with body as the holder of token (its reply
@@ -383,10 +401,6 @@ static size_t listed(const char *token, const char *path)
     api_free(&r);
     return n;
 }
-
-#define NET "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":4," \
-            "\"activation\":\"tanh\"},{\"units\":1,\"activation\":" \
-            "\"sigmoid\"}],\"seed\":1}"
 
 Test(accounts, quotas_refuse_the_model_and_the_queued_job_past_them)
 {
@@ -441,4 +455,27 @@ Test(accounts, quotas_refuse_the_model_and_the_queued_job_past_them)
         }
     }
     cr_assert_eq(listed(tok, "/v1/jobs"), 2, "the refused job is not stored");
+}
+
+Test(accounts, an_open_event_stream_ends_once_its_token_expires_and_tokens_in_urls_are_refused)
+{
+    char job[64], out[4096], tok[64], other[64], path[160];
+    api_start(&srv, NULL);
+    cr_assert_eq(cli("user add alice", out, sizeof out), 0, "%s", out);
+    cr_assert_eq(cli("token create alice", out, sizeof out), 0, "%s", out);
+    token_of(out, other);
+    cr_assert_eq(cli("token create alice --expires 3s", out, sizeof out), 0,
+                 "%s", out);
+    token_of(out, tok);
+    start_long_job(other, job);
+
+    snprintf(path, sizeof path, "/v1/models?token=%s", tok);
+    cr_assert_eq(status_as(NULL, "GET", path), 401, "a token in the URL "
+                 "is no token");
+    snprintf(path, sizeof path, "/v1/jobs/%s/events?token=%s", job, tok);
+    cr_assert_eq(status_as(NULL, "GET", path), 401);
+    snprintf(path, sizeof path, "/v1/models?token=%s", tok);
+    cr_assert_eq(status_as(tok, "GET", path), 400, "nor is it ignored "
+                 "beside a header: ?token is no argument of the route");
+    watch_until_cut(tok, other, job, NULL); /* ends when the token expires */
 }

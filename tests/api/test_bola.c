@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "spec_walk.h"
+#include "two_users.h"
 
 #define ADMIN_TOKEN "bola-admin-token-0123"
 
@@ -29,21 +30,6 @@ static void teardown(void)
 }
 
 TestSuite(bola, .fini = teardown, .timeout = 300);
-
-/* Call c with the Authorization header auth, its URL replaced by url. */
-static api_response send_as(const char *auth, const sw_call *c,
-                            const char *url, const char *body)
-{
-    const char *headers[SW_MAX_HEADERS + 2];
-    size_t n = 0;
-    headers[n++] = auth;
-    for (size_t i = 0; i < c->n_headers; i++)
-        headers[n++] = c->headers[i];
-    headers[n] = NULL;
-    return api_call_with(&srv, c->method, url, headers, c->content_type,
-                         body ? body : c->body,
-                         body ? strlen(body) : c->body_len);
-}
 
 /* text with every occurrence of from replaced by to (malloc'd). */
 static char *replace_all(const char *text, const char *from, const char *to)
@@ -106,7 +92,7 @@ static void as_b(sw_walk *w, const sw_call *c)
         return;
     const char *id = names_a(w, c);
     if (!id) {
-        api_response r = send_as(auth_b, c, c->url, NULL);
+        api_response r = tu_send(&srv, auth_b, c, NULL, NULL);
         for (int k = 0; k < SW_KINDS; k++)
             cr_assert(!w->ids[k][0] || !strstr(r.body, w->ids[k]),
                       "B's %s %s shows A's %s: %.300s", c->method, c->url,
@@ -118,8 +104,8 @@ static void as_b(sw_walk *w, const sw_call *c)
     unknown_like(id, other);
     char *url = replace_all(c->url, id, other);
     char *body = c->body ? replace_all(c->body, id, other) : NULL;
-    api_response mine = send_as(auth_b, c, c->url, NULL);
-    api_response none = send_as(auth_b, c, url, body);
+    api_response mine = tu_send(&srv, auth_b, c, NULL, NULL);
+    api_response none = tu_send(&srv, auth_b, c, url, body);
     cr_assert_eq(mine.status, none.status, "%s %s: B on A's %s got %ld, on "
                  "an unknown id %ld: %.300s", c->method, c->url, id,
                  mine.status, none.status, mine.body);
@@ -136,18 +122,6 @@ static void as_b(sw_walk *w, const sw_call *c)
     api_free(&none);
 }
 
-/* A's call c (the walk's creations): a success, whose ids are kept. */
-static void as_a(sw_walk *w, const sw_call *c)
-{
-    if (strncmp(c->path, "/v1/admin/", 10) == 0)
-        return;
-    api_response r = send_as(auth_a, c, c->url, NULL);
-    cr_assert(r.status >= 200 && r.status < 300, "A's %s %s: %ld %.300s",
-              c->method, c->url, r.status, r.body);
-    sw_remember_ids(w, c, &r);
-    api_free(&r);
-}
-
 /* The administrator's call c: a success, or 409 for the job controls of
  * the walk's job, which has ended. */
 static void as_admin(sw_walk *w, const sw_call *c)
@@ -155,28 +129,10 @@ static void as_admin(sw_walk *w, const sw_call *c)
     (void)w;
     if (strncmp(c->path, "/v1/admin/", 10) == 0)
         return;
-    api_response r = send_as(auth_admin, c, c->url, NULL);
+    api_response r = tu_send(&srv, auth_admin, c, NULL, NULL);
     cr_assert((r.status >= 200 && r.status < 300) || r.status == 409,
               "the administrator's %s %s: %ld %.300s", c->method, c->url,
               r.status, r.body);
-    api_free(&r);
-}
-
-/* A user and a token for them, as the administrator; the header into auth. */
-static void make_user(const char *name, char auth[128])
-{
-    const char *h[] = {auth_admin, NULL};
-    char body[128];
-    snprintf(body, sizeof body, "{\"name\": \"%s\"}", name);
-    api_response r = api_call_with(&srv, "POST", "/v1/admin/users", h,
-                                   "application/json", body, strlen(body));
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    api_free(&r);
-    snprintf(body, sizeof body, "{\"user\": \"%s\"}", name);
-    r = api_call_with(&srv, "POST", "/v1/admin/tokens", h, "application/json",
-                      body, strlen(body));
-    cr_assert_eq(r.status, 201, "%s", r.body);
-    snprintf(auth, 128, "Authorization: Bearer %s", api_str(&r, "token"));
     api_free(&r);
 }
 
@@ -219,24 +175,10 @@ static unsigned object_operations(sw_walk *w)
 
 Test(bola, another_users_objects_answer_as_unknown_ids_on_every_operation)
 {
-    const char *args[] = {"--api-token", ADMIN_TOKEN, NULL};
-    api_start(&srv, args);
-    make_user("alice", auth_a);
-    make_user("bob", auth_b);
     sw_walk w;
-    sw_load(&w);
-    /* The admin routes are not A's or B's (403, test_accounts.c); their
-     * calls are built, then skipped. */
-    snprintf(w.ids[SW_TOKEN], sizeof w.ids[SW_TOKEN],
-             "tk_aaaaaaaaaaaaaaaaaaaaaaaaaa");
-    sw_each_call(&w, SW_CREATE, as_a);
-    cr_assert(w.ids[SW_DATASET][0] && w.ids[SW_MODEL][0] && w.ids[SW_JOB][0],
-              "A's examples made no dataset, model or job");
-    sw_wait_job(&srv, auth_a, w.ids[SW_JOB]);
+    tu_start_a_and_b(&srv, ADMIN_TOKEN, &w, auth_a, auth_b);
     char *before = a_objects(&w);
-    sw_each_call(&w, SW_CREATE, as_b);
-    sw_each_call(&w, SW_READ, as_b);
-    sw_each_call(&w, SW_DELETE, as_b);
+    tu_each_call(&w, as_b);
     char *after = a_objects(&w);
     cr_assert_str_eq(after, before, "B changed A's objects");
     fprintf(stderr, "bola: %u calls of B on A's objects answered as unknown "

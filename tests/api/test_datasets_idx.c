@@ -13,12 +13,12 @@
 #include <zlib.h>
 
 #include "dataset_checks.h"
+#include "idx_parts.h"
 
 #define FMNIST "/usr/share/datasets/fashion-mnist/"
 #define FMNIST_CLASSES                                                      \
     "classes=T-shirt%2Ftop,Trouser,Pullover,Dress,Coat,Sandal,Shirt,"        \
     "Sneaker,Bag,Ankle%20boot"
-#define BOUNDARY "neurond-test-7MA4YWxkTrZu0gW"
 
 static api_server srv;
 
@@ -34,40 +34,13 @@ static void teardown(void)
 
 TestSuite(datasets_idx, .init = setup, .fini = teardown, .timeout = 240);
 
-typedef struct {
-    const char *name;
-    const unsigned char *bytes;
-    size_t len;
-} part;
+typedef idx_part part;
 
-/* POST /v1/datasets?query with the parts as multipart/form-data. */
+/* POST /v1/datasets?query with the parts, without a token. */
 static api_response post_parts(const char *query, const part *parts,
                                size_t n)
 {
-    size_t cap = 1024;
-    for (size_t i = 0; i < n; i++)
-        cap += parts[i].len + 256;
-    char *body = malloc(cap);
-    cr_assert_not_null(body);
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        len += (size_t)snprintf(body + len, cap - len,
-                                "--" BOUNDARY "\r\nContent-Disposition: "
-                                "form-data; name=\"%s\"; filename=\"%s.idx\""
-                                "\r\nContent-Type: application/octet-stream"
-                                "\r\n\r\n", parts[i].name, parts[i].name);
-        memcpy(body + len, parts[i].bytes, parts[i].len);
-        len += parts[i].len;
-        len += (size_t)snprintf(body + len, cap - len, "\r\n");
-    }
-    len += (size_t)snprintf(body + len, cap - len, "--" BOUNDARY "--\r\n");
-    char path[512];
-    snprintf(path, sizeof path, "/v1/datasets?%s", query);
-    api_response r = api_call(&srv, "POST", path,
-                              "multipart/form-data; boundary=" BOUNDARY, body,
-                              len);
-    free(body);
-    return r;
+    return idx_post_parts(&srv, NULL, query, parts, n);
 }
 
 /* A whole file, gzipped or not, decompressed (zlib's gzread reads both). */
@@ -106,27 +79,6 @@ static unsigned char *gzip_bytes(const unsigned char *bytes, size_t len,
     *out_len = cap - z.avail_out;
     deflateEnd(&z);
     return out;
-}
-
-/* An IDX file: magic 00 00 type n_dims, the sizes, then payload_len
- * bytes where byte i is (i * 7 + 3) % 256 (or label_mod's remainder for
- * labels, when label_mod > 0). */
-static unsigned char *idx_file(unsigned char type, const unsigned *dims,
-                               size_t n_dims, size_t payload_len,
-                               unsigned label_mod, size_t *len)
-{
-    *len = 4 + 4 * n_dims + payload_len;
-    unsigned char *b = malloc(*len);
-    b[0] = b[1] = 0;
-    b[2] = type;
-    b[3] = (unsigned char)n_dims;
-    for (size_t i = 0; i < n_dims; i++)
-        for (int k = 0; k < 4; k++)
-            b[4 + 4 * i + (size_t)k] = (unsigned char)(dims[i] >> (24 - 8 * k));
-    for (size_t i = 0; i < payload_len; i++)
-        b[4 + 4 * n_dims + i] =
-            (unsigned char)(label_mod ? i % label_mod : (i * 7 + 3) % 256);
-    return b;
 }
 
 /* Five 2×3 images and their five labels 0, 1, 2, 0, 1. */

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = (const char *)data + 1;
     size_t len = size - 1, piece = 1 + (mode >> 3);
     nd_csv_options opt = {"fuzz", (mode & 1) ? "y" : NULL, (mode & 2) != 0,
-                          fuzz_server()->cfg.max_rows, NULL};
+                          fuzz_server()->cfg.max_rows, NULL, 0};
     nd_csv_ingest *c = nd_csv_new(&opt);
     if (!c)
         return 0;

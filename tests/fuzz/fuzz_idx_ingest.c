@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size -= 3;
     split = split < size ? split : size;
     nd_idx_options opt = {"fuzz", (mode & 2) ? "a,b,c" : NULL,
-                          fuzz_server()->cfg.max_rows};
+                          fuzz_server()->cfg.max_rows, 0};
     nd_ds_error e;
     nd_idx_ingest *g = nd_idx_ingest_new(&opt, &e);
     if (!g)
