@@ -14,6 +14,7 @@
 #include "model_store.h"
 #include "model_view.h"
 #include "models.h"
+#include "seq_def.h"
 #include "nn_trace.h"
 #include "server.h"
 #include "store.h"
@@ -337,7 +338,8 @@ static void predict_rows(nd_request *req, const nn_network *net, bool trace)
     if (!nd_body_matrix(req, "inputs", net->inputs,
                         PREDICT_MAX_ROWS * net->inputs, &X, &rows, &cols))
         return;
-    predict_reply(req, net, X, rows, trace);
+    if (nd_seq_ids_ok(req, net, X, rows))
+        predict_reply(req, net, X, rows, trace);
     free(X);
 }
 
