@@ -31,6 +31,10 @@ typedef struct {
     size_t epochs;       /* ≥ 1: epochs to run in total (a resumed run too) */
     size_t batch_size;   /* ≥ 1; the last batch of an epoch may be smaller */
     nn_optim_config optim;
+    nn_lr_schedule schedule; /* per optimizer step; all zero for none */
+    float clip_grad_norm; /* > 0: rescale each step's whole gradient (after
+                             the penalties) to this global L2 norm at most,
+                             as PyTorch's clip_grad_norm_; 0 = off */
     nn_regularization reg; /* weight penalties for gradient training */
     nn_norm_kind normalize; /* fitted on the training rows at create */
     float validation_split; /* in [0, 1): share of rows held out */
@@ -41,9 +45,9 @@ typedef struct {
     unsigned threads;  /* 0 = as many as pay off, up to the cores online */
 } nn_train_config;
 
-/* epochs 100, batch 32, sgd η 0.01, no regularisation, standard
- * normalisation, no validation, shuffle, seed 1, no early stopping,
- * threads 0. */
+/* epochs 100, batch 32, sgd η 0.01, no schedule, no clipping, no
+ * regularisation, standard normalisation, no validation, shuffle, seed 1,
+ * no early stopping, threads 0. */
 nn_train_config nn_train_defaults(void);
 
 /* What one epoch did; val_* and accuracies are NAN when not measured. */
@@ -89,6 +93,11 @@ size_t nn_trainer_epoch(const nn_trainer *tr);
 /* Rows an epoch trains on: the data's rows less the validation split. */
 size_t nn_trainer_train_rows(const nn_trainer *tr);
 
+/* Optimizer steps per epoch, and in the whole run (epochs × that): the
+ * S a cosine schedule ends at. */
+size_t nn_trainer_steps_per_epoch(const nn_trainer *tr);
+uint64_t nn_trainer_total_steps(const nn_trainer *tr);
+
 /* Trains from the next epoch up to cfg.epochs, calling cb (may be NULL)
  * after each. Ends with NN_OK (all epochs, early stop, or a converged
  * perceptron), NN_ERR_STOPPED (cb returned false), NN_ERR_DIVERGED (loss not
@@ -97,8 +106,9 @@ size_t nn_trainer_train_rows(const nn_trainer *tr);
 nn_status nn_trainer_run(nn_trainer *tr, nn_epoch_fn cb, void *user,
                          nn_train_result *result, nn_error *err);
 
-/* Serialises the trainer's resumable state (epoch, RNG, optimizer moments,
- * early-stopping state) together with the network into a malloc'd buffer
+/* Serialises the trainer's resumable state (epoch, RNG, optimizer step
+ * counter — which places a resumed run on its learning-rate schedule — and
+ * moments, early-stopping state) together with the network into a malloc'd buffer
  * the caller frees. */
 nn_status nn_trainer_checkpoint(const nn_trainer *tr, unsigned char **buf,
                                 size_t *len, nn_error *err);

@@ -41,6 +41,9 @@ static nn_status check_config(const nn_network *net, const nn_train_config *c,
     if (!(isfinite(c->min_delta) && c->min_delta >= 0.0f))
         return nn_fail(err, NN_ERR_INVALID, "/early_stopping/min_delta",
                        "min_delta must be a number ≥ 0");
+    if (!(isfinite(c->clip_grad_norm) && c->clip_grad_norm >= 0.0f))
+        return nn_fail(err, NN_ERR_INVALID, "/clip_grad_norm",
+                       "clip_grad_norm must be a number ≥ 0 (0: off)");
     if (c->threads > NN_MAX_THREADS)
         return nn_fail(err, NN_ERR_INVALID, "/threads",
                        "threads must be ≤ %d", NN_MAX_THREADS);
@@ -50,7 +53,9 @@ static nn_status check_config(const nn_network *net, const nn_train_config *c,
     if (net->type == NN_MODEL_PERCEPTRON)
         return NN_OK; /* the rule has no optimizer and no penalty */
     nn_status st = nn_regularization_check(&c->reg, err);
-    return st != NN_OK ? st : nn_optim_check(&c->optim, "/optimizer", err);
+    if (st == NN_OK)
+        st = nn_optim_check(&c->optim, "/optimizer", err);
+    return st != NN_OK ? st : nn_lr_schedule_check(&c->schedule, &c->optim, err);
 }
 
 static nn_status check_data(const nn_network *net, const nn_data *d,
@@ -232,6 +237,7 @@ nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
     tr->threads = choose_threads(net, cfg);
     nn_rng_seed(&tr->rng, cfg->seed);
     st = make_split(tr, err);
+    tr->steps_per_epoch = (tr->n_train + cfg->batch_size - 1) / cfg->batch_size;
     if (st == NN_OK)
         st = fit_norm(tr, err);
     if (st == NN_OK && net->type != NN_MODEL_PERCEPTRON)
@@ -276,4 +282,14 @@ size_t nn_trainer_epoch(const nn_trainer *tr)
 size_t nn_trainer_train_rows(const nn_trainer *tr)
 {
     return tr->n_train;
+}
+
+size_t nn_trainer_steps_per_epoch(const nn_trainer *tr)
+{
+    return tr->steps_per_epoch;
+}
+
+uint64_t nn_trainer_total_steps(const nn_trainer *tr)
+{
+    return (uint64_t)tr->steps_per_epoch * tr->cfg.epochs;
 }

@@ -82,27 +82,65 @@ static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
                           1.0f / (float)B, w->grads, false);
 }
 
-/* Phase 2: sums every worker's gradient into worker 0's block over this
- * worker's range of parameters, in worker order, adds the weight penalties
- * and applies the optimizer there. Ranges are 16-float aligned and disjoint. Both passes go a block
- * at a time so the summed gradient is still in L1 when it is applied. */
+/* Sums every worker's gradient into worker 0's block over [b, e), in
+ * worker order, and adds the weight penalties there. */
+static void sum_block(nn_trainer *tr, size_t b, size_t e)
+{
+    float *g = tr->workers[0].grads;
+    for (size_t t = 1; t < tr->threads; t++) {
+        const float *gt = tr->workers[t].grads;
+        for (size_t i = b; i < e; i++)
+            g[i] += gt[i];
+    }
+    nn_regularize(tr->net, &tr->cfg.reg, tr->net->params, g, b, e);
+}
+
+/* Applies the step to [b, e) of the summed gradient, scaled by clip:
+ * AdamW's weight decay, then the optimizer's update. */
+static void apply_block(nn_trainer *tr, size_t b, size_t e, float clip)
+{
+    float *g = tr->workers[0].grads;
+    if (clip != 1.0f)
+        for (size_t i = b; i < e; i++)
+            g[i] *= clip;
+    nn_decay_weights(tr->net, nn_optimizer_decay_factor(&tr->opt),
+                     tr->net->params, b, e);
+    nn_optimizer_apply(&tr->opt, tr->net->params, g, b, e);
+}
+
+/* Phase 2: over this worker's range of parameters (16-float aligned and
+ * disjoint), sums the gradients and applies the optimizer. Without
+ * clipping both go a block at a time, so the summed gradient is still in
+ * L1 when it is applied; with clipping every worker first leaves Σ g² of
+ * its range, then all wait for the global norm (summed in worker order,
+ * so the same thread count gives the same factor) before applying. */
 static void shard_update(nn_trainer *tr, nn_worker *w)
 {
     enum { BLOCK = 2048 };
     size_t P = tr->net->n_params, T = tr->threads;
     size_t lo = (P * w->id / T) & ~(size_t)15;
     size_t hi = w->id + 1 == T ? P : (P * (w->id + 1) / T) & ~(size_t)15;
-    float *g = tr->workers[0].grads;
+    bool clipping = tr->cfg.clip_grad_norm > 0.0f;
+    const float *g = tr->workers[0].grads;
+    double sq = 0.0;
     for (size_t b = lo; b < hi; b += BLOCK) {
         size_t e = hi - b < BLOCK ? hi : b + BLOCK;
-        for (size_t t = 1; t < T; t++) {
-            const float *gt = tr->workers[t].grads;
-            for (size_t i = b; i < e; i++)
-                g[i] += gt[i];
-        }
-        nn_regularize(tr->net, &tr->cfg.reg, tr->net->params, g, b, e);
-        nn_optimizer_apply(&tr->opt, tr->net->params, g, b, e);
+        sum_block(tr, b, e);
+        if (!clipping)
+            apply_block(tr, b, e, 1.0f);
+        for (size_t i = b; clipping && i < e; i++)
+            sq += (double)g[i] * g[i];
     }
+    if (!clipping)
+        return;
+    w->sum_squares = sq;
+    sync_threads(tr);
+    double total = 0.0;
+    for (unsigned t = 0; t < T; t++)
+        total += tr->workers[t].sum_squares;
+    float clip = nn_clip_factor(total, tr->cfg.clip_grad_norm);
+    for (size_t b = lo; b < hi; b += BLOCK)
+        apply_block(tr, b, hi - b < BLOCK ? hi : b + BLOCK, clip);
 }
 
 /* Worker 0, between a step's two phases: folds the shards' batch
@@ -126,6 +164,17 @@ static uint64_t step_seed(const nn_trainer *tr, size_t batch)
            ((uint64_t)(batch + 1) * 0x94d049bb133111ebull);
 }
 
+/* Worker 0, before a step: its learning rate (schedule or per-epoch
+ * decay), then the step counted. The other workers read the rate only
+ * after the barrier that follows the step's backward phase. */
+static void begin_step(nn_trainer *tr)
+{
+    tr->opt.cfg.learning_rate = nn_optim_step_lr(
+        &tr->cfg.optim, &tr->cfg.schedule, tr->epoch + 1, tr->opt.t,
+        nn_trainer_total_steps(tr));
+    nn_optimizer_begin_step(&tr->opt);
+}
+
 /* One epoch over tr->order, run by every worker in lock-step; worker 0
  * keeps the totals in tr->epoch_loss and tr->epoch_correct. */
 static void epoch_task(nn_trainer *tr, nn_worker *w)
@@ -134,7 +183,7 @@ static void epoch_task(nn_trainer *tr, nn_worker *w)
     for (size_t start = 0; start < n; start += B, batch++) {
         size_t b = n - start < B ? n - start : B;
         if (w->id == 0)
-            nn_optimizer_begin_step(&tr->opt);
+            begin_step(tr);
         shard_backprop(tr, w, tr->order + start, b, step_seed(tr, batch));
         sync_threads(tr);
         double sum = 0.0;
@@ -369,7 +418,6 @@ nn_status nn_trainer_run(nn_trainer *tr, nn_epoch_fn cb, void *user,
         nn_epoch_stats es = {.epoch = tr->epoch + 1};
         double t0 = now_ms();
         prepare_order(tr);
-        tr->opt.cfg.learning_rate = nn_optim_epoch_lr(&tr->cfg.optim, es.epoch);
         st = perceptron ? perceptron_epoch(tr, &es)
                         : gradient_epoch(tr, &es, err);
         if (st != NN_OK)

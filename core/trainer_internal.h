@@ -20,6 +20,7 @@ typedef struct {
     size_t rows;        /* rows in the shard just processed */
     double loss;        /* Σ loss over those rows */
     size_t correct;     /* of those rows, classified right */
+    double sum_squares; /* Σ g² over its range of the summed gradient */
 } nn_worker;
 
 typedef enum { TASK_EPOCH, TASK_EVAL, TASK_QUIT } nn_task;
@@ -38,6 +39,7 @@ struct nn_trainer {
     size_t *val_idx, n_val;
     size_t *order;       /* this epoch's shuffled copy of train_idx */
     size_t shard_rows;   /* per-thread capacity */
+    size_t steps_per_epoch; /* optimizer steps in an epoch */
 
     unsigned threads;
     nn_worker *workers;
