@@ -82,6 +82,22 @@ void sw_remember_ids(sw_walk *w, const api_response *r)
     for (int k = 0; id && k < SW_KINDS; k++)
         if (strncmp(id, kinds[k].prefix, 3) == 0 && !w->ids[k][0])
             snprintf(w->ids[k], sizeof w->ids[k], "%s", id);
+    if (id && w->example && w->n_named < SW_MAX_NAMED) {
+        snprintf(w->named[w->n_named].example,
+                 sizeof w->named[w->n_named].example, "%s", w->example);
+        snprintf(w->named[w->n_named++].id, sizeof w->named[0].id, "%s", id);
+    }
+}
+
+/* The id the example named `example` created; asserted there. */
+static const char *named_id(const sw_walk *w, const char *example)
+{
+    for (size_t i = 0; i < w->n_named; i++)
+        if (strcmp(w->named[i].example, example) == 0)
+            return w->named[i].id;
+    cr_assert_fail("x-id %s: no example of that name created an object",
+                   example);
+    return NULL;
 }
 
 /* The walk's id for an example id (a prefix and 26 characters), else s. */
@@ -161,6 +177,10 @@ static json_t *parameters(sw_walk *w, json_t *item, json_t *op)
 static void path_value(sw_walk *w, const char *path, json_t *params,
                        const char *name, char *out, size_t cap)
 {
+    if (strcmp(name, "id") == 0 && w->path_id) {
+        snprintf(out, cap, "%s", named_id(w, w->path_id));
+        return;
+    }
     for (int k = 0; strcmp(name, "id") == 0 && k < SW_KINDS; k++) {
         if (strncmp(path, kinds[k].collection,
                     strlen(kinds[k].collection)) == 0) {
@@ -331,8 +351,11 @@ static void each_example(sw_walk *w, const operation *o)
             make_call(w, o, type, one, NULL);
         json_object_foreach(many, name, ex) {
             ex = sw_deref(w, ex);
+            w->example = name;
+            w->path_id = json_string_value(json_object_get(ex, "x-id"));
             make_call(w, o, type, json_object_get(ex, "value"),
                       json_object_get(ex, "x-query"));
+            w->example = w->path_id = NULL;
         }
     }
 }

@@ -15,9 +15,19 @@ typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_TOKEN, SW_KINDS } sw_kind;
  * every other call but DELETE; DELETEs. */
 typedef enum { SW_CREATE, SW_READ, SW_DELETE } sw_phase;
 
+#define SW_MAX_NAMED 16
+
 typedef struct {
     json_t *spec;
     char ids[SW_KINDS][64]; /* the first of each kind the walk created */
+    /* The objects created by named examples, for an example whose `x-id`
+     * names one to fill its {id} (e.g. a model with a vocabulary). */
+    struct {
+        char example[64], id[64];
+    } named[SW_MAX_NAMED];
+    size_t n_named;
+    const char *example; /* the example being called, or NULL */
+    const char *path_id; /* its x-id, or NULL */
     unsigned operations;    /* path × method pairs in the document */
     unsigned calls;         /* calls made and judged */
     unsigned unjudged;      /* of them, not sent through Prism */
@@ -53,7 +63,8 @@ void sw_free(sw_walk *w);
  * example of each request content type (its `x-query` adds query
  * arguments), or one for an operation without a body. Query and header
  * parameters with an `example` are sent, path parameters filled with
- * w->ids for {id} (by the path's collection) or their example; example
+ * w->ids for {id} (by the path's collection; an example's `x-id` names
+ * the example whose object fills it instead) or their example; example
  * ids in bodies and parameters are replaced by w->ids. A call is built
  * just before fn runs, so ids remembered by fn fill the next ones. */
 void sw_each_call(sw_walk *w, sw_phase phase,
@@ -70,7 +81,8 @@ json_t *sw_response(sw_walk *w, json_t *op, long status);
 void sw_wait_job(api_server *srv, const char *auth, const char *id);
 
 /* Keeps r's "id" as the first dataset, model or job when the walk has
- * none of that kind yet. */
+ * none of that kind yet, and as the object of the example being called
+ * when it has a name. */
 void sw_remember_ids(sw_walk *w, const api_response *r);
 
 #endif
