@@ -95,6 +95,14 @@ static int add_sequence(json_t *obj, const nn_network *net)
            set(obj, "context", count_json(net->input_shape.dim[0]));
 }
 
+/* A language model's "vocabulary", once it has one. */
+static int add_vocabulary(json_t *obj, const nn_network *net)
+{
+    if (!nd_seq_vocab(net) || !net->n_classes)
+        return 0;
+    return set(obj, "vocabulary", nd_model_vocabulary_json(net));
+}
+
 json_t *nd_model_definition_json(const nn_network *net, const char *init,
                                  bool has_seed, uint64_t seed)
 {
@@ -103,7 +111,7 @@ json_t *nd_model_definition_json(const nn_network *net, const char *init,
         return NULL;
     int failed =
         set(d, "inputs", count_json(net->inputs)) | add_input_shape(d, net) |
-        add_sequence(d, net) |
+        add_sequence(d, net) | add_vocabulary(d, net) |
         set(d, "outputs", count_json(nn_network_outputs(net))) |
         set(d, "layers", layers_json(net, true)) | add_rule(d, net) |
         set(d, "init", json_string(init)) |
@@ -137,6 +145,11 @@ static json_t *classes_json(const nn_network *net)
     for (size_t i = 0; i < net->n_classes && !failed; i++)
         failed = json_array_append_new(a, json_string(net->classes[i]));
     return built(a, failed);
+}
+
+json_t *nd_model_vocabulary_json(const nn_network *net)
+{
+    return classes_json(net);
 }
 
 int nd_model_add_weights(json_t *obj, const nn_network *net)

@@ -219,6 +219,9 @@ Test(sequence_models, import_checks_the_vocabulary)
     json_t *full = mt_get_model(&srv, api_jstr(back, "id"), true);
     mt_assert_json(json_object_get(full, "vocabulary"),
                    "[\"a\", \"b\", \" \", \"\\n\", \"c\"]");
+    mt_assert_json(json_object_get(back, "vocabulary"),
+                   "[\"a\", \"b\", \" \", \"\\n\", \"c\"]");
+    cr_assert_null(json_object_get(m, "vocabulary"), "none before");
     json_object_set_new(doc, "vocabulary",
                         json_pack("[sssss]", "a", "b", "a", "d", "c"));
     char *text = json_dumps(doc, 0);
