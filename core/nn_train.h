@@ -27,6 +27,16 @@ typedef struct {
     bool classification; /* report accuracy */
 } nn_data;
 
+/* A text as token ids, viewed, not owned: ids[0..n), each < vocab. A
+ * language model trains on windows of context + 1 consecutive ids (the
+ * context T is the network's input length): the first T are its input,
+ * the last T the next-token targets of its T positions. */
+typedef struct {
+    const uint32_t *ids;
+    size_t n;
+    size_t vocab;
+} nn_tokens;
+
 typedef struct {
     size_t epochs;       /* ≥ 1: epochs to run in total (a resumed run too) */
     size_t batch_size;   /* ≥ 1; the last batch of an epoch may be smaller */
@@ -43,6 +53,9 @@ typedef struct {
     size_t patience;   /* early stopping after this many epochs without */
     float min_delta;   /* an improvement > min_delta; 0 = no early stop */
     unsigned threads;  /* 0 = as many as pay off, up to the cores online */
+    size_t epoch_steps; /* token data: > 0 makes an epoch exactly this many
+                           steps of windows drawn uniformly (nanoGPT's
+                           sampling); 0 one pass over every window */
 } nn_train_config;
 
 /* epochs 100, batch 32, sgd η 0.01, no schedule, no clipping, no
@@ -82,6 +95,30 @@ typedef struct nn_trainer nn_trainer;
 nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
                             const nn_data *data, const nn_train_config *cfg,
                             nn_error *err);
+/* Prepares to train a language model on a text: net must take token ids
+ * [T] through an embedding first and end in a [T, V] softmax with
+ * cross_entropy (else NN_ERR_INVALID naming "/model"), V equal to
+ * tokens->vocab ("/dataset"), every id < vocab ("/dataset", naming the
+ * position), normalize none ("/normalize"). The last validation_split of
+ * the text (⌊n · split⌋ tokens) is held out as one block; the training
+ * text must hold one window of T + 1 tokens ("/context"), and so must a
+ * held-out block that is not empty ("/validation_split").
+ *
+ * A step takes batch_size window starts: a slice of the epoch's shuffled
+ * order of all n_train − T training windows (in order without shuffle), or
+ * with cfg.epoch_steps, batch_size starts drawn uniformly from a generator
+ * seeded by the job's seed, the epoch and the step (so a resumed run draws
+ * the same). The loss is the sparse cross-entropy per token in nats, the
+ * batch's mean over its B × T targets; an epoch reports the mean over its
+ * tokens, and accuracy per token. val_loss and val_accuracy score every
+ * target of the held-out block exactly once: windows at offsets 0, T, 2T, …
+ * of the block, and when T does not divide (block − 1), one last window
+ * ending at the block's end that scores only its targets not scored yet.
+ * Threads, determinism, checkpoints and the rest are nn_trainer_create's;
+ * tokens must outlive the trainer. */
+nn_status nn_trainer_create_tokens(nn_trainer **out, nn_network *net,
+                                   const nn_tokens *tokens,
+                                   const nn_train_config *cfg, nn_error *err);
 void nn_trainer_free(nn_trainer *tr);
 
 /* Threads the trainer will use (after the "pays off" rule). */
@@ -90,7 +127,8 @@ unsigned nn_trainer_threads(const nn_trainer *tr);
 /* Epochs completed so far (0 for a new trainer, more after a restore). */
 size_t nn_trainer_epoch(const nn_trainer *tr);
 
-/* Rows an epoch trains on: the data's rows less the validation split. */
+/* Rows an epoch trains on: the data's rows less the validation split
+ * (for a text: its tokens before the held-out block). */
 size_t nn_trainer_train_rows(const nn_trainer *tr);
 
 /* Optimizer steps per epoch, and in the whole run (epochs × that): the

@@ -60,8 +60,9 @@ static size_t count_correct(const nn_network *net, const float *o,
     return correct;
 }
 
-/* Phase 1 of a step: this worker's share of batch[0..B) forward and
- * backward, its gradient (of the batch mean) into w->grads. */
+/* Phase 1 of a step: this worker's share of batch[0..B) (rows, or a
+ * text's window starts) forward and backward, its gradient (of the
+ * batch's mean per row, or per token) into w->grads. */
 static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
                            size_t B, uint64_t seed)
 {
@@ -71,6 +72,14 @@ static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
     w->correct = 0;
     if (w->rows == 0) { /* a last batch smaller than the thread count */
         memset(w->grads, 0, tr->net->n_params * sizeof *w->grads);
+        return;
+    }
+    if (tr->text) {
+        nn_text_gather(tr, w, batch + lo, w->rows);
+        nn_forward_train(tr->net, w->ws, w->xb, w->rows, seed, lo);
+        w->loss = nn_backward_tokens(
+            tr->net, w->ws, w->xb, w->tb, w->rows,
+            1.0f / (float)(B * tr->context), w->grads, false, &w->correct);
         return;
     }
     gather(tr, w, batch + lo, w->rows);
@@ -175,16 +184,29 @@ static void begin_step(nn_trainer *tr)
     nn_optimizer_begin_step(&tr->opt);
 }
 
-/* One epoch over tr->order, run by every worker in lock-step; worker 0
- * keeps the totals in tr->epoch_loss and tr->epoch_correct. */
+/* The rows (or window starts) of step `step` of the epoch, their count
+ * into *n. */
+static const size_t *step_items(nn_trainer *tr, nn_worker *w, size_t step,
+                                size_t *n)
+{
+    if (tr->text)
+        return nn_text_step(tr, w, step, n);
+    size_t B = tr->cfg.batch_size, start = step * B;
+    *n = tr->n_train - start < B ? tr->n_train - start : B;
+    return tr->order + start;
+}
+
+/* One epoch of steps_per_epoch steps, run by every worker in lock-step;
+ * worker 0 keeps the totals in tr->epoch_loss, tr->epoch_correct and
+ * tr->epoch_items. */
 static void epoch_task(nn_trainer *tr, nn_worker *w)
 {
-    size_t B = tr->cfg.batch_size, n = tr->n_train, batch = 0;
-    for (size_t start = 0; start < n; start += B, batch++) {
-        size_t b = n - start < B ? n - start : B;
+    for (size_t batch = 0; batch < tr->steps_per_epoch; batch++) {
+        size_t b;
+        const size_t *items = step_items(tr, w, batch, &b);
         if (w->id == 0)
             begin_step(tr);
-        shard_backprop(tr, w, tr->order + start, b, step_seed(tr, batch));
+        shard_backprop(tr, w, items, b, step_seed(tr, batch));
         sync_threads(tr);
         double sum = 0.0;
         size_t right = 0;
@@ -206,6 +228,7 @@ static void epoch_task(nn_trainer *tr, nn_worker *w)
         if (w->id == 0) {
             tr->epoch_loss += sum;
             tr->epoch_correct += right;
+            tr->epoch_items += b;
         }
     }
 }
@@ -225,12 +248,15 @@ static void eval_task(nn_trainer *tr, nn_worker *w, const size_t *rows,
         w->loss += nn_forward_loss(tr->net, w->ws, w->yb, k);
         w->correct += count_correct(tr->net, o, w->yb, k);
     }
+    w->scored = hi - lo;
 }
 
 static void run_task(nn_trainer *tr, nn_worker *w)
 {
     if (tr->task == TASK_EPOCH)
         epoch_task(tr, w);
+    else if (tr->task == TASK_EVAL && tr->text)
+        nn_text_eval(tr, w);
     else if (tr->task == TASK_EVAL)
         eval_task(tr, w, tr->val_idx, tr->n_val);
 }
@@ -332,20 +358,25 @@ static void validate(nn_trainer *tr, nn_epoch_stats *st)
         return;
     post(tr, TASK_EVAL);
     double loss = 0.0;
-    size_t correct = 0;
+    size_t correct = 0, scored = 0;
     for (unsigned t = 0; t < tr->threads; t++) {
         loss += tr->workers[t].loss;
         correct += tr->workers[t].correct;
+        scored += tr->workers[t].scored;
     }
-    st->val_loss = loss / (double)tr->n_val;
-    if (tr->data.classification)
-        st->val_accuracy = (double)correct / (double)tr->n_val;
+    st->val_loss = loss / (double)scored;
+    if (tr->data.classification || tr->text)
+        st->val_accuracy = (double)correct / (double)scored;
 }
 
 /* This epoch's visiting order: the split's order, shuffled when asked.
  * Restarting from the fixed order makes the RNG the only state to save. */
 static void prepare_order(nn_trainer *tr)
 {
+    if (tr->text) {
+        nn_text_order(tr);
+        return;
+    }
     memcpy(tr->order, tr->train_idx, tr->n_train * sizeof *tr->order);
     if (tr->cfg.shuffle)
         nn_rng_shuffle(&tr->rng, tr->order, tr->n_train);
@@ -356,6 +387,7 @@ static nn_status gradient_epoch(nn_trainer *tr, nn_epoch_stats *st,
 {
     tr->epoch_loss = 0.0;
     tr->epoch_correct = 0;
+    tr->epoch_items = 0;
     post(tr, TASK_EPOCH);
     if (tr->diverged)
         return nn_fail(err, NN_ERR_DIVERGED, NULL,
@@ -363,9 +395,11 @@ static nn_status gradient_epoch(nn_trainer *tr, nn_epoch_stats *st,
                        "in epoch %zu, batch %zu; try a smaller "
                        "learning_rate",
                        tr->epoch + 1, tr->diverged_batch);
-    st->loss = tr->epoch_loss / (double)tr->n_train;
-    st->accuracy = tr->data.classification
-                       ? (double)tr->epoch_correct / (double)tr->n_train
+    /* per row, or per token of a text's windows */
+    double seen = (double)tr->epoch_items * (tr->text ? tr->context : 1);
+    st->loss = tr->epoch_loss / seen;
+    st->accuracy = tr->data.classification || tr->text
+                       ? (double)tr->epoch_correct / seen
                        : NAN;
     validate(tr, st);
     return NN_OK;
