@@ -11,7 +11,7 @@ static const char *const job_fields[] = {
     "model_id", "dataset_id",       "epochs",  "batch_size",
     "optimizer", "normalize",       "validation_split", "shuffle",
     "seed",      "early_stopping",  "regularization", "clip_grad_norm",
-    "lr_schedule", NULL};
+    "lr_schedule", "epoch_steps", NULL};
 static const char *const optimizer_fields[] = {
     "name",  "learning_rate", "momentum", "nesterov",     "beta1",
     "beta2", "epsilon",       "eps",      "weight_decay", "lr_decay", NULL};
@@ -193,12 +193,37 @@ static bool perceptron_fields(nd_request *req, json_t *body)
     return true;
 }
 
-bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
+/* A text job's "epoch_steps" and its normalisation (none: token ids are
+ * no measurements); other jobs take no epoch_steps. False after
+ * replying. */
+static bool read_text_fields(nd_request *req, json_t *body, nd_job_kind kind,
+                             nn_train_config *cfg)
+{
+    uint64_t steps = 0;
+    if (kind != ND_JOB_TEXT && json_object_get(body, "epoch_steps")) {
+        nd_reply_invalid(req, 422, "/epoch_steps",
+                         "only a job on a text takes epoch_steps");
+        return false;
+    }
+    if (kind == ND_JOB_TEXT && cfg->normalize != NN_NORM_NONE) {
+        nd_reply_invalid(req, 422, "/normalize",
+                         "must be none for a text: its inputs are token ids");
+        return false;
+    }
+    if (!nd_field_uint(req, body, "", "epoch_steps", false, 0,
+                       ND_MAX_EPOCH_STEPS, &steps))
+        return false;
+    cfg->epoch_steps = (size_t)steps;
+    return true;
+}
+
+bool nd_job_params_read(nd_request *req, json_t *body, nd_job_kind kind,
                         unsigned max_epochs, unsigned max_batch,
                         nn_train_config *cfg)
 {
+    bool perceptron = kind == ND_JOB_PERCEPTRON;
     *cfg = nn_train_defaults();
-    cfg->normalize = perceptron ? NN_NORM_NONE : NN_NORM_STANDARD;
+    cfg->normalize = kind == ND_JOB_NETWORK ? NN_NORM_STANDARD : NN_NORM_NONE;
     cfg->seed = random_seed();
     uint64_t epochs = cfg->epochs, batch = cfg->batch_size, seed = cfg->seed;
     double split = 0;
@@ -230,7 +255,8 @@ bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
         !read_schedule(req, json_object_get(body, "lr_schedule"), cfg) ||
         !nd_field_number(req, body, "", "clip_grad_norm", false, 0, 1e6,
                          &clip) ||
-        !read_stopping(req, json_object_get(body, "early_stopping"), cfg))
+        !read_stopping(req, json_object_get(body, "early_stopping"), cfg) ||
+        !read_text_fields(req, body, kind, cfg))
         return false;
     cfg->clip_grad_norm = (float)clip;
     cfg->epochs = (size_t)epochs;
@@ -261,8 +287,9 @@ static json_t *optimizer_json(const nn_optim_config *o)
     return j;
 }
 
-json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
+json_t *nd_job_params_json(const nn_train_config *cfg, nd_job_kind kind)
 {
+    bool perceptron = kind == ND_JOB_PERCEPTRON;
     json_t *p = json_pack(
         "{s:I, s:I, s:s, s:f, s:b, s:I}", "epochs", (json_int_t)cfg->epochs,
         "batch_size", (json_int_t)cfg->batch_size, "normalize",
@@ -287,6 +314,9 @@ json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
         json_object_set_new(p, "clip_grad_norm",
                             json_real(nd_float_shortest(cfg->clip_grad_norm)));
     }
+    if (kind == ND_JOB_TEXT)
+        json_object_set_new(p, "epoch_steps",
+                            json_integer((json_int_t)cfg->epoch_steps));
     json_object_set_new(p, "early_stopping",
                         cfg->patience
                             ? json_pack("{s:I, s:f}", "patience",
@@ -338,6 +368,7 @@ bool nd_job_params_parse(const char *text, nn_train_config *cfg)
     ok = ok && (!decay || nn_lr_decay_parse(decay, &cfg->schedule.decay, NULL,
                                             NULL) == NN_OK);
     cfg->clip_grad_norm = (float)num(p, "clip_grad_norm", 0);
+    cfg->epoch_steps = (size_t)num(p, "epoch_steps", 0);
     json_t *reg = json_object_get(p, "regularization");
     cfg->reg.l1 = (float)num(reg, "l1", 0);
     cfg->reg.l2 = (float)num(reg, "l2", 0);

@@ -82,7 +82,9 @@ void sw_remember_ids(sw_walk *w, const api_response *r)
     for (int k = 0; id && k < SW_KINDS; k++)
         if (strncmp(id, kinds[k].prefix, 3) == 0 && !w->ids[k][0])
             snprintf(w->ids[k], sizeof w->ids[k], "%s", id);
-    if (id && w->example && w->n_named < SW_MAX_NAMED) {
+    if (id && w->example) {
+        cr_assert(w->n_named < SW_MAX_NAMED, "more than %d named examples "
+                  "created objects (SW_MAX_NAMED)", SW_MAX_NAMED);
         snprintf(w->named[w->n_named].example,
                  sizeof w->named[w->n_named].example, "%s", w->example);
         snprintf(w->named[w->n_named++].id, sizeof w->named[0].id, "%s", id);
@@ -103,6 +105,11 @@ static const char *named_id(const sw_walk *w, const char *example)
 /* The walk's id for an example id (a prefix and 26 characters), else s. */
 static const char *swap_id(sw_walk *w, const char *s)
 {
+    char prefix[4];
+    snprintf(prefix, sizeof prefix, "%s", s);
+    const char *named = json_string_value(json_object_get(w->body_ids, prefix));
+    if (named && strlen(s) == 29)
+        return named_id(w, named);
     for (int k = 0; k < SW_KINDS; k++)
         if (strncmp(s, kinds[k].prefix, 3) == 0 && strlen(s) == 29 &&
             w->ids[k][0])
@@ -353,9 +360,11 @@ static void each_example(sw_walk *w, const operation *o)
             ex = sw_deref(w, ex);
             w->example = name;
             w->path_id = json_string_value(json_object_get(ex, "x-id"));
+            w->body_ids = json_object_get(ex, "x-ids");
             make_call(w, o, type, json_object_get(ex, "value"),
                       json_object_get(ex, "x-query"));
             w->example = w->path_id = NULL;
+            w->body_ids = NULL;
         }
     }
 }

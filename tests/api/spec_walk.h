@@ -15,7 +15,7 @@ typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_TOKEN, SW_KINDS } sw_kind;
  * every other call but DELETE; DELETEs. */
 typedef enum { SW_CREATE, SW_READ, SW_DELETE } sw_phase;
 
-#define SW_MAX_NAMED 16
+#define SW_MAX_NAMED 64
 
 typedef struct {
     json_t *spec;
@@ -28,6 +28,7 @@ typedef struct {
     size_t n_named;
     const char *example; /* the example being called, or NULL */
     const char *path_id; /* its x-id, or NULL */
+    json_t *body_ids;    /* its x-ids: {"md_": example name, …}, or NULL */
     unsigned operations;    /* path × method pairs in the document */
     unsigned calls;         /* calls made and judged */
     unsigned unjudged;      /* of them, not sent through Prism */
@@ -65,7 +66,9 @@ void sw_free(sw_walk *w);
  * parameters with an `example` are sent, path parameters filled with
  * w->ids for {id} (by the path's collection; an example's `x-id` names
  * the example whose object fills it instead) or their example; example
- * ids in bodies and parameters are replaced by w->ids. A call is built
+ * ids in bodies and parameters are replaced by w->ids (an example's
+ * `x-ids`, {"md_": "name", …}, names the examples whose objects replace
+ * ids of those prefixes instead). A call is built
  * just before fn runs, so ids remembered by fn fill the next ones. */
 void sw_each_call(sw_walk *w, sw_phase phase,
                   void (*fn)(sw_walk *w, const sw_call *c));
