@@ -260,7 +260,7 @@ static char *produce(gen_stream *g)
     switch (g->phase) {
     case GEN_HEAD:
         g->phase = GEN_TOKENS;
-        return strdup(g->sse ? "retry: 2000\n\n" : "{\"text\":\"");
+        return strdup(g->sse ? "" : "{\"text\":\"");
     case GEN_TOKENS:
         if (g->produced == g->max_tokens || !step(g)) {
             g->phase = GEN_TAIL;
