@@ -6,38 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layers/layer.h"
-#include "nn_limits.h"
+#include "nn_sample.h"
 #include "trainer_internal.h"
-
-/* A language model: ids [T] into an embedding, a softmax over V classes
- * at each of T positions, cross-entropy; its V into *vocab. */
-static nn_status check_model(const nn_network *net, size_t *vocab,
-                             nn_error *err)
-{
-    const nn_shape *o = &net->info[net->n_layers - 1].out;
-    const nn_layer_spec *last = &net->layers[net->n_layers - 1];
-    if (net->type != NN_MODEL_MLP || net->input_shape.rank != 1 ||
-        net->layers[0].kind != NN_LAYER_EMBEDDING || o->rank != 2 ||
-        o->dim[0] != net->inputs || net->loss != NN_LOSS_CROSS_ENTROPY ||
-        last->act.kind != NN_ACT_SOFTMAX)
-        return nn_fail(err, NN_ERR_INVALID, "/model",
-                       "training on a text needs a language model: token "
-                       "ids [T] into an embedding first, a softmax at "
-                       "every position ([T, vocab_size]) and cross_entropy");
-    *vocab = o->dim[1];
-    if (net->layers[0].vocab != *vocab)
-        return nn_fail(err, NN_ERR_INVALID, "/model",
-                       "the embedding takes %zu tokens, the output "
-                       "predicts %zu", net->layers[0].vocab, *vocab);
-    return NN_OK;
-}
 
 static nn_status check_text(const nn_network *net, const nn_tokens *tok,
                             const nn_train_config *cfg, nn_error *err)
 {
     size_t V = 0;
-    nn_status st = check_model(net, &V, err);
+    nn_status st = nn_language_model_vocab(net, &V, err);
     if (st != NN_OK)
         return st;
     if (!tok || !tok->ids || tok->n == 0)
