@@ -1,26 +1,26 @@
-/* generate.c — POST /v1/models/{id}/generate (see generate.h).
- *
- * Each call of the reply's content reader samples at most one token: the
- * window of the last `context` tokens (the text so far, left-aligned and
- * padded with id 0 while it is shorter, which a causal model never reads
- * before the position it predicts from) goes through one forward pass,
- * and the next token is drawn from the softmax at the text's last
- * position. Past the context the window slides. */
+/* generate.c — POST /v1/models/{id}/generate (see generate.h), on
+ * libnn's generator (nn_sample.h): a recurrent model carries its state
+ * from token to token (one position's work per token, past the context as
+ * far as the text goes); another slides a window of the last `context`
+ * tokens. Each call of the reply's content reader does a bounded piece of
+ * work: feeding up to FEED_POSITIONS positions of the prompt, or drawing
+ * one token and feeding it back. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "class_table.h"
-#include "gen_sample.h"
 #include "generate.h"
 #include "jsonv.h"
 #include "model_def.h"
 #include "models.h"
+#include "nn_sample.h"
 #include "seq_def.h"
 #include "store.h"
 
 #define DEFAULT_MAX_TOKENS 200
+#define FEED_POSITIONS 256 /* positions of the prompt one reader call feeds */
 
 typedef enum { GEN_HEAD, GEN_TOKENS, GEN_TAIL, GEN_DONE } gen_phase;
 
@@ -28,22 +28,18 @@ typedef enum { GEN_HEAD, GEN_TOKENS, GEN_TAIL, GEN_DONE } gen_phase;
 typedef struct {
     const char *prompt;
     size_t max_tokens;
-    nd_sample_opts opts;
-    uint64_t seed;
+    nn_sample_config sample;
 } gen_request;
 
 /* One generation in progress, owned by its reply. */
 typedef struct {
     nn_network *net;
-    nn_workspace *ws;
-    size_t T, V;
-    float *window, *probs; /* T ids; T × V outputs */
-    size_t *order;         /* sampler scratch, V */
-    double *w;             /* V */
-    uint32_t *ids;         /* the prompt's, then the generated tokens */
-    size_t n_ids, produced, max_tokens;
-    nd_sample_opts opts;
-    nn_rng rng;
+    nn_generator *gen;
+    uint32_t *ids;     /* the prompt's tokens */
+    size_t n_ids, fed; /* of them, fed so far */
+    size_t feeds_per_call;
+    uint32_t last;     /* the token drawn last */
+    size_t produced, max_tokens;
     uint64_t seed;
     bool sse;
     gen_phase phase;
@@ -56,12 +52,8 @@ static void gen_free(void *cls)
     gen_stream *g = cls;
     if (!g)
         return;
-    nn_workspace_free(g->ws);
+    nn_generator_free(g->gen);
     nn_network_free(g->net);
-    free(g->window);
-    free(g->probs);
-    free(g->order);
-    free(g->w);
     free(g->ids);
     free(g->out);
     free(g);
@@ -75,7 +67,7 @@ static bool read_request(nd_request *req, gen_request *r)
     json_t *b = req->json;
     uint64_t max_tokens = DEFAULT_MAX_TOKENS, top_k = 0;
     double temperature = 1.0;
-    r->seed = nd_model_random_seed();
+    uint64_t seed = nd_model_random_seed();
     if (!nd_json_allow(req, b, "", fields) ||
         !nd_field_string(req, b, "", "prompt", true, &r->prompt) ||
         !nd_field_uint(req, b, "", "max_tokens", false, 1, ND_GEN_MAX_TOKENS,
@@ -83,7 +75,7 @@ static bool read_request(nd_request *req, gen_request *r)
         !nd_field_number(req, b, "", "temperature", false, 0,
                          ND_GEN_MAX_TEMPERATURE, &temperature) ||
         !nd_field_uint(req, b, "", "top_k", false, 0, ND_MAX_VOCAB, &top_k) ||
-        !nd_field_uint(req, b, "", "seed", false, 0, INT64_MAX, &r->seed))
+        !nd_field_uint(req, b, "", "seed", false, 0, INT64_MAX, &seed))
         return false;
     json_t *p = json_object_get(b, "prompt");
     if (json_string_length(p) == 0 ||
@@ -96,7 +88,7 @@ static bool read_request(nd_request *req, gen_request *r)
         return false;
     }
     r->max_tokens = (size_t)max_tokens;
-    r->opts = (nd_sample_opts){temperature, (size_t)top_k};
+    r->sample = (nn_sample_config){(float)temperature, (size_t)top_k, seed};
     return true;
 }
 
@@ -169,8 +161,8 @@ static bool tokenize(nd_request *req, gen_stream *g, const char *prompt)
  * false after replying 409. */
 static bool can_generate(nd_request *req, const nn_network *net)
 {
-    size_t V = nd_seq_vocab(net);
-    if (!V || !nd_seq_per_position(net->layers, net->n_layers)) {
+    size_t V = 0;
+    if (nn_language_model_vocab(net, &V, NULL) != NN_OK) {
         nd_reply_problem(req, 409, "this model is not a language model: "
                                    "generation needs vocab_size, context "
                                    "and an output per position");
@@ -185,38 +177,56 @@ static bool can_generate(nd_request *req, const nn_network *net)
     return true;
 }
 
-/* Allocates g's buffers for r; false after replying 503. */
+/* The generator and the prompt's buffer for r; false after replying. */
 static bool alloc_stream(nd_request *req, gen_stream *g, const gen_request *r)
 {
     nn_error err;
-    g->T = g->net->inputs;
-    g->V = g->net->n_classes;
-    g->window = calloc(g->T, sizeof *g->window);
-    g->probs = malloc(g->T * g->V * sizeof *g->probs);
-    g->order = malloc(g->V * sizeof *g->order);
-    g->w = malloc(g->V * sizeof *g->w);
-    g->ids = malloc((ND_GEN_MAX_PROMPT + r->max_tokens) * sizeof *g->ids);
-    if (g->window && g->probs && g->order && g->w && g->ids &&
-        nn_workspace_create(&g->ws, g->net, 1, false, &err) == NN_OK)
+    g->ids = malloc(ND_GEN_MAX_PROMPT * sizeof *g->ids);
+    if (!g->ids) {
+        nd_reply_problem(req, 503, "out of memory");
+        return false;
+    }
+    nn_status st = nn_generator_create(&g->gen, g->net, &r->sample, &err);
+    if (st == NN_OK)
         return true;
-    nd_reply_problem(req, 503, "out of memory");
+    if (st == NN_ERR_NOMEM)
+        nd_reply_problem(req, 503, "out of memory");
+    else
+        nd_reply_nn_error(req, "", &err);
     return false;
 }
 
-/* Samples the next token into g->ids; false when the forward pass
- * failed (the stream then ends early). */
+/* Where feeding starts, and how many feeds a reader call makes: a
+ * generator that carries state reads the whole prompt, one position a
+ * feed; one that slides a window needs only the last `context` tokens,
+ * each feed a pass over the window. */
+static void plan_feeding(gen_stream *g)
+{
+    size_t T = g->net->inputs;
+    bool carries = nn_generate_carries_state(g->net);
+    g->fed = carries || g->n_ids <= T ? 0 : g->n_ids - T;
+    g->feeds_per_call = carries ? FEED_POSITIONS
+                                : (FEED_POSITIONS / T ? FEED_POSITIONS / T : 1);
+}
+
+/* Feeds the next piece of the prompt; false when a feed failed. */
+static bool feed_prompt(gen_stream *g)
+{
+    nn_error err;
+    for (size_t i = 0; i < g->feeds_per_call && g->fed < g->n_ids; i++)
+        if (nn_generator_feed(g->gen, g->ids[g->fed++], &err) != NN_OK)
+            return false;
+    return true;
+}
+
+/* Feeds back the token drawn last (after the first) and draws the next
+ * into g->last; false when the feed failed (the stream then ends). */
 static bool step(gen_stream *g)
 {
-    size_t len = g->n_ids < g->T ? g->n_ids : g->T;
-    const uint32_t *src = g->ids + g->n_ids - len;
-    for (size_t t = 0; t < g->T; t++)
-        g->window[t] = t < len ? (float)src[t] : 0.0f;
     nn_error err;
-    if (nn_predict(g->net, g->ws, g->window, 1, g->probs, &err) != NN_OK)
+    if (g->produced && nn_generator_feed(g->gen, g->last, &err) != NN_OK)
         return false;
-    size_t id = nd_sample_token(g->probs + (len - 1) * g->V, g->V, &g->opts,
-                                &g->rng, g->order, g->w);
-    g->ids[g->n_ids++] = (uint32_t)id;
+    g->last = nn_generator_sample(g->gen);
     g->produced++;
     return true;
 }
@@ -258,7 +268,16 @@ static char *produce(gen_stream *g)
 {
     char *s = NULL, *t = NULL;
     switch (g->phase) {
-    case GEN_HEAD:
+    case GEN_HEAD: /* the prompt, a piece a call, then the reply's head */
+        if (!feed_prompt(g)) {
+            g->phase = GEN_DONE; /* ids are < V: a feed cannot fail */
+            return NULL;
+        }
+        /* A piece that leaves more sends a byte the client skips (an
+         * event-stream comment line, JSON's leading white space), so
+         * that the reader returns between pieces. */
+        if (g->fed < g->n_ids)
+            return strdup(g->sse ? ":\n" : " ");
         g->phase = GEN_TOKENS;
         return strdup(g->sse ? "" : "{\"text\":\"");
     case GEN_TOKENS:
@@ -266,7 +285,7 @@ static char *produce(gen_stream *g)
             g->phase = GEN_TAIL;
             return strdup("");
         }
-        t = json_text(g->net->classes[g->ids[g->n_ids - 1]], !g->sse);
+        t = json_text(g->net->classes[g->last], !g->sse);
         if (!g->sse || !t)
             return t;
         s = strf("event: token\ndata: {\"text\":%s}\n\n", t);
@@ -333,10 +352,9 @@ void models_generate(nd_request *req)
         return;
     }
     g->max_tokens = r.max_tokens;
-    g->opts = r.opts;
-    g->seed = r.seed;
-    nn_rng_seed(&g->rng, r.seed);
+    g->seed = r.sample.seed;
     g->sse = wants_sse(req);
+    plan_feeding(g);
     nd_reply_stream(req, 200, g->sse ? "text/event-stream" : "application/json",
                     (nd_body_source){gen_read, gen_free, g, 0});
 }

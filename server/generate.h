@@ -1,10 +1,10 @@
 /* generate.h — POST /v1/models/{id}/generate: text from a language model
  * trained on a text (one whose vocabulary a job stored). The body
  * {"prompt", "max_tokens", "temperature", "top_k", "seed"} is checked
- * whole before anything is sampled; the reply is produced one token per
- * call of the connection's content reader, so one HTTP thread never
- * works longer than one token's forward pass at a time, and the first
- * token goes out as soon as it is sampled:
+ * whole before anything is sampled; the reply is produced one token (or
+ * one piece of prompt) per call of the connection's content reader, so
+ * one HTTP thread never works longer than one token's pass at a time,
+ * and the first token goes out as soon as it is sampled:
  *   - JSON (the default): {"text": "…", "tokens": N, "seed": S}, sent
  *     chunked as the tokens come;
  *   - with Accept: text/event-stream: `event: token` {"text": "a"} per

@@ -40,7 +40,7 @@ const text = (() => {
     const ok = canGenerate(m);
     document.getElementById('generate').disabled = !ok;
     document.getElementById('gen-note').textContent = ok
-      ? `${m.name}: ${m.vocab_size} characters, reads the last ${m.context}.`
+      ? `${m.name}: ${m.vocab_size} characters, context ${m.context}.`
       : 'Train a language model on a text to let it write.';
   }
 

@@ -31,17 +31,19 @@ static void teardown(void)
 
 TestSuite(generate, .init = setup, .fini = teardown, .timeout = 120);
 
-/* A language model over "abcde" (context T, an lstm of `units`), its
- * vocabulary imported with it; its id into id. */
-static void make_lm(size_t T, size_t units, char id[64])
+/* A language model over "abcde" (context T, an lstm of `units`; with
+ * learned positions, so that generation slides a window of T tokens
+ * rather than carry the lstm's state), its vocabulary imported with it;
+ * its id into id. */
+static void make_lm(size_t T, size_t units, bool positions, char id[64])
 {
     char body[512];
     snprintf(body, sizeof body,
              "{\"name\": \"lm\", \"vocab_size\": 5, \"context\": %zu,"
              " \"seed\": 11, \"layers\": [{\"type\": \"embedding\", \"dim\": "
-             "8}, {\"type\": \"lstm\", \"units\": %zu}, {\"units\": 5,"
-             " \"activation\": \"softmax\"}]}",
-             T, units);
+             "8, \"positions\": \"%s\"}, {\"type\": \"lstm\", \"units\": %zu},"
+             " {\"units\": 5, \"activation\": \"softmax\"}]}",
+             T, positions ? "learned" : "none", units);
     json_t *m = mt_create(&srv, body);
     json_t *doc = mt_export(&srv, api_jstr(m, "id"));
     json_object_set_new(doc, "vocabulary",
@@ -64,6 +66,17 @@ static json_t *generate(const char *id, const char *body)
     return j;
 }
 
+/* A generation of 40 tokens with the body's fields (a JSON members list). */
+static json_t *generate_with(const char *id, const char *fields)
+{
+    size_t n = strlen(fields) + 64;
+    char *body = malloc(n);
+    snprintf(body, n, "{\"max_tokens\": 40, %s}", fields);
+    json_t *j = generate(id, body);
+    free(body);
+    return j;
+}
+
 /* The text of a generation of n tokens with the body's other fields. */
 static char *text_of(const char *id, size_t n, const char *fields)
 {
@@ -80,7 +93,7 @@ static char *text_of(const char *id, size_t n, const char *fields)
 Test(generate, same_seed_same_text_and_greedy_is_top_k_1)
 {
     char id[64];
-    make_lm(8, 16, id);
+    make_lm(8, 16, false, id);
     char *a = text_of(id, 60, "\"seed\": 1");
     char *b = text_of(id, 60, "\"seed\": 1");
     char *c = text_of(id, 60, "\"seed\": 2");
@@ -128,7 +141,7 @@ static void top_ids(const char *id, size_t T, size_t k, int *out)
 Test(generate, top_k_draws_only_the_k_most_probable)
 {
     char id[64];
-    make_lm(8, 16, id);
+    make_lm(8, 16, false, id);
     int top[2];
     top_ids(id, 8, 2, top);
     unsigned seen[5] = {0};
@@ -218,37 +231,66 @@ static char *stream_text(const char *body, size_t *tokens)
 Test(generate, the_stream_sends_each_token_as_it_is_sampled)
 {
     char id[64];
-    make_lm(64, 128, id);
-    static const char body[] = "{\"prompt\": \"abcab\", \"max_tokens\": 300,"
+    make_lm(64, 128, true, id); /* a window of 64 per token: work to see */
+    static const char body[] = "{\"prompt\": \"abcab\", \"max_tokens\": 1000,"
                                " \"temperature\": 0.8, \"top_k\": 3,"
                                " \"seed\": 5}";
     stream_seen s = stream(id, body);
     size_t tokens = 0;
     char *text = stream_text(s.body, &tokens);
-    cr_assert_eq(tokens, 300);
+    cr_assert_eq(tokens, 1000);
     const char *end = strstr(s.body, "event: end\ndata: ");
     cr_assert_not_null(end, "the stream ends with an end event");
     json_t *e = json_loads(end + strlen("event: end\ndata: "),
                            JSON_DISABLE_EOF_CHECK, NULL);
-    cr_assert_eq(api_int(e, "tokens"), 300);
+    cr_assert_eq(api_int(e, "tokens"), 1000);
     cr_assert_eq(api_int(e, "seed"), 5);
     json_t *j = generate(id, body);
     cr_assert_str_eq(text, api_jstr(j, "text"),
                      "the stream and the JSON reply say the same text");
-    /* One token's forward pass, not 300, comes before the first event. */
+    /* One token's pass over the window, not 1000, comes before the first
+     * event. */
     cr_assert_lt(s.first_ms, s.end_ms / 4,
                  "first token at %.1f ms of %.1f ms", s.first_ms, s.end_ms);
     fprintf(stderr,
-            "generate: embedding 8 → lstm 128 → dense 5, context 64: first "
-            "token after %.1f ms, 300 tokens in %.1f ms (%.0f tokens/s)\n",
-            s.first_ms, s.end_ms, 300e3 / s.end_ms);
+            "generate: embedding 8 (learned positions) → lstm 128 → dense 5, "
+            "a sliding window of 64: first token after %.1f ms, 1000 tokens "
+            "in %.1f ms (%.0f tokens/s)\n",
+            s.first_ms, s.end_ms, 1000e3 / s.end_ms);
     free(text), free(s.body), json_decref(e), json_decref(j);
+}
+
+/* A prompt longer than the context (600 characters, fed in pieces of 256
+ * positions): a model that slides a window reads only the prompt's last
+ * `context` characters, so the whole prompt and those alone give the
+ * same text; a recurrent model carries its state through all of it (that
+ * the carried state equals a pass over the whole text is libnn's test,
+ * tests/core/test_sample.c) and writes on. */
+Test(generate, a_long_prompt_carries_state_or_slides_the_window)
+{
+    char carry[64], slide[64];
+    make_lm(8, 16, false, carry);
+    make_lm(8, 16, true, slide);
+    static const char tail[] = "abcdeabc"; /* the last 8 of the long one */
+    char whole[700] = "", fields[800];
+    for (int i = 0; i < 74; i++)
+        strcat(whole, "eddcbaab");
+    strcat(whole, tail);
+    snprintf(fields, sizeof fields, "\"prompt\": \"%s\", \"seed\": 3", whole);
+    json_t *a = generate_with(slide, fields), *c = generate_with(carry, fields);
+    snprintf(fields, sizeof fields, "\"prompt\": \"%s\", \"seed\": 3", tail);
+    json_t *b = generate_with(slide, fields);
+    cr_assert_str_eq(api_jstr(a, "text"), api_jstr(b, "text"),
+                     "the window reads the prompt's last 8 characters");
+    cr_assert_eq(api_int(c, "tokens"), 40);
+    cr_assert_eq(strlen(api_jstr(c, "text")), 40);
+    json_decref(a), json_decref(b), json_decref(c);
 }
 
 Test(generate, bad_requests_name_their_field)
 {
     char id[64], path[128];
-    make_lm(8, 16, id);
+    make_lm(8, 16, false, id);
     snprintf(path, sizeof path, "/v1/models/%s/generate", id);
     char *long_prompt = malloc(4200);
     strcpy(long_prompt, "{\"prompt\": \"");

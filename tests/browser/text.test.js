@@ -89,7 +89,7 @@ test('a character LSTM is built, trained and writes, streamed', async () => {
 
   // the generate panel: streamed, then the same text for the same seed
   await page.waitForSelector('#generate:not([disabled])');
-  assert.match(await page.textContent('#gen-note'), new RegExp(`${V} characters, reads the last 16`));
+  assert.match(await page.textContent('#gen-note'), new RegExp(`${V} characters, context 16`));
   await page.fill('#gen-prompt', 'First Citizen:');
   await page.fill('#gen-length', '120');
   await page.fill('#gen-temp', '0.8');
