@@ -2,8 +2,9 @@
  * tiny LSTM on the start of tiny Shakespeare learns to beat the unigram
  * baseline clearly on the held-out block (figures printed); the job
  * stores the text's vocabulary with the model, which then generates from
- * it; a job killed mid-training resumes after a restart to the weights of
- * the same job run straight; and every mismatch of model, text and
+ * it; a job killed mid-training resumes after a restart, and one paused
+ * and stepped resumes, to the weights of the same job run straight; an
+ * evaluation on a text is refused; and every mismatch of model, text and
  * parameters is a 422 naming its field before anything is queued. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -167,6 +168,11 @@ Test(sequence_jobs, mismatches_are_refused_naming_the_field)
                  cases[i].fields);
         mt_refused(&srv, "POST", "/v1/jobs", body, 422, cases[i].pointer);
     }
+    char path[128];
+    snprintf(path, sizeof path, "/v1/models/%s/evaluate", md);
+    char body[128];
+    snprintf(body, sizeof body, "{\"dataset_id\": \"%s\"}", ds);
+    mt_refused(&srv, "POST", path, body, 422, "/dataset_id");
     json_t *list = mt_get(&srv, "/v1/jobs");
     cr_assert_eq(json_array_size(json_object_get(list, "items")), 0,
                  "nothing was queued");
@@ -227,5 +233,61 @@ Test(sequence_jobs, a_killed_text_job_resumes_to_the_straight_weights)
               "the resumed job ends with the uninterrupted job's weights");
     cr_assert_eq(json_array_size(resumed), 3);
     json_decref(resumed), json_decref(straight);
+    free(text);
+}
+
+/* POST /v1/jobs/{job}/<action> with body (NULL: none); asserts 202. */
+static void control(const char *job, const char *action, const char *body)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s/%s", job, action);
+    api_response r = body ? api_json(&srv, "POST", path, body)
+                          : api_call(&srv, "POST", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 202, "%s %s: %ld %s", action, job, r.status,
+                 r.body);
+    api_free(&r);
+}
+
+/* The job once it stopped (paused or ended), asserted in status. */
+static json_int_t stopped_at(const char *job, const char *status)
+{
+    json_t *j = api_wait_job(&srv, job, 120);
+    cr_assert_str_eq(api_jstr(j, "status"), status, "job %s", job);
+    json_int_t e = api_int(j, "epoch");
+    json_decref(j);
+    return e;
+}
+
+Test(sequence_jobs, paused_and_stepped_it_trains_as_if_never_paused)
+{
+    const char *one[] = {"--workers", "1", NULL};
+    api_start(&srv, one);
+    enum { EPOCHS = 30 };
+    char *text = shakespeare(3000), ds[64], md[64], ref[64], job[64], rj[64];
+    size_t V = upload_text(text, ds);
+    make_lm(V, 16, 16, md);
+    make_lm(V, 16, 16, ref);
+    static const char fields[] =
+        "\"epochs\": %u, \"epoch_steps\": 3, \"batch_size\": 4,"
+        " \"validation_split\": 0.1, \"optimizer\": {\"name\": \"adam\","
+        " \"learning_rate\": 0.003}, \"seed\": 2";
+    start_job(&srv, md, ds, fields, job, EPOCHS);
+    control(job, "pause", NULL);
+    json_int_t e = stopped_at(job, "paused");
+    cr_assert_lt(e, EPOCHS);
+    control(job, "resume", "{\"pause_after\": 1}");
+    cr_assert_eq(stopped_at(job, "paused"), e + 1, "a step is one epoch");
+    control(job, "resume", NULL);
+    cr_assert_eq(stopped_at(job, "succeeded"), EPOCHS);
+    json_t *paused = weights_after(job, md);
+    start_job(&srv, ref, ds, fields, rj, EPOCHS);
+    json_t *straight = weights_after(rj, ref);
+    cr_assert(json_equal(paused, straight),
+              "paused twice, it ends with the never-paused job's weights");
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s/history?limit=1000", job);
+    json_t *h = mt_get(&srv, path);
+    cr_assert_eq(json_array_size(json_object_get(h, "items")), EPOCHS);
+    json_decref(h), json_decref(paused), json_decref(straight);
     free(text);
 }
