@@ -495,6 +495,21 @@ static int load_chunk(void *ctx, size_t first, size_t n,
     return 0;
 }
 
+/* Copies a text chunk's token ids (stored as one float per row). */
+static int load_ids(void *ctx, size_t first, size_t n, const unsigned char *x,
+                    const unsigned char *y)
+{
+    (void)y;
+    nd_dataset *d = ctx;
+    for (size_t i = 0; i < n; i++) {
+        float v = stored_float(x, i);
+        if (!(v >= 0.0f && v < (float)d->n_classes))
+            return -1; /* corrupt */
+        d->ids[first + i] = (uint32_t)v;
+    }
+    return 0;
+}
+
 /* Copies the class names of a loaded dataset. */
 static int copy_classes(nd_dataset *d, json_t *classes)
 {
@@ -513,10 +528,16 @@ static int copy_classes(nd_dataset *d, json_t *classes)
     return 0;
 }
 
-/* Allocates X and Y (zeroed) for the shape; −1 past libnn's limits. */
+/* Allocates X and Y (zeroed) for the shape, or a text's ids; −1 past
+ * libnn's limits. */
 static int alloc_matrices(nd_dataset *d)
 {
     size_t nx, ny;
+    if (d->text) {
+        d->ids = d->rows <= NN_MAX_ELEMENTS ? malloc(d->rows * sizeof *d->ids)
+                                            : NULL;
+        return d->ids ? 0 : -1;
+    }
     if (!nn_size_mul(d->rows, d->input_dim, &nx) ||
         !nn_size_mul(d->rows, d->output_dim, &ny) || nx > NN_MAX_ELEMENTS ||
         ny > NN_MAX_ELEMENTS)
@@ -543,9 +564,11 @@ int nd_dataset_load(const char *id, nd_dataset *out, char *err,
     out->output_dim = s.output_dim;
     out->classification = s.classification;
     out->image = s.image;
+    out->text = s.text;
     const char *why = "out of memory";
-    rc = alloc_matrices(out) || copy_classes(out, s.classes) ? -1 : 0;
-    if (rc == 0 && each_chunk(id, &s, 0, s.rows, load_chunk, out)) {
+    rc = copy_classes(out, s.classes) || alloc_matrices(out) ? -1 : 0;
+    if (rc == 0 && each_chunk(id, &s, 0, s.rows,
+                              s.text ? load_ids : load_chunk, out)) {
         why = "its stored rows are unreadable or corrupt";
         rc = -1;
     }
@@ -565,6 +588,7 @@ void nd_dataset_release(nd_dataset *d)
         return;
     free(d->X);
     free(d->Y);
+    free(d->ids);
     for (size_t i = 0; d->classes && i < d->n_classes; i++)
         free(d->classes[i]);
     free(d->classes);

@@ -4,6 +4,7 @@
 #define ND_DATASETS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "dataset_shape.h"
@@ -21,11 +22,15 @@ void datasets_get(nd_request *req);
 void datasets_rows(nd_request *req);
 void datasets_delete(nd_request *req);
 
-/* A stored dataset as training sees it. */
+/* A stored dataset as training sees it. A text (text_ingest.h) loads as
+ * its token ids only: ids has `rows` entries, each < n_classes (its
+ * vocabulary), and X and Y are NULL. */
 typedef struct {
     char id[ND_ID_MAX];
     size_t rows, input_dim, output_dim;
     bool classification;
+    bool text;
+    uint32_t *ids;   /* a text's tokens, else NULL */
     float *X;        /* rows × input_dim */
     float *Y;        /* rows × output_dim; one-hot rows for classification */
     size_t n_classes;

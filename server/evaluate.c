@@ -60,6 +60,13 @@ static bool pair_fits(nd_request *req, const nn_network *net,
                       const nd_dataset *ds)
 {
     size_t outs = nn_network_outputs(net);
+    if (ds->text) {
+        nd_reply_invalid(req, 422, "/dataset_id",
+                         "the dataset is a text: a language model is scored "
+                         "by its job's val_loss over the held-out block, not "
+                         "here");
+        return false;
+    }
     if (ds->input_dim != net->inputs) {
         nd_reply_invalid(req, 422, "/dataset_id", "the dataset has %zu "
                          "inputs; the model takes %zu", ds->input_dim,

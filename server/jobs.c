@@ -14,6 +14,7 @@
 #include "log.h"
 #include "models.h"
 #include "paging.h"
+#include "seq_def.h"
 #include "server.h"
 #include "store.h"
 #include "workers.h"
@@ -69,10 +70,92 @@ static bool perceptron_targets(nd_request *req, const char *dataset_id)
     return false;
 }
 
+/* What check_pair learned of a pair that fits. */
+typedef struct {
+    nd_job_kind kind;
+    size_t tokens, context; /* a text job's text length and model context */
+} pair_info;
+
+/* A language model (vocab tokens, context T, lm: an output per position)
+ * and a dataset, one of which is a text (text_ds) or a model of token
+ * ids: they fit when both are, with the same vocabulary. False after
+ * replying 422. */
+static bool text_pair_fits(nd_request *req, size_t vocab, bool lm,
+                           bool text_ds, size_t ds_vocab)
+{
+    if (text_ds && !lm) {
+        nd_reply_invalid(req, 422, "/model_id",
+                         "a text trains a language model: vocab_size, "
+                         "context and an output per position (embedding, "
+                         "recurrent layers returning sequences, dense "
+                         "softmax of vocab_size units)");
+        return false;
+    }
+    if (!text_ds) {
+        nd_reply_invalid(req, 422, "/dataset_id",
+                         "a model of token ids trains on a text (a "
+                         "text/plain dataset)");
+        return false;
+    }
+    if (ds_vocab != vocab) {
+        nd_reply_invalid(req, 422, "/dataset_id",
+                         "the text's vocabulary has %zu tokens but the "
+                         "model's vocab_size is %zu",
+                         ds_vocab, vocab);
+        return false;
+    }
+    return true;
+}
+
+/* After the params: a text job's training text (and held-out block, when
+ * there is one) must hold a window of context + 1 tokens. False after
+ * replying 422. */
+static bool text_fits(nd_request *req, const pair_info *p,
+                      const nn_train_config *cfg)
+{
+    if (p->kind != ND_JOB_TEXT)
+        return true;
+    size_t T = p->context;
+    size_t n_val = (size_t)((double)p->tokens * cfg->validation_split);
+    size_t n_train = p->tokens - n_val;
+    if (n_train >= T + 1 && (n_val == 0 || n_val >= T + 1))
+        return true;
+    bool text_short = p->tokens < T + 1;
+    nd_reply_invalid(req, 422, text_short ? "/dataset_id" : "/validation_split",
+                     text_short ? "the text has %zu tokens, fewer than one "
+                                  "window of the model's context + 1 = %zu"
+                                : "leaves %zu tokens to one side of the split, "
+                                  "fewer than one window of context + 1 = %zu",
+                     text_short ? p->tokens : (n_train < T + 1 ? n_train : n_val),
+                     T + 1);
+    return false;
+}
+
+/* Whether a dataset's rows (dims: its inputs and outputs, then the
+ * model's) of shape image feed a model taking shape takes. False once
+ * it has replied. */
+static bool rows_fit(nd_request *req, const size_t dims[4],
+                     const nd_shape *image, const nn_shape *takes)
+{
+    if (dims[0] != dims[2] || dims[1] != dims[3]) {
+        nd_reply_invalid(req, 422, "/dataset_id",
+                         "the dataset has %zu inputs and %zu outputs; the "
+                         "model takes %zu inputs and gives %zu outputs",
+                         dims[0], dims[1], dims[2], dims[3]);
+        return false;
+    }
+    nd_ds_error e;
+    if (!nd_shape_feeds(image, takes, "/dataset_id", &e)) {
+        nd_ds_reply_error(req, &e);
+        return false;
+    }
+    return true;
+}
+
 /* Checks that model and dataset exist and fit each other; on success
- * *perceptron tells the model's kind. False once it has replied. */
+ * *info tells the job's kind. False once it has replied. */
 static bool check_pair(nd_request *req, const char *model_id,
-                       const char *dataset_id, bool *perceptron)
+                       const char *dataset_id, pair_info *info)
 {
     nn_network *net = NULL;
     char err[256];
@@ -88,7 +171,11 @@ static bool check_pair(nd_request *req, const char *model_id,
     }
     size_t ins = net->inputs, outs = nn_network_outputs(net), rows, in, out;
     nn_shape takes = net->input_shape;
-    *perceptron = net->type == NN_MODEL_PERCEPTRON;
+    size_t vocab = nd_seq_vocab(net);
+    bool lm = vocab && nd_seq_per_position(net->layers, net->n_layers);
+    bool perceptron = net->type == NN_MODEL_PERCEPTRON;
+    *info = (pair_info){perceptron ? ND_JOB_PERCEPTRON : ND_JOB_NETWORK, 0,
+                        ins};
     bool trainable = has_gradient(req, net);
     nn_network_free(net);
     if (!trainable)
@@ -105,25 +192,14 @@ static bool check_pair(nd_request *req, const char *model_id,
             nd_reply_problem(req, 500, "cannot read the dataset");
         return false;
     }
-    if (nd_ds_is_text(dataset_id)) {
-        nd_reply_invalid(req, 422, "/dataset_id",
-                         "the dataset is a text, for sequence models, which "
-                         "jobs cannot train yet");
-        return false;
+    bool text = nd_ds_is_text(dataset_id);
+    if (text || vocab) {
+        info->kind = ND_JOB_TEXT;
+        info->tokens = rows;
+        return text_pair_fits(req, vocab, lm, text, out);
     }
-    if (in != ins || out != outs) {
-        nd_reply_invalid(req, 422, "/dataset_id",
-                         "the dataset has %zu inputs and %zu outputs; the "
-                         "model takes %zu inputs and gives %zu outputs",
-                         in, out, ins, outs);
-        return false;
-    }
-    nd_ds_error e;
-    if (!nd_shape_feeds(&image, &takes, "/dataset_id", &e)) {
-        nd_ds_reply_error(req, &e);
-        return false;
-    }
-    return !*perceptron || perceptron_targets(req, dataset_id);
+    return rows_fit(req, (size_t[4]){in, out, ins, outs}, &image, &takes) &&
+           (!perceptron || perceptron_targets(req, dataset_id));
 }
 
 /* Replies for a job nd_job_insert refused; false when it was queued. */
@@ -158,18 +234,19 @@ void jobs_create(nd_request *req)
 {
     const char *model_id = NULL, *dataset_id = NULL;
     json_t *b = req->json;
-    bool perceptron = false;
+    pair_info pair;
     nn_train_config cfg;
     if (!nd_field_string(req, b, "", "model_id", true, &model_id) ||
         !nd_field_string(req, b, "", "dataset_id", true, &dataset_id) ||
-        !check_pair(req, model_id, dataset_id, &perceptron) ||
-        !nd_job_params_read(req, b, perceptron, req->srv->cfg.max_epochs,
-                            req->srv->cfg.max_batch,
-                            &cfg))
+        !check_pair(req, model_id, dataset_id, &pair) ||
+        !nd_job_params_read(req, b, pair.kind, req->srv->cfg.max_epochs,
+                            req->srv->cfg.max_batch, &cfg) ||
+        !text_fits(req, &pair, &cfg))
         return;
+    bool perceptron = pair.kind == ND_JOB_PERCEPTRON;
     char id[ND_ID_MAX], *params = NULL;
     nd_new_id(id, "jb_");
-    json_t *pj = nd_job_params_json(&cfg, perceptron);
+    json_t *pj = nd_job_params_json(&cfg, pair.kind);
     params = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
     nd_job_refusal why = ND_JOB_QUEUED;

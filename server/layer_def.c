@@ -24,6 +24,14 @@ static const char *const *const kind_fields[NN_LAYER_KIND_COUNT] = {
     [NN_LAYER_DROPOUT] = (const char *const[]){"type", "rate", NULL},
     [NN_LAYER_BATCHNORM] = (const char *const[]){"type", "activation", "k",
                                                  "alpha", NULL},
+    [NN_LAYER_EMBEDDING] = (const char *const[]){"type", "dim", "positions",
+                                                 NULL},
+    [NN_LAYER_RNN] = (const char *const[]){"type", "units",
+                                           "return_sequences", NULL},
+    [NN_LAYER_LSTM] = (const char *const[]){"type", "units",
+                                            "return_sequences", NULL},
+    [NN_LAYER_GRU] = (const char *const[]){"type", "units",
+                                           "return_sequences", NULL},
 };
 
 static bool reply_nn(nd_request *req, const nn_error *err)
@@ -146,6 +154,42 @@ static bool read_pool(nd_request *req, json_t *layer, const char *base,
     return true;
 }
 
+/* An embedding's "dim" and "positions" ("none" or "learned"); its
+ * vocabulary is the model's vocab_size, set by the model's reader. */
+static bool read_embedding(nd_request *req, json_t *layer, const char *base,
+                           nn_layer_spec *s)
+{
+    uint64_t dim = 0;
+    const char *positions = "none";
+    char p[ND_PTR_MAX];
+    if (!nd_field_uint(req, layer, base, "dim", true, 1, NN_MAX_UNITS, &dim) ||
+        !nd_field_string(req, layer, base, "positions", false, &positions))
+        return false;
+    nd_ptr(p, base, "positions");
+    if (strcmp(positions, "none") != 0 && strcmp(positions, "learned") != 0) {
+        nd_reply_invalid(req, 422, p, "must be \"none\" or \"learned\"");
+        return false;
+    }
+    s->units = (size_t)dim;
+    s->positions = positions[0] == 'l';
+    return true;
+}
+
+/* A recurrent layer's "units" and "return_sequences" (default true). */
+static bool read_recurrent(nd_request *req, json_t *layer, const char *base,
+                           nn_layer_spec *s)
+{
+    uint64_t units = 0;
+    s->return_sequences = true;
+    if (!nd_field_uint(req, layer, base, "units", true, 1, NN_MAX_UNITS,
+                       &units) ||
+        !nd_field_bool(req, layer, base, "return_sequences", false,
+                       &s->return_sequences))
+        return false;
+    s->units = (size_t)units;
+    return true;
+}
+
 bool nd_layer_read(nd_request *req, json_t *layer, size_t k,
                    nn_layer_spec *spec)
 {
@@ -163,12 +207,6 @@ bool nd_layer_read(nd_request *req, json_t *layer, size_t k,
     nd_ptr(p, base, "type");
     if (nn_layer_kind_parse(type, &spec->kind, p, &err) != NN_OK)
         return reply_nn(req, &err);
-    if (!kind_fields[spec->kind]) { /* embedding, rnn, lstm, gru */
-        nd_reply_invalid(req, 422, p, "%s layers are in libnn but not yet "
-                         "in the API: models do not take vocab_size and "
-                         "context yet", type);
-        return false;
-    }
     if (!nd_json_allow(req, layer, base, kind_fields[spec->kind]))
         return false;
     double rate = 0;
@@ -193,6 +231,12 @@ bool nd_layer_read(nd_request *req, json_t *layer, size_t k,
         return true;
     case NN_LAYER_BATCHNORM:
         return read_activation(req, layer, base, "linear", &spec->act);
+    case NN_LAYER_EMBEDDING:
+        return read_embedding(req, layer, base, spec);
+    case NN_LAYER_RNN:
+    case NN_LAYER_LSTM:
+    case NN_LAYER_GRU:
+        return read_recurrent(req, layer, base, spec);
     default:
         return true; /* flatten: nothing but its type */
     }
@@ -254,6 +298,15 @@ static int add_fields(json_t *o, const nn_layer_spec *l)
         return set(o, "rate", json_real(nd_float_shortest(l->rate)));
     case NN_LAYER_BATCHNORM:
         return add_activation(o, &l->act);
+    case NN_LAYER_EMBEDDING:
+        return set(o, "dim", json_integer((json_int_t)l->units)) |
+               set(o, "positions",
+                   json_string(l->positions ? "learned" : "none"));
+    case NN_LAYER_RNN:
+    case NN_LAYER_LSTM:
+    case NN_LAYER_GRU:
+        return set(o, "units", json_integer((json_int_t)l->units)) |
+               set(o, "return_sequences", json_boolean(l->return_sequences));
     default:
         return 0;
     }
@@ -275,6 +328,25 @@ json_t *nd_layer_json(const nn_network *net, size_t k, bool summary)
     return o;
 }
 
+/* The columns of layer k's W as the weights JSON writes it: a dense
+ * layer's units, an embedding's dim (a row per token), a recurrent
+ * layer's gates (G·units: W_ih^T rows, then W_hh^T rows), a conv2d's
+ * channels·kh·kw (a row per filter). */
+static size_t w_cols(const nn_network *net, size_t k)
+{
+    switch (net->layers[k].kind) {
+    case NN_LAYER_DENSE:
+    case NN_LAYER_RNN:
+    case NN_LAYER_LSTM:
+    case NN_LAYER_GRU:
+        return net->info[k].fan_out;
+    case NN_LAYER_EMBEDDING:
+        return net->layers[k].units;
+    default:
+        return net->info[k].fan_in;
+    }
+}
+
 json_t *nd_layer_weights_json(const nn_network *net, size_t k)
 {
     const nn_layer_info *i = &net->info[k];
@@ -292,10 +364,10 @@ json_t *nd_layer_weights_json(const nn_network *net, size_t k)
                  set(e, "running_var",
                      nd_json_floats(st + i->n_state / 2, i->n_state / 2));
     } else {
-        size_t cols = net->layers[k].kind == NN_LAYER_DENSE ? i->fan_out
-                                                            : i->fan_in;
-        failed = set(e, "W", nd_json_float_rows(W, i->n_w / cols, cols)) |
-                 set(e, "b", nd_json_floats(b, i->n_b));
+        size_t cols = w_cols(net, k);
+        failed = set(e, "W", nd_json_float_rows(W, i->n_w / cols, cols));
+        if (i->n_b) /* an embedding without positions has none */
+            failed |= set(e, "b", nd_json_floats(b, i->n_b));
     }
     if (failed) {
         json_decref(e);
@@ -343,6 +415,21 @@ static bool read_bn_weights(nd_request *req, json_t *entry, const char *base,
     return ok;
 }
 
+/* What a row of W stands for, for an error message. */
+static const char *w_rows_are(nn_layer_kind kind)
+{
+    switch (kind) {
+    case NN_LAYER_DENSE:
+        return "the layer's inputs";
+    case NN_LAYER_EMBEDDING:
+        return "one per token";
+    case NN_LAYER_CONV2D:
+        return "one per filter";
+    default:
+        return "the inputs, then the units";
+    }
+}
+
 bool nd_layer_weights_read(nd_request *req, json_t *entry, size_t k,
                            nn_network *net)
 {
@@ -367,25 +454,26 @@ bool nd_layer_weights_read(nd_request *req, json_t *entry, size_t k,
     nd_ptr(pw, base, "W");
     nd_ptr(pb, base, "b");
     json_t *W = json_object_get(entry, "W"), *b = json_object_get(entry, "b");
-    size_t cols = net->layers[k].kind == NN_LAYER_DENSE ? i->fan_out : i->fan_in;
+    size_t cols = w_cols(net, k);
     size_t rows = i->n_w / cols, r = 0, c = 0, nb = 0;
-    if (!W || !b) {
+    if (!W || (!b && i->n_b)) {
         nd_reply_invalid(req, 422, W ? pb : pw, "is required");
+        return false;
+    }
+    if (b && !i->n_b) {
+        nd_reply_invalid(req, 422, pb, "this layer has no biases");
         return false;
     }
     if (json_is_array(W) && json_array_size(W) != rows) {
         nd_reply_invalid(req, 422, pw,
                          "must have %zu rows (%s), not %zu", rows,
-                         net->layers[k].kind == NN_LAYER_DENSE
-                             ? "the layer's inputs"
-                             : "one per filter",
-                         json_array_size(W));
+                         w_rows_are(net->layers[k].kind), json_array_size(W));
         return false;
     }
     float *Wm = NULL, *bv = NULL;
     nn_error err;
     bool ok = nd_json_matrix(req, W, pw, cols, i->n_w, &Wm, &r, &c) &&
-              nd_json_vector(req, b, pb, i->n_b, i->n_b, &bv, &nb) &&
+              (!b || nd_json_vector(req, b, pb, i->n_b, i->n_b, &bv, &nb)) &&
               (nn_network_set_layer(net, k, Wm, bv, &err) == NN_OK ||
                reply_nn(req, &err));
     free(Wm);

@@ -20,9 +20,12 @@ bool nd_layer_read(nd_request *req, json_t *layer, size_t k,
  * summary, its "output_shape" and "parameters". NULL when out of memory. */
 json_t *nd_layer_json(const nn_network *net, size_t k, bool summary);
 
-/* Layer k's weights: dense and conv2d {"W", "b"} (W as rows: a dense
- * layer's inputs × units, a conv2d's filters × channels·kh·kw), batchnorm
- * {"gamma", "beta", "running_mean", "running_var"}, others {}. */
+/* Layer k's weights: dense, conv2d, embedding, rnn, lstm and gru {"W",
+ * "b"} (W as rows: a dense layer's inputs × units, a conv2d's filters ×
+ * channels·kh·kw, an embedding's tokens × dim with b its learned positions
+ * (context·dim, absent without them), a recurrent layer's W_ih^T rows then
+ * W_hh^T rows × gates·units and b = b_ih then b_hh, PyTorch's gate order),
+ * batchnorm {"gamma", "beta", "running_mean", "running_var"}, others {}. */
 json_t *nd_layer_weights_json(const nn_network *net, size_t k);
 
 /* Reads entry k of "/weights" (the form above) into net; false after

@@ -15,6 +15,7 @@
 #include "model_def.h"
 #include "model_view.h"
 #include "nn_limits.h"
+#include "seq_def.h"
 
 /* libnn's model format holds at most this many class names. */
 #define ND_MAX_CLASSES 65536u
@@ -23,6 +24,7 @@
 typedef struct {
     nn_model_type type;
     nn_shape input;
+    size_t vocab; /* a sequence model's vocab_size, else 0 */
     size_t n_layers;
     nn_layer_spec layers[NN_MAX_LAYERS];
     nn_loss_kind loss;
@@ -32,14 +34,14 @@ typedef struct {
 } def_spec;
 
 static const char *const mlp_fields[] = {
-    "name", "type", "inputs", "input_shape", "layers", "loss", "init",
-    "seed", "weights", NULL};
+    "name", "type", "inputs", "input_shape", "vocab_size", "context",
+    "layers", "loss", "init", "seed", "weights", NULL};
 static const char *const perceptron_fields[] = {
     "name", "type", "inputs", "activation", "outputs", "weights", NULL};
 static const char *const mlp_import_fields[] = {
     "format", "version", "name",    "type",          "inputs",
-    "input_shape", "layers", "loss", "weights", "normalization",
-    "classes", "trained", NULL};
+    "input_shape", "vocab_size", "context", "layers", "loss", "weights",
+    "normalization", "classes", "vocabulary", "trained", NULL};
 static const char *const perceptron_import_fields[] = {
     "format",  "version", "name",          "type",    "inputs",  "activation",
     "outputs", "weights", "normalization", "classes", "trained", NULL};
@@ -134,9 +136,15 @@ static bool read_kind(nd_request *req, json_t *doc, nd_def_source src,
 }
 
 /* "inputs" (a vector's length) and/or "input_shape" ([C, H, W] or [N]);
- * with both, inputs must be the shape's size. */
-static bool read_input(nd_request *req, json_t *doc, nn_shape *shape)
+ * with both, inputs must be the shape's size. Or, for token ids,
+ * "vocab_size" and "context" (seq_def.h). */
+static bool read_input(nd_request *req, json_t *doc, def_spec *s)
 {
+    nn_shape *shape = &s->input;
+    if (!nd_seq_read_input(req, doc, &s->vocab, shape))
+        return false;
+    if (s->vocab)
+        return true;
     json_t *js = json_object_get(doc, "input_shape");
     uint64_t inputs = 0;
     if (!nd_field_uint(req, doc, "", "inputs", !js, 1, NN_MAX_UNITS, &inputs))
@@ -207,12 +215,13 @@ static bool read_mlp(nd_request *req, json_t *doc, def_spec *s)
         if (!nd_layer_read(req, json_array_get(layers, k), k, &s->layers[k]))
             return false;
     s->n_layers = n;
-    const char *loss = "mse";
+    const char *loss = s->vocab ? "cross_entropy" : "mse";
     nn_error err;
     if (!nd_field_string(req, doc, "", "loss", false, &loss))
         return false;
-    return nn_loss_parse(loss, &s->loss, "/loss", &err) == NN_OK ||
-           reply_nn(req, &err);
+    if (nn_loss_parse(loss, &s->loss, "/loss", &err) != NN_OK)
+        return reply_nn(req, &err);
+    return nd_seq_check_layers(req, s->vocab, s->layers, n, s->loss);
 }
 
 /* "activation" and "outputs" of a perceptron: one layer. Whether the
@@ -373,46 +382,73 @@ static bool distinct_class(nd_request *req, nd_class_table *seen,
     return k >= 0 && added;
 }
 
-/* An import's "classes": none, or one name per output (two for a single
- * output, read as class 0 or 1). */
+/* The names an import document gives its outputs' classes: "classes"
+ * (one name per output, two for a single output, read as class 0 or 1),
+ * or for a model of token ids its "vocabulary" (vocab_size tokens, any
+ * non-empty strings). *want is how many it needs. */
+static const char *names_key(const nn_network *net, size_t *want)
+{
+    size_t vocab = nd_seq_vocab(net), outs = nn_network_outputs(net);
+    *want = vocab ? vocab : outs > 1 ? outs : 2;
+    return vocab ? "vocabulary" : "classes";
+}
+
+/* Checks entry i of the names at base; false after replying. */
+static bool read_name_entry(nd_request *req, json_t *v, const char *base,
+                            size_t i, bool token, nd_class_table *seen)
+{
+    char p[ND_PTR_MAX];
+    nd_ptr_index(p, base, i);
+    if (!json_is_string(v)) {
+        nd_reply_invalid(req, 400, p, "must be a string");
+        return false;
+    }
+    if (token && json_string_length(v) == 0) {
+        nd_reply_invalid(req, 422, p, "must not be empty");
+        return false;
+    }
+    return no_nul(req, v, p) &&
+           (token ||
+            valid_name(req, json_string_value(v), ND_MODEL_NAME_MAX, p)) &&
+           distinct_class(req, seen, json_string_value(v), p);
+}
+
+/* An import's class names or vocabulary (names_key), or none. */
 static bool read_classes(nd_request *req, json_t *doc, nn_network *net)
 {
-    json_t *classes = json_object_get(doc, "classes");
+    size_t want = 0;
+    const char *key = names_key(net, &want);
+    const char *other = key[0] == 'c' ? "vocabulary" : "classes";
+    char base[ND_PTR_MAX], op[ND_PTR_MAX];
+    nd_ptr(base, "", key);
+    nd_ptr(op, "", other);
+    json_t *classes = json_object_get(doc, key);
     size_t n = json_array_size(classes), outs = nn_network_outputs(net);
-    size_t want = outs > 1 ? outs : 2;
+    if (json_array_size(json_object_get(doc, other)) > 0) {
+        nd_reply_invalid(req, 422, op, "this model has %s instead", key);
+        return false;
+    }
     if (classes && !json_is_array(classes)) {
-        nd_reply_invalid(req, 400, "/classes", "must be an array of names");
+        nd_reply_invalid(req, 400, base, "must be an array of names");
         return false;
     }
     if (n == 0)
         return true;
     if (n != want || n > ND_MAX_CLASSES) {
-        nd_reply_invalid(req, 422, "/classes",
-                         "a model of %zu outputs has %zu classes (at most "
-                         "%u), not %zu",
-                         outs, want, ND_MAX_CLASSES, n);
+        nd_reply_invalid(req, 422, base,
+                         "a model of %zu outputs has %zu %s (at most %u), "
+                         "not %zu",
+                         outs, want, key, ND_MAX_CLASSES, n);
         return false;
     }
     const char **names = malloc(n * sizeof *names);
-    if (!names) {
-        nd_reply_problem(req, 503, "out of memory");
-        return false;
-    }
-    nd_class_table *seen = nd_class_table_new(n);
+    nd_class_table *seen = names ? nd_class_table_new(n) : NULL;
     bool ok = seen != NULL;
     if (!ok)
         nd_reply_problem(req, 503, "out of memory");
     for (size_t i = 0; i < n && ok; i++) {
         json_t *v = json_array_get(classes, i);
-        char p[ND_PTR_MAX];
-        nd_ptr_index(p, "/classes", i);
-        if (!json_is_string(v)) {
-            nd_reply_invalid(req, 400, p, "must be a string");
-            ok = false;
-        }
-        ok = ok && no_nul(req, v, p) &&
-             valid_name(req, json_string_value(v), ND_MODEL_NAME_MAX, p) &&
-             distinct_class(req, seen, json_string_value(v), p);
+        ok = read_name_entry(req, v, base, i, key[0] == 'v', seen);
         names[i] = ok ? json_string_value(v) : NULL;
     }
     nd_class_table_free(seen);
@@ -463,7 +499,7 @@ bool nd_model_def_read(nd_request *req, json_t *doc, nd_def_source src,
     }
     bool ok =
         read_kind(req, doc, src, &s->type) && read_name(req, doc, &out->name) &&
-        read_input(req, doc, &s->input);
+        read_input(req, doc, s);
     ok = ok && (s->type == NN_MODEL_MLP ? read_mlp(req, doc, s)
                                         : read_perceptron(req, doc, s));
     ok = ok && read_start(req, doc, src, s) && check_size(req, s, max_params);

@@ -11,6 +11,7 @@
 #include "model_view.h"
 #include "models.h"
 #include "nn_model_io.h"
+#include "seq_def.h"
 #include "sharing.h"
 #include "store.h"
 
@@ -299,17 +300,34 @@ static int update_blob(const char *id, const nn_network *net,
 {
     char now[ND_TIME_MAX];
     nd_now(now);
-    sqlite3_stmt *st =
-        nd_prepare("UPDATE models SET blob = ?1, trained = 1, updated_at = ?2 "
-                   "WHERE id = ?3 AND parameters = ?4");
-    if (!st)
+    /* A language model's vocabulary (a job on a text sets it) shows in
+     * its definition, so that the model reply has it. */
+    char *vocab = NULL;
+    if (nd_seq_vocab(net) && net->n_classes) {
+        json_t *v = nd_model_vocabulary_json(net);
+        vocab = v ? json_dumps(v, JSON_COMPACT) : NULL;
+        json_decref(v);
+        if (!vocab)
+            return fail(err, errlen, "out of memory");
+    }
+    sqlite3_stmt *st = nd_prepare(
+        "UPDATE models SET blob = ?1, trained = 1, updated_at = ?2, "
+        "definition = CASE WHEN ?5 IS NULL THEN definition ELSE "
+        "json_set(definition, '$.vocabulary', json(?5)) END "
+        "WHERE id = ?3 AND parameters = ?4");
+    if (!st) {
+        free(vocab);
         return db_fail(err, errlen, "storing a model");
+    }
     sqlite3_bind_blob64(st, 1, blob, len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)net->n_params);
+    if (vocab)
+        sqlite3_bind_text(st, 5, vocab, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
+    free(vocab);
     if (rc != SQLITE_DONE)
         return db_fail(err, errlen, "storing a model");
     if (sqlite3_changes(nd_db()) != 1)

@@ -9,6 +9,7 @@
 #include "jsonv.h"
 #include "layer_def.h"
 #include "model_view.h"
+#include "seq_def.h"
 
 /* Sets obj[key] = v (consumed); −1 if v is NULL or the set fails. */
 static int set(json_t *obj, const char *key, json_t *v)
@@ -84,6 +85,24 @@ static json_t *count_json(size_t n)
     return json_integer((json_int_t)n);
 }
 
+/* "vocab_size" and "context" of a model of token ids; nothing for others. */
+static int add_sequence(json_t *obj, const nn_network *net)
+{
+    size_t vocab = nd_seq_vocab(net);
+    if (!vocab)
+        return 0;
+    return set(obj, "vocab_size", count_json(vocab)) |
+           set(obj, "context", count_json(net->input_shape.dim[0]));
+}
+
+/* A language model's "vocabulary", once it has one. */
+static int add_vocabulary(json_t *obj, const nn_network *net)
+{
+    if (!nd_seq_vocab(net) || !net->n_classes)
+        return 0;
+    return set(obj, "vocabulary", nd_model_vocabulary_json(net));
+}
+
 json_t *nd_model_definition_json(const nn_network *net, const char *init,
                                  bool has_seed, uint64_t seed)
 {
@@ -92,6 +111,7 @@ json_t *nd_model_definition_json(const nn_network *net, const char *init,
         return NULL;
     int failed =
         set(d, "inputs", count_json(net->inputs)) | add_input_shape(d, net) |
+        add_sequence(d, net) | add_vocabulary(d, net) |
         set(d, "outputs", count_json(nn_network_outputs(net))) |
         set(d, "layers", layers_json(net, true)) | add_rule(d, net) |
         set(d, "init", json_string(init)) |
@@ -127,27 +147,37 @@ static json_t *classes_json(const nn_network *net)
     return built(a, failed);
 }
 
+json_t *nd_model_vocabulary_json(const nn_network *net)
+{
+    return classes_json(net);
+}
+
 int nd_model_add_weights(json_t *obj, const nn_network *net)
 {
     return set(obj, "weights", weights_json(net)) |
            set(obj, "normalization", norm_json(net)) |
-           set(obj, "classes", classes_json(net));
+           set(obj, nd_seq_vocab(net) ? "vocabulary" : "classes",
+               classes_json(net));
 }
 
 json_t *nd_model_export_json(const nn_network *net, const char *name,
                              bool trained)
 {
-    json_t *doc = json_pack("{s:s, s:i, s:s, s:s, s:I}", "format",
+    json_t *doc = json_pack("{s:s, s:i, s:s, s:s}", "format",
                             ND_EXPORT_FORMAT, "version", ND_EXPORT_VERSION,
-                            "name", name, "type", nd_model_type_name(net->type),
-                            "inputs", (json_int_t)net->inputs);
+                            "name", name, "type",
+                            nd_model_type_name(net->type));
     if (!doc)
         return NULL;
-    /* The fields a client writes to create this kind of model. */
-    int failed = net->type == NN_MODEL_PERCEPTRON
-                     ? set(doc, "outputs", count_json(nn_network_outputs(net)))
-                     : set(doc, "layers", layers_json(net, false)) |
-                           add_input_shape(doc, net);
+    /* The fields a client writes to create this kind of model: a model of
+     * token ids gives vocab_size and context instead of inputs. */
+    int failed = nd_seq_vocab(net)
+                     ? add_sequence(doc, net)
+                     : set(doc, "inputs", count_json(net->inputs));
+    failed |= net->type == NN_MODEL_PERCEPTRON
+                  ? set(doc, "outputs", count_json(nn_network_outputs(net)))
+                  : set(doc, "layers", layers_json(net, false)) |
+                        (nd_seq_vocab(net) ? 0 : add_input_shape(doc, net));
     failed |= add_rule(doc, net) | nd_model_add_weights(doc, net) |
               set(doc, "trained", json_boolean(trained));
     return built(doc, failed);

@@ -13,7 +13,9 @@
 #include "nn_network.h"
 
 /* The definition of net as stored with the model:
- *   {"inputs", "input_shape" (images), "outputs", "layers": [{"type", its
+ *   {"inputs", "input_shape" (images), "vocab_size", "context" and
+ *    "vocabulary" once known (models of token ids), "outputs", "layers":
+ *    [{"type", its
  *    fields, "output_shape", "parameters"}], "loss" (networks) |
  *    "activation" (perceptrons), "init", "seed"}
  * with "seed" null unless has_seed. init is an nn_init_name or "given".
@@ -23,8 +25,13 @@ json_t *nd_model_definition_json(const nn_network *net, const char *init,
 
 /* Adds to obj "weights": one entry per layer (nd_layer_weights_json),
  * "normalization": {"kind", "shift"?, "scale"?} and "classes": [names]
- * (empty when there are none). Returns 0, or −1 when out of memory. */
+ * (empty when there are none; "vocabulary" for a model of token ids).
+ * Returns 0, or −1 when out of memory. */
 int nd_model_add_weights(json_t *obj, const nn_network *net);
+
+/* The vocabulary of a language model (its token names, in id order) as a
+ * JSON array; NULL when out of memory. */
+json_t *nd_model_vocabulary_json(const nn_network *net);
 
 /* The export document that POST /v1/models/import takes back:
  *   {"format": "neurond-model", "version": 1, "name", "type", "inputs",

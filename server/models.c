@@ -14,6 +14,7 @@
 #include "model_store.h"
 #include "model_view.h"
 #include "models.h"
+#include "seq_def.h"
 #include "nn_trace.h"
 #include "quota.h"
 #include "server.h"
@@ -348,7 +349,8 @@ static void predict_rows(nd_request *req, const nn_network *net, bool trace)
                              net->input_shape.rank,
                              PREDICT_MAX_ROWS * net->inputs, &X, &rows))
         return;
-    predict_reply(req, net, X, rows, trace);
+    if (nd_seq_ids_ok(req, net, X, rows))
+        predict_reply(req, net, X, rows, trace);
     free(X);
 }
 

@@ -4,6 +4,7 @@
 #include "accounts_api.h"
 #include "admin.h"
 #include "datasets.h"
+#include "generate.h"
 #include "jobs.h"
 #include "models.h"
 #include "ops.h"
@@ -57,6 +58,8 @@ static const nd_route routes[] = {
     {"POST", "/v1/models/{id}/evaluate", models_evaluate, ND_BODY_JSON, NULL,
      false, NULL},
     {"POST", "/v1/models/{id}/reset", models_reset, ND_BODY_JSON, NULL,
+     false, NULL},
+    {"POST", "/v1/models/{id}/generate", models_generate, ND_BODY_JSON, NULL,
      false, NULL},
 
     {"POST", "/v1/jobs", jobs_create, ND_BODY_JSON, NULL, false, NULL},

@@ -233,7 +233,10 @@ static nn_trainer *make_trainer(const nd_job_run *run, const char *model_id,
         fail(run, model_id, e.message, NULL);
         return NULL;
     }
-    if (nn_trainer_create(&tr, net, &data, cfg, &e) != NN_OK) {
+    nn_tokens text = {ds->ids, ds->rows, ds->n_classes};
+    nn_status st = ds->text ? nn_trainer_create_tokens(&tr, net, &text, cfg, &e)
+                            : nn_trainer_create(&tr, net, &data, cfg, &e);
+    if (st != NN_OK) {
         snprintf(msg, sizeof msg, "%s%s%s", e.message, e.field[0] ? " at " : "",
                  e.field);
         fail(run, model_id, msg, NULL);
@@ -245,6 +248,20 @@ static nn_trainer *make_trainer(const nd_job_run *run, const char *model_id,
         return NULL;
     }
     return tr;
+}
+
+/* What an epoch trains on, for the throughput figures: rows, or for a
+ * text the tokens its windows predict (T per window). */
+static size_t epoch_samples(const nn_trainer *tr, const nn_network *net,
+                            const nd_dataset *ds, const nn_train_config *cfg)
+{
+    size_t rows = nn_trainer_train_rows(tr);
+    if (!ds->text)
+        return rows;
+    size_t T = net->inputs;
+    size_t windows = cfg->epoch_steps ? cfg->epoch_steps * cfg->batch_size
+                                      : rows - T;
+    return windows * T;
 }
 
 /* Trains with everything loaded; owns nothing. */
@@ -267,7 +284,8 @@ static void train_loaded(const nd_job_run *run, const char *model_id,
     *p = (progress){.run = run, .trainer = tr, .net = net,
                     .pause_at = pause_requested ? 1 : pause_at,
                     .perceptron = net->type == NN_MODEL_PERCEPTRON,
-                    .epochs = cfg->epochs, .rows = nn_trainer_train_rows(tr),
+                    .epochs = cfg->epochs,
+                    .rows = epoch_samples(tr, net, ds, cfg),
                     .started = t, .window_start = t, .last_flush = t,
                     .last_checkpoint = t};
     nd_log(ND_LOG_INFO, "job.running", NULL, ND_LS("job_id", run->job_id),

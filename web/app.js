@@ -1,7 +1,8 @@
 // app.js — the neurond dashboard: datasets, networks, training watched
 // live over the job's event stream, the decision boundary, predictions,
 // evaluation (the pictures of images, confusion matrices, the model
-// summary and conv filters: views.js; the layer builder: builder.js).
+// summary and conv filters: views.js; the layer builder: builder.js;
+// texts and the generate panel: text.js; event streams: sse.js).
 // Plain browser JavaScript, no build step; charts by uPlot (vendored).
 // Every call goes through api(): relative URLs unless an API base URL is
 // set, and the bearer token (kept in sessionStorage) when there is one.
@@ -11,11 +12,11 @@ const $ = (id) => document.getElementById(id);
 const state = {
   base: sessionStorage.getItem('neurond.base') || '',
   token: sessionStorage.getItem('neurond.token') || '',
-  dataset: null, rows: [], model: null, layers: builder.defaults(false), imageStack: false,
+  dataset: null, rows: [], model: null, layers: builder.defaults('vector'), stackKind: 'vector',
   output: { units: '?', activation: 'sigmoid' }, job: null, cancelled: false,
 };
 // Measures the browser test reads: end-event latency, events received.
-const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0, evaluations: 0, filterDraws: 0 };
+const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0, evaluations: 0, filterDraws: 0, generations: [] };
 window.neurond = { state, stats, series: () => series };
 
 const COLORS = [[47, 111, 223], [230, 120, 40], [60, 170, 90], [200, 60, 160], [120, 120, 120]];
@@ -78,7 +79,8 @@ async function refresh() {
     api('GET', '/v1/datasets?limit=50'), api('GET', '/v1/models?limit=50'),
     api('GET', jobsQuery()), api('GET', '/v1/me')]);
   state.me = me;
-  renderList($('datasets'), ds.items, (d) => `${d.name} — ${d.rows} rows, ${shapeText(d)}→${d.output_dim} ${d.task}`,
+  renderList($('datasets'), ds.items, (d) => (text.isText(d) ? text.listLabel(d)
+    : `${d.name} — ${d.rows} rows, ${shapeText(d)}→${d.output_dim} ${d.task}`),
     state.dataset && state.dataset.id, pickDataset, (d) => sharing.extras('datasets', d));
   state.datasets = ds.items;
   fillEvalChoices();
@@ -121,21 +123,25 @@ const isImage = (d) => d.input_shape && d.input_shape.length === 3;
 const shapeText = (d) => (isImage(d) ? d.input_shape.join('×') : String(d.input_dim));
 const SAMPLES = 32; // images in an image dataset's grid
 
+const stackKind = (d) => (isImage(d) ? 'image' : text.isText(d) ? 'text' : 'vector');
+
 async function pickDataset(d) {
   state.dataset = d;
   $('boundary').getContext('2d').clearRect(0, 0, $('boundary').width, $('boundary').height);
-  const page = await api('GET', `/v1/datasets/${d.id}/rows?limit=${isImage(d) ? SAMPLES : 1000}`);
+  const page = text.isText(d) ? { items: [] }
+    : await api('GET', `/v1/datasets/${d.id}/rows?limit=${isImage(d) ? SAMPLES : 1000}`);
   state.rows = page.items;
-  $('scatter').hidden = isImage(d);
+  $('scatter').hidden = isImage(d) || text.isText(d);
   $('samples').hidden = true;
   if (isImage(d)) views.drawSamples($('samples'), d, state.rows);
-  else drawScatter($('scatter'), d, state.rows);
-  const classes = d.task === 'classification' && d.output_dim >= 2;
-  state.output = { units: d.output_dim, activation: classes ? 'softmax' : 'sigmoid' };
+  else if (!text.isText(d)) drawScatter($('scatter'), d, state.rows);
+  const classes = (d.task === 'classification' && d.output_dim >= 2) || text.isText(d);
+  state.output = { units: text.isText(d) ? d.vocab_size : d.output_dim, activation: classes ? 'softmax' : 'sigmoid' };
   $('loss').value = classes ? 'cross_entropy' : 'mse';
-  if (isImage(d) !== state.imageStack) { // a CNN for images, dense layers otherwise
-    state.imageStack = isImage(d);
-    state.layers = builder.defaults(state.imageStack);
+  text.showFields(text.isText(d));
+  if (stackKind(d) !== state.stackKind) { // a CNN for images, a char model for texts, dense layers otherwise
+    state.stackKind = stackKind(d);
+    state.layers = builder.defaults(state.stackKind);
   }
   $('input-shape').value = isImage(d) ? d.input_shape.join(',') : '';
   renderLayers();
@@ -229,27 +235,35 @@ async function uploadIdx(ev) {
 
 // The builder's rows for the current stack, and what the input is.
 function renderLayers() {
+  renderInputs();
+  $('layers').tBodies[0].replaceChildren(...builder.rows(state.layers, state.output, renderLayers));
+}
+
+// What the network maps from and to, for the picked dataset.
+function renderInputs() {
   const d = state.dataset;
   $('model-inputs').textContent = !d ? 'Pick a dataset first.'
-    : `${isImage(d) ? shapeText(d) + ' image' : d.input_dim + ' inputs'} → … → ${d.output_dim} outputs`;
-  $('layers').tBodies[0].replaceChildren(...builder.rows(state.layers, state.output, renderLayers));
+    : text.isText(d) ? text.inputsLabel(d, Number($('context').value))
+      : `${isImage(d) ? shapeText(d) + ' image' : d.input_dim + ' inputs'} → … → ${d.output_dim} outputs`;
 }
 
 // A model name that says what the stack is: net-784-c8-mp2-f-10.
 function modelName(inputs, layers) {
   const short = { conv2d: (l) => `c${l.filters}`, maxpool2d: (l) => `mp${l.size}`, avgpool2d: (l) => `ap${l.size}`,
-    flatten: () => 'f', dropout: () => 'do', batchnorm: () => 'bn', dense: (l) => String(l.units) };
+    flatten: () => 'f', dropout: () => 'do', batchnorm: () => 'bn', dense: (l) => String(l.units),
+    embedding: (l) => `e${l.dim}`, rnn: (l) => `rnn${l.units}`, lstm: (l) => `lstm${l.units}`, gru: (l) => `gru${l.units}` };
   return `net-${[inputs, ...layers.map((l) => short[l.type](l))].join('-')}`;
 }
 
 async function createModel() {
   const d = state.dataset;
   if (!d) throw new Error('pick or create a dataset first');
-  const shape = builder.parseShape($('input-shape').value);
+  const shape = text.isText(d) ? null : builder.parseShape($('input-shape').value);
   const layers = builder.definition(state.layers, state.output);
+  const context = Number($('context').value);
+  const input = text.isText(d) ? text.modelInput(d, context) : shape ? { input_shape: shape } : { inputs: d.input_dim };
   const m = await api('POST', '/v1/models', {
-    name: modelName(shape ? shape.join('x') : d.input_dim, layers),
-    ...(shape ? { input_shape: shape } : { inputs: d.input_dim }),
+    name: modelName(text.isText(d) ? `t${context}` : shape ? shape.join('x') : d.input_dim, layers), ...input,
     layers, loss: $('loss').value, seed: Number($('model-seed').value),
   });
   await pickModel(m);
@@ -262,6 +276,7 @@ async function pickModel(m) {
   for (const [id, text] of Object.entries(idle)) $(id).textContent = text;
   await refresh();
   await showModel(m);
+  text.showPanel(m);
   await drawBoundary();
   if (m.trained) await evaluate();
 }
@@ -285,7 +300,8 @@ async function showModel(m) {
 // outputs), a held-out one first when there is one.
 function fillEvalChoices() {
   const m = state.model, sel = $('eval-dataset'), keep = sel.value;
-  const fits = (state.datasets || []).filter((d) => m && d.input_dim === m.inputs && d.output_dim === m.outputs);
+  const fits = (state.datasets || []).filter((d) => m && !text.isText(d) && d.input_dim === m.inputs
+    && d.output_dim === m.outputs);
   const training = state.dataset && state.dataset.id;
   fits.sort((a, b) => (a.id === training) - (b.id === training));
   sel.replaceChildren(...fits.map((d) => new Option(`${d.name} (${d.rows} rows)${d.id === training ? ' — training set' : ''}`,
@@ -360,28 +376,7 @@ async function readEvents(jobId, after, onEvent) {
   const r = await fetch(`${state.base.replace(/\/$/, '')}/v1/jobs/${jobId}/events`, { headers });
   if (r.status === 401) { askToken(); throw new Error('401: the server wants a token'); }
   if (!r.ok) throw new Error(`events: ${r.status}`);
-  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return null;
-    buf += value;
-    let cut;
-    while ((cut = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, cut);
-      buf = buf.slice(cut + 2);
-      const ev = { name: 'message', data: '', id: 0 };
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) ev.name = line.slice(7);
-        else if (line.startsWith('data: ')) ev.data += line.slice(6);
-        else if (line.startsWith('id: ')) ev.id = Number(line.slice(4));
-      }
-      if (!ev.data) continue; // comments, retry:
-      const data = JSON.parse(ev.data);
-      onEvent(ev.name, data, ev.id);
-      if (ev.name === 'end') { reader.cancel().catch(() => {}); return data; }
-    }
-  }
+  return readSse(r, onEvent);
 }
 
 // Charts a job: its stored history downsampled, then live events after it,
@@ -425,10 +420,11 @@ async function completeChart(jobId, offset, job) {
 function jobBody(epochs) {
   const optimizer = { name: $('optimizer').value, learning_rate: Number($('lr').value) };
   if (optimizer.name === 'sgd') optimizer.momentum = Number($('momentum').value);
+  const steps = text.isText(state.dataset) && Number($('epoch-steps').value);
   return {
     model_id: state.model.id, dataset_id: state.dataset.id, epochs,
     batch_size: Number($('batch').value), optimizer, normalize: $('normalize').value,
-    validation_split: Number($('val-split').value), seed: state.seed,
+    validation_split: Number($('val-split').value), seed: state.seed, ...(steps ? { epoch_steps: steps } : {}),
   };
 }
 
@@ -458,6 +454,7 @@ async function train(ev) {
     state.model = await api('GET', `/v1/models/${state.model.id}`);
     await refresh();
     await showModel(state.model).catch(showError);
+    text.showPanel(state.model);
     await evaluate().catch(showError);
     document.body.dataset.training = 'done';
   }
@@ -537,6 +534,18 @@ async function download(ev) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
 
+// Writes with the selected model in the generate panel, streamed.
+async function write(ev) {
+  ev.preventDefault();
+  if (!text.canGenerate(state.model)) throw new Error('pick a language model trained on a text first');
+  $('generate').disabled = true;
+  try {
+    stats.generations.push(await text.generate(state, state.model, text.panelOptions()));
+  } finally {
+    $('generate').disabled = false;
+  }
+}
+
 // ---- start ---------------------------------------------------------------
 
 function on(id, event, fn) {
@@ -557,6 +566,14 @@ function start() {
   on('gen-form', 'submit', createGenerated);
   on('csv-form', 'submit', uploadCsv);
   on('idx-form', 'submit', uploadIdx);
+  on('text-form', 'submit', async (ev) => {
+    ev.preventDefault();
+    const file = $('text-file').files[0];
+    if (!file) throw new Error('choose a text file first');
+    await pickDataset(await text.upload(api, file));
+  });
+  on('write-form', 'submit', write);
+  on('context', 'input', async () => renderInputs());
   on('evaluate', 'click', evaluate);
   on('add-layer', 'click', async () => { state.layers.push(builder.layer('dense')); renderLayers(); });
   on('create-model', 'click', createModel);

@@ -1,6 +1,7 @@
 // builder.js — the dashboard's network builder: the layer kinds a student
 // can stack (dense, conv2d, maxpool2d, avgpool2d, flatten, dropout,
-// batchnorm), each row's settings as inputs, and the model definition
+// batchnorm; embedding, rnn, lstm, gru over a text's token ids), each
+// row's settings as inputs, and the model definition
 // POST /v1/models takes (DESIGN.md, "Architectures beyond dense layers").
 // app.js owns the state and calls these.
 'use strict';
@@ -17,8 +18,13 @@ const builder = (() => {
     flatten: { fields: {} },
     dropout: { fields: { rate: 0.25 } },
     batchnorm: { fields: {} },
+    embedding: { fields: { dim: 32, positions: 'none' } },
+    rnn: { fields: { units: 64, return_sequences: true } },
+    lstm: { fields: { units: 64, return_sequences: true } },
+    gru: { fields: { units: 64, return_sequences: true } },
   };
-  const PADDINGS = ['valid', 'same'];
+  // The settings chosen from a list, and their choices.
+  const CHOICES = { padding: ['valid', 'same'], positions: ['none', 'learned'], return_sequences: [true, false] };
 
   // A new layer of a kind, with that kind's defaults.
   function layer(type) {
@@ -26,11 +32,15 @@ const builder = (() => {
     return { type, ...k.fields, ...(k.activation ? { activation: k.activation } : {}) };
   }
 
-  // The stack a picked dataset starts with: a small CNN for images
-  // (conv 3×3 → pool → flatten before the output), one tanh layer otherwise.
-  function defaults(image) {
-    if (!image) return [layer('dense')];
-    return [layer('conv2d'), layer('maxpool2d'), layer('flatten')];
+  // The stack a picked dataset starts with (kind 'image', 'text' or
+  // anything else): a small CNN for images (conv 3×3 → pool → flatten
+  // before the output), a character model for a text (embedding → lstm,
+  // then the dense softmax over the vocabulary at every position), one
+  // tanh layer otherwise.
+  function defaults(kind) {
+    if (kind === 'image') return [layer('conv2d'), layer('maxpool2d'), layer('flatten')];
+    if (kind === 'text') return [layer('embedding'), layer('lstm')];
+    return [layer('dense')];
   }
 
   function select(options, value, onChange) {
@@ -47,8 +57,9 @@ const builder = (() => {
     label.className = 'setting';
     label.append(name + ' ');
     let input;
-    if (name === 'padding') {
-      input = select(PADDINGS, l.padding, (v) => { l.padding = v; });
+    if (CHOICES[name]) {
+      const choices = CHOICES[name];
+      input = select(choices.map(String), String(l[name]), (v) => { l[name] = choices.find((c) => String(c) === v); });
     } else {
       const step = name === 'rate' ? '0.05' : '1';
       input = Object.assign(document.createElement('input'), { type: 'number', step, min: name === 'rate' ? 0 : 1,

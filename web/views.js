@@ -109,6 +109,8 @@ const views = (() => {
       case 'conv2d': return `${l.filters} filters ${k}, stride ${l.stride}, ${l.padding}, ${l.activation}`;
       case 'maxpool2d': case 'avgpool2d': return `size ${l.size}, stride ${l.stride}`;
       case 'dropout': return `rate ${l.rate}`;
+      case 'embedding': return `dim ${l.dim}, positions ${l.positions}`;
+      case 'rnn': case 'lstm': case 'gru': return `${l.units} units${l.return_sequences ? ', every step' : ', last step'}`;
       default: return '';
     }
   }
@@ -121,7 +123,8 @@ const views = (() => {
     t.createTHead().insertRow().append(...['#', 'layer', 'settings', 'output shape', 'parameters']
       .map((h) => cell('th', h)));
     const body = t.createTBody();
-    body.insertRow().append(cell('td', ''), cell('td', 'input'), cell('td', ''),
+    body.insertRow().append(cell('td', ''), cell('td', 'input'),
+      cell('td', m.vocab_size ? `token ids of ${m.vocab_size}` : ''),
       cell('td', dims(m.input_shape || [m.inputs])), cell('td', '0'));
     m.layers.forEach((l, i) => {
       body.insertRow().append(cell('td', String(i)), cell('td', l.type || 'dense'), cell('td', settingsText(l)),

@@ -218,3 +218,31 @@ void nn_recurrent_backward(const nn_layer_ctx *c, float *dX, float *dY,
                      dX + t * D, T * D);
     }
 }
+
+size_t nn_recurrent_slot_floats(const nn_layer_spec *s)
+{
+    return cell_of(s->kind)->slot * s->units;
+}
+
+const float *nn_recurrent_h(const nn_layer_spec *s, const float *slot)
+{
+    return slot + cell_of(s->kind)->h_at * s->units;
+}
+
+void nn_recurrent_step(const nn_layer_spec *s, const nn_layer_info *info,
+                       const float *W, const float *b, const float *x,
+                       const float *prev, float *now)
+{
+    const nn_recurrent_cell *cell = cell_of(s->kind);
+    size_t D = info->in.dim[1], H = s->units, GH = cell->gates * H;
+    size_t hh = cell->hh_at * H;
+    for (size_t j = 0; j < GH; j++)
+        now[j] = b[j] + (hh ? 0.0f : b[GH + j]);
+    for (size_t j = 0; hh && j < GH; j++)
+        now[hh + j] = b[GH + j];
+    nn_sgemm(false, false, 1, GH, D, 1.0f, x, D, W, GH, 1.0f, now, GH);
+    if (prev)
+        nn_sgemm(false, false, 1, GH, H, 1.0f, prev + cell->h_at * H, H,
+                 W + D * GH, GH, 1.0f, now + hh, GH);
+    cell->cell_forward(now, prev, H);
+}

@@ -51,6 +51,19 @@ void nn_recurrent_backward(const nn_layer_ctx *c, float *dX, float *dY,
                            const float *A, size_t rows, float *dW, float *db,
                            bool accumulate);
 
+/* One step of one row, for generation that carries the state: fills the
+ * slot `now` (nn_recurrent_slot_floats floats) from the input x (D floats)
+ * and the slot of the step before (NULL at the first step: state zero),
+ * exactly as a forward pass over a window computes that step. W and b are
+ * the layer's parameters. */
+void nn_recurrent_step(const nn_layer_spec *s, const nn_layer_info *info,
+                       const float *W, const float *b, const float *x,
+                       const float *prev, float *now);
+
+/* Floats of a step's slot, and where h_t is in one. */
+size_t nn_recurrent_slot_floats(const nn_layer_spec *s);
+const float *nn_recurrent_h(const nn_layer_spec *s, const float *slot);
+
 extern const nn_recurrent_cell nn_cell_rnn, nn_cell_lstm, nn_cell_gru;
 
 /* σ(x) = 1 / (1 + e^−x). */

@@ -76,32 +76,40 @@ json_t *sw_response(sw_walk *w, json_t *op, long status)
     return r ? sw_deref(w, r) : NULL;
 }
 
-void sw_remember_ids(sw_walk *w, const sw_call *c, const api_response *r)
+void sw_remember_ids(sw_walk *w, const api_response *r)
 {
     const char *id = json_string_value(json_object_get(r->json, "id"));
     for (int k = 0; id && k < SW_KINDS; k++)
         if (strncmp(id, kinds[k].prefix, 3) == 0 && !w->ids[k][0])
             snprintf(w->ids[k], sizeof w->ids[k], "%s", id);
-    if (id && c->example && w->n_named < SW_MAX_NAMED) {
-        sw_named_id *n = &w->named[w->n_named++];
-        snprintf(n->example, sizeof n->example, "%s", c->example);
-        snprintf(n->id, sizeof n->id, "%s", id);
+    if (id && w->example) {
+        cr_assert(w->n_named < SW_MAX_NAMED, "more than %d named examples "
+                  "created objects (SW_MAX_NAMED)", SW_MAX_NAMED);
+        snprintf(w->named[w->n_named].example,
+                 sizeof w->named[w->n_named].example, "%s", w->example);
+        snprintf(w->named[w->n_named++].id, sizeof w->named[0].id, "%s", id);
     }
 }
 
-/* The id the create example named example made; asserted made. */
+/* The id the example named `example` created; asserted there. */
 static const char *named_id(const sw_walk *w, const char *example)
 {
     for (size_t i = 0; i < w->n_named; i++)
         if (strcmp(w->named[i].example, example) == 0)
             return w->named[i].id;
-    cr_assert_fail("x-id %s: no create example of that name ran", example);
+    cr_assert_fail("x-id %s: no example of that name created an object",
+                   example);
     return NULL;
 }
 
 /* The walk's id for an example id (a prefix and 26 characters), else s. */
 static const char *swap_id(sw_walk *w, const char *s)
 {
+    char prefix[4];
+    snprintf(prefix, sizeof prefix, "%s", s);
+    const char *named = json_string_value(json_object_get(w->body_ids, prefix));
+    if (named && strlen(s) == 29)
+        return named_id(w, named);
     for (int k = 0; k < SW_KINDS; k++)
         if (strncmp(s, kinds[k].prefix, 3) == 0 && strlen(s) == 29 &&
             w->ids[k][0])
@@ -171,14 +179,13 @@ static json_t *parameters(sw_walk *w, json_t *item, json_t *op)
     return all;
 }
 
-/* The value of path parameter name: the walk's id for {id}, by x_id or
- * else the collection the path is in, else the parameter's example. */
+/* The value of path parameter name: the walk's id for {id}, by the
+ * collection the path is in, else the parameter's example. */
 static void path_value(sw_walk *w, const char *path, json_t *params,
-                       const char *x_id, const char *name, char *out,
-                       size_t cap)
+                       const char *name, char *out, size_t cap)
 {
-    if (x_id && strcmp(name, "id") == 0) {
-        snprintf(out, cap, "%s", named_id(w, x_id));
+    if (strcmp(name, "id") == 0 && w->path_id) {
+        snprintf(out, cap, "%s", named_id(w, w->path_id));
         return;
     }
     for (int k = 0; strcmp(name, "id") == 0 && k < SW_KINDS; k++) {
@@ -216,7 +223,7 @@ static void build_url(sw_walk *w, sw_call *c, const char *path,
         char name[64], value[256];
         size_t len = strcspn(s + 1, "}");
         snprintf(name, sizeof name, "%.*s", (int)len, s + 1);
-        path_value(w, path, params, c->x_id, name, value, sizeof value);
+        path_value(w, path, params, name, value, sizeof value);
         n += (size_t)snprintf(c->url + n, sizeof c->url - n, "%s", value);
         s += len + 2;
     }
@@ -312,15 +319,12 @@ typedef struct {
     void (*fn)(sw_walk *w, const sw_call *c);
 } operation;
 
-/* Builds the call of o with body example value (or none; ex is the
- * example object named name, when it has one) and runs fn. */
+/* Builds the call of o with body example value (or none) and runs fn. */
 static void make_call(sw_walk *w, const operation *o, const char *type,
-                      json_t *value, const char *name, json_t *ex)
+                      json_t *value, json_t *xquery)
 {
-    json_t *xquery = json_object_get(ex, "x-query");
     sw_call c = {.method = http_method(o->method), .path = o->path,
-                 .op = o->op, .example = name,
-                 .x_id = json_string_value(json_object_get(ex, "x-id"))};
+                 .op = o->op};
     json_t *sec = json_object_get(o->op, "security");
     c.public_op = json_is_array(sec) && json_array_size(sec) == 0;
     c.params = parameters(w, o->item, o->op);
@@ -339,7 +343,7 @@ static void each_example(sw_walk *w, const operation *o)
 {
     json_t *rb = json_object_get(o->op, "requestBody");
     if (!rb) {
-        make_call(w, o, NULL, NULL, NULL, NULL);
+        make_call(w, o, NULL, NULL, NULL);
         return;
     }
     const char *type, *name;
@@ -351,10 +355,16 @@ static void each_example(sw_walk *w, const operation *o)
         cr_assert(one || many, "%s %s: no example of %s", o->method, o->path,
                   type);
         if (one)
-            make_call(w, o, type, one, NULL, NULL);
+            make_call(w, o, type, one, NULL);
         json_object_foreach(many, name, ex) {
             ex = sw_deref(w, ex);
-            make_call(w, o, type, json_object_get(ex, "value"), name, ex);
+            w->example = name;
+            w->path_id = json_string_value(json_object_get(ex, "x-id"));
+            w->body_ids = json_object_get(ex, "x-ids");
+            make_call(w, o, type, json_object_get(ex, "value"),
+                      json_object_get(ex, "x-query"));
+            w->example = w->path_id = NULL;
+            w->body_ids = NULL;
         }
     }
 }

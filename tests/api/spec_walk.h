@@ -15,19 +15,20 @@ typedef enum { SW_DATASET, SW_MODEL, SW_JOB, SW_TOKEN, SW_KINDS } sw_kind;
  * every other call but DELETE; DELETEs. */
 typedef enum { SW_CREATE, SW_READ, SW_DELETE } sw_phase;
 
-#define SW_MAX_NAMED 32
-
-/* The object a named example of a create call made (its `examples` key):
- * what a later example's `x-id` names to fill its {id}. */
-typedef struct {
-    char example[64], id[64];
-} sw_named_id;
+#define SW_MAX_NAMED 64
 
 typedef struct {
     json_t *spec;
     char ids[SW_KINDS][64]; /* the first of each kind the walk created */
-    sw_named_id named[SW_MAX_NAMED];
+    /* The objects created by named examples, for an example whose `x-id`
+     * names one to fill its {id} (e.g. a model with a vocabulary). */
+    struct {
+        char example[64], id[64];
+    } named[SW_MAX_NAMED];
     size_t n_named;
+    const char *example; /* the example being called, or NULL */
+    const char *path_id; /* its x-id, or NULL */
+    json_t *body_ids;    /* its x-ids: {"md_": example name, …}, or NULL */
     unsigned operations;    /* path × method pairs in the document */
     unsigned calls;         /* calls made and judged */
     unsigned unjudged;      /* of them, not sent through Prism */
@@ -44,9 +45,6 @@ typedef struct {
     const char *path;   /* the document's path template, "/v1/jobs/{id}" */
     char url[1024];
     json_t *op;         /* the operation object (borrowed) */
-    const char *example; /* its example's `examples` key (NULL: `example`) */
-    const char *x_id;    /* the example's `x-id`: the named create example
-                            whose object fills {id} (NULL: the first) */
     json_t *params;     /* its parameters and its path's, $refs resolved
                            (borrowed, valid while fn runs) */
     bool public_op;     /* security: [] */
@@ -67,8 +65,10 @@ void sw_free(sw_walk *w);
  * arguments), or one for an operation without a body. Query and header
  * parameters with an `example` are sent, path parameters filled with
  * w->ids for {id} (by the path's collection; an example's `x-id` names
- * the create example whose object to use instead) or their example; example
- * ids in bodies and parameters are replaced by w->ids. A call is built
+ * the example whose object fills it instead) or their example; example
+ * ids in bodies and parameters are replaced by w->ids (an example's
+ * `x-ids`, {"md_": "name", …}, names the examples whose objects replace
+ * ids of those prefixes instead). A call is built
  * just before fn runs, so ids remembered by fn fill the next ones. */
 void sw_each_call(sw_walk *w, sw_phase phase,
                   void (*fn)(sw_walk *w, const sw_call *c));
@@ -83,8 +83,9 @@ json_t *sw_response(sw_walk *w, json_t *op, long status);
  * with the Authorization header auth; asserts it does within a minute. */
 void sw_wait_job(api_server *srv, const char *auth, const char *id);
 
-/* Keeps r's "id" (the reply to c) as the first dataset, model or job
- * when the walk has none of that kind yet, and under c's example name. */
-void sw_remember_ids(sw_walk *w, const sw_call *c, const api_response *r);
+/* Keeps r's "id" as the first dataset, model or job when the walk has
+ * none of that kind yet, and as the object of the example being called
+ * when it has a name. */
+void sw_remember_ids(sw_walk *w, const api_response *r);
 
 #endif

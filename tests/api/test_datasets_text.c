@@ -2,7 +2,8 @@
  * characters, the byte tokenizer, characters cut between the pieces of a
  * chunked upload, slices of the text through /rows, the memory an upload
  * takes, and every refusal (binary, invalid or cut-off UTF-8, an empty
- * text, a bad tokenizer or charset, a job on a text), after which nothing
+ * text, a bad tokenizer or charset, a job of a vector model on a text:
+ * test_sequence_jobs.c trains language models), after which nothing
  * may be left in the database. */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -211,7 +212,7 @@ Test(datasets_text, bad_queries_and_charsets)
     api_free(&r);
 }
 
-Test(datasets_text, jobs_refuse_a_text_for_now)
+Test(datasets_text, a_vector_model_does_not_train_on_a_text)
 {
     json_t *ds = create_text("name=t", "abcabc", 6);
     api_response m = api_json(&srv, "POST", "/v1/models",
@@ -222,7 +223,7 @@ Test(datasets_text, jobs_refuse_a_text_for_now)
     api_response r = api_pack(&srv, "POST", "/v1/jobs", "{s:s, s:s}",
                               "model_id", api_str(&m, "id"), "dataset_id",
                               api_jstr(ds, "id"));
-    api_assert_problem(&r, 422, "/dataset_id");
+    api_assert_problem(&r, 422, "/model_id");
     api_free(&r);
     api_free(&m);
     json_decref(ds);

@@ -172,7 +172,7 @@ static void run_call(sw_walk *w, const sw_call *c)
     if (!(r.status >= 200 && r.status < 300) && !may_fail(id, r.status))
         wrong(w, "%s %s (%s): %ld %.300s", c->method, c->url, id, r.status,
               r.body);
-    sw_remember_ids(w, c, &r);
+    sw_remember_ids(w, &r);
     api_free(&r);
 }
 

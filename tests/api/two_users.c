@@ -61,7 +61,7 @@ static void as_owner(sw_walk *w, const sw_call *c)
     api_response r = tu_send(owner_srv, owner_auth, c, NULL, NULL);
     cr_assert(r.status >= 200 && r.status < 300, "the owner's %s %s: %ld "
               "%.300s", c->method, c->url, r.status, r.body);
-    sw_remember_ids(w, c, &r);
+    sw_remember_ids(w, &r);
     api_free(&r);
 }
 
