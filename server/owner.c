@@ -29,6 +29,7 @@ static const char *const public_ops[][2] = {
     {"GET", "/v1/datasets/{id}"},          {"GET", "/v1/datasets/{id}/rows"},
     {"GET", "/v1/models/{id}"},            {"GET", "/v1/models/{id}/export"},
     {"POST", "/v1/models/{id}/predict"},   {"POST", "/v1/models/{id}/evaluate"},
+    {"POST", "/v1/models/{id}/generate"},
 };
 
 /* How a user reaches an object. */

@@ -4,9 +4,9 @@
  * own; administrators reach all. Another user's object answers exactly as
  * an id never given out does (404, or the 422/404 of an unknown id in a
  * body), so that no reply tells that it exists — unless it is public
- * (sharing.h): then every user may read, predict with, evaluate, export
- * and train on it (a public dataset in a job; a public model only as a
- * copy, exported then imported), and a change (PATCH, DELETE, reset, a
+ * (sharing.h): then every user may read, predict with, generate from,
+ * evaluate, export and train on it (a public dataset in a job; a public
+ * model only as a copy, exported then imported), and a change (PATCH, DELETE, reset, a
  * job on the model) answers 403: its existence is no secret. */
 #ifndef ND_OWNER_H
 #define ND_OWNER_H

@@ -54,18 +54,41 @@ static void share(const char *auth, const char *collection, const char *id,
     api_free(&r);
 }
 
-/* Whether c names A's public dataset or model in its path (an {id}
- * operation) or, for a POST to a collection, in its body. */
+/* Whether c names id in its path (an {id} operation) or, for a POST to
+ * a collection, in its body. */
+static bool names(const sw_call *c, const char *id)
+{
+    return strchr(c->path, '{') ? strstr(c->url, id) != NULL
+                                : strcmp(c->method, "POST") == 0 && c->body &&
+                                      strstr(c->body, id) != NULL;
+}
+
+/* Whether c names one of A's public datasets or models: the walk's first
+ * of each, or one a named example made (all shared by the test). */
 static bool on_public(sw_walk *w, const sw_call *c)
 {
-    for (int k = SW_DATASET; k <= SW_MODEL; k++) {
-        const char *id = w->ids[k];
-        if (strchr(c->path, '{') ? strstr(c->url, id) != NULL
-                                 : strcmp(c->method, "POST") == 0 && c->body &&
-                                       strstr(c->body, id) != NULL)
+    for (int k = SW_DATASET; k <= SW_MODEL; k++)
+        if (names(c, w->ids[k]))
             return true;
-    }
+    for (size_t i = 0; i < w->n_named; i++)
+        if (strncmp(w->named[i].id, "ds_", 3) == 0 ||
+            strncmp(w->named[i].id, "md_", 3) == 0)
+            if (names(c, w->named[i].id))
+                return true;
     return false;
+}
+
+/* Shares every dataset and model of A's that a named example made (the
+ * objects an example's x-id names, such as a model with a vocabulary). */
+static void share_named(sw_walk *w)
+{
+    for (size_t i = 0; i < w->n_named; i++) {
+        const char *id = w->named[i].id;
+        if (strncmp(id, "ds_", 3) == 0)
+            share(auth_a, "/v1/datasets/", id, true);
+        else if (strncmp(id, "md_", 3) == 0)
+            share(auth_a, "/v1/models/", id, true);
+    }
 }
 
 /* B's call c: on A's public objects, a success where the document says
@@ -139,6 +162,7 @@ Test(sharing, public_objects_answer_reads_and_refuse_every_change)
     tu_start_a_and_b(&srv, ADMIN_TOKEN, &w, auth_a, auth_b);
     share(auth_a, "/v1/datasets/", w.ids[SW_DATASET], true);
     share(auth_a, "/v1/models/", w.ids[SW_MODEL], true);
+    share_named(&w);
     char *before = a_objects(&w);
     tu_each_call(&w, as_b);
     char *after = a_objects(&w);
