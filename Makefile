@@ -4,9 +4,20 @@
 # first run `make deps`, which installs missing Debian packages with apt-get.
 
 CC       ?= gcc
+# BLAS=onednn builds nn_sgemm (core/blas.c) on oneDNN's dnnl_sgemm
+# (libdnnl-dev) instead of OpenBLAS's CBLAS, into build/onednn unless BUILD
+# says otherwise; OpenBLAS stays the default. `make test-onednn` runs the
+# core tests (nn_sgemm against the naive product included) on it.
+BLAS     ?= openblas
+ifeq ($(BLAS),onednn)
+BUILD    ?= build/onednn
+BLAS_CFLAGS := -DNN_BLAS_ONEDNN -fopenmp
+BLAS_LIBS   := -ldnnl -fopenmp
+else
 BUILD    ?= build
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null || echo -I/usr/include/x86_64-linux-gnu/openblas-pthread)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+endif
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 # -O3 for the vectoriser's full cost model (-O2's refuses the element-wise
 # loops that need alias checks); never -ffast-math, which makes NaN checks lie.
@@ -25,10 +36,13 @@ DEPS_NEUROND := gcc libc6-dev make pkg-config libopenblas-dev libcsv-dev \
               libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler \
               libonnx-dev
 # dataset-fashion-mnist: the API tests upload its IDX files.
+# libdnnl-dev: the core tests also run on the BLAS=onednn build.
 DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev dataset-fashion-mnist \
               libcurl4-openssl-dev sqlite3 python3-yaml chromium nodejs \
-              prometheus python3-onnx
-DEPS_BENCH := dataset-fashion-mnist python3-torch
+              prometheus python3-onnx libdnnl-dev
+# libblis-dev, libdnnl-dev: the GEMM backends build/gemm-backends compares
+# with OpenBLAS (bench only; neurond links OpenBLAS alone).
+DEPS_BENCH := dataset-fashion-mnist python3-torch libblis-dev libdnnl-dev
 DEPS_FUZZ  := clang libclang-rt-14-dev
 DEPS_LOAD  := wrk curl
 # `make docker-test`: Debian's Docker engine and client, debootstrap for the
@@ -54,7 +68,7 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz \
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench bench-fmnist run demo clean help crosscheck \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run test-onednn bench bench-fmnist run demo clean help crosscheck \
         fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
@@ -64,6 +78,7 @@ help:
 	@echo "make            build everything into $(BUILD)/"
 	@echo "make test       install deps, build, run the unit tests (plain and ASan+UBSan)"
 	@echo "make test-asan  the same tests under AddressSanitizer + UBSan"
+	@echo "make test-onednn  the libnn tests on the BLAS=onednn build (nn_sgemm on oneDNN)"
 	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
@@ -141,6 +156,13 @@ $(BUILD)/bench/model_file.o: override CFLAGS += -Iserver
 $(BUILD)/bench-train: $(BENCH_OBJ) $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lz $(SERVER_LIBS) $(LDLIBS)
 
+# OpenBLAS, BLIS and oneDNN's sgemm side by side (bench/gemm/): OpenBLAS
+# links first, so cblas_sgemm is its, BLIS is called as bli_sgemm.
+BLIS_DIR := /usr/include/x86_64-linux-gnu/blis-openmp
+$(BUILD)/bench/gemm/gemm_backends.o: override CFLAGS += -Ibench -isystem $(BLIS_DIR)
+$(BUILD)/gemm-backends: $(BUILD)/bench/gemm/gemm_backends.o $(BUILD)/bench/gemm_shapes.o         $(BUILD)/bench/model_file.o $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) -fopenmp $^ -o $@ $(SERVER_LIBS) $(LDLIBS) 	    -L/usr/lib/x86_64-linux-gnu/blis-openmp -lblis -ldnnl
+
 $(BUILD)/nn-crosscheck: $(BUILD)/tests/crosscheck/dump_cnn.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -178,6 +200,7 @@ test: deps
 	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
+	sh tools/run-logged.sh $(LOGS)/core-onednn.log $(MAKE) --no-print-directory test-onednn
 	/usr/bin/python3 tools/check-openapi.py
 	cd tools/openapi-lint && npm ci --no-audit --no-fund --silent && npm run --silent lint
 	cd tools/prism && npm ci --ignore-scripts --no-audit --no-fund --silent
@@ -199,6 +222,14 @@ test: deps
 test-asan: deps
 	@$(MAKE) --no-print-directory $(BUILD)/asan/test-core
 	@$(MAKE) --no-print-directory test-asan-run
+
+# The core tests on the oneDNN build (BLAS=onednn, build/onednn): nn_sgemm
+# against the naive product for every transpose and odd size, each layer's
+# gradients, determinism, as on OpenBLAS.
+test-onednn:
+	@sh tools/install-deps.sh $(DEPS_BUILD)
+	@$(MAKE) --no-print-directory BLAS=onednn BUILD=build/onednn build/onednn/test-core
+	build/onednn/test-core --jobs 2
 
 # Criterion runs each test in a child process whose sanitizer reports do not
 # change the exit status, so the log is searched for them as well.
@@ -275,8 +306,9 @@ demo:
 	$(BUILD)/nn-demo
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory $(BUILD)/bench-train $(BUILD)/neurond
+	@$(MAKE) --no-print-directory $(BUILD)/bench-train $(BUILD)/neurond $(BUILD)/gemm-backends
 	sh bench/run-bench.sh $(BUILD)/bench-train
+	$(BUILD)/gemm-backends
 	BIN=$(BUILD) sh bench/api-vs-core.sh
 
 # Fashion-MNIST through the API: IDX uploads (time, peak RSS), a dense
