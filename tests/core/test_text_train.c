@@ -149,6 +149,18 @@ Test(text_train, val_loss_scores_the_whole_block_once, .init = setup)
                        "val_loss %.9g, the block's mean %.9g", st.val_loss,
                        loss / 69);
     cr_assert_float_eq(st.val_accuracy, (double)right / 69, 1e-12);
+
+    /* nn_text_score over the same block scores it the same way. */
+    nn_tokens block = {.ids = ids + start, .n = 70, .vocab = V};
+    double score, acc;
+    cr_assert_eq(nn_text_score(net, ws, &block, &score, &acc, &err), NN_OK,
+                 "%s", err.message);
+    cr_assert_float_eq(score, st.val_loss, 1e-9 * score);
+    cr_assert_float_eq(acc, st.val_accuracy, 1e-12);
+    block.n = T; /* shorter than a window */
+    cr_assert_eq(nn_text_score(net, ws, &block, &score, NULL, &err),
+                 NN_ERR_INVALID);
+    cr_assert_str_eq(err.field, "/dataset");
     nn_workspace_free(ws);
     nn_network_free(net);
 }
