@@ -82,13 +82,13 @@ if [ "$ACC_EPOCHS" -gt 0 ]; then
 fi
 
 TEXT=${TEXT:-../shared/data/tinyshakespeare.txt}
-TEXT_STEPS=${TEXT_STEPS:-200}
+TEXT_STEPS=${TEXT_STEPS:-200} # a multiple of 50: a loss line every 50
 TEXT_REPS=${TEXT_REPS:-3}
 if [ ! -r "$TEXT" ]; then
     echo "# char-lstm: $TEXT not found (set TEXT): skipped"
     exit 0
 fi
-LM="--text $TEXT --context 64 --embed 64 --units 256 --batch 32 --lr 0.002 --clip 1.0 --steps $TEXT_STEPS --every $((TEXT_STEPS / 4)) --seed 1"
+LM="--text $TEXT --context 64 --embed 64 --units 256 --batch 32 --lr 0.002 --clip 1.0 --steps $TEXT_STEPS --every 50 --seed 1"
 echo "# char-lstm on $(basename "$TEXT"): $LM; median of $TEXT_REPS runs"
 ours="" ocpu="" oval="" theirs="" tcpu="" tval=""
 i=0

@@ -34,7 +34,7 @@ static void usage(FILE *out)
             "  --units 256      lstm units\n"
             "  --batch 32       windows per step\n"
             "  --steps 200      optimizer steps\n"
-            "  --every 50       steps between loss lines\n"
+            "  --every 50       steps between loss lines (dividing --steps)\n"
             "  --lr 0.002       adam's learning rate\n"
             "  --clip 1.0       clip_grad_norm (0: off)\n"
             "  --threads T      training threads (0 = as many as pay off)\n"
@@ -72,7 +72,7 @@ static int parse(int argc, char **argv, text_options *o)
         }
     }
     return o->path && o->context && o->every && o->steps >= o->every &&
-                   optind == argc
+                   o->steps % o->every == 0 && optind == argc
                ? 0
                : -1;
 }

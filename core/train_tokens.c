@@ -80,14 +80,7 @@ nn_status nn_trainer_create_tokens(nn_trainer **out, nn_network *net,
     st = split_text(tr, err);
     if (st == NN_OK)
         st = nn_network_set_norm(net, NN_NORM_NONE, NULL, NULL, err);
-    if (st == NN_OK)
-        st = nn_trainer_finish(tr, err);
-    if (st != NN_OK) {
-        nn_trainer_free(tr);
-        return st;
-    }
-    *out = tr;
-    return NN_OK;
+    return nn_trainer_finish(tr, st, out, err);
 }
 
 const size_t *nn_text_step(nn_trainer *tr, nn_worker *w, size_t step,
