@@ -6,8 +6,9 @@
  * distinct bytes in order (nanoGPT's shakespeare_char: sorted(set(text))).
  * The first 90% trains (windows of context + 1 drawn uniformly, nanoGPT's
  * get_batch), the last 10% is scored whole after training
- * (nn_text_score). Throughput counts training steps only: context × batch
- * tokens a step. */
+ * (nn_text_score), and 200 characters are sampled after "ROMEO:"
+ * (nn_generate: rate, first-token latency, the text). Throughput counts
+ * training steps only: context × batch tokens a step. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -77,8 +78,10 @@ static int parse(int argc, char **argv, text_options *o)
                : -1;
 }
 
-/* The file's bytes as ids into its sorted distinct bytes. */
-static uint32_t *read_text(const char *path, size_t *n, size_t *vocab)
+/* The file's bytes as ids into its sorted distinct bytes, which go to
+ * chars (256 entries) in id order. */
+static uint32_t *read_text(const char *path, size_t *n, size_t *vocab,
+                           unsigned char *chars)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -98,8 +101,11 @@ static uint32_t *read_text(const char *path, size_t *n, size_t *vocab)
     *vocab = 0;
     for (size_t i = 0; ids && i < len; i++)
         map[buf[i]] = 1;
-    for (int c = 0; c < 256; c++)
+    for (int c = 0; c < 256; c++) {
+        if (map[c])
+            chars[*vocab] = (unsigned char)c;
         map[c] = map[c] ? (uint32_t)(*vocab)++ : 0;
+    }
     for (size_t i = 0; ids && i < len; i++)
         ids[i] = map[buf[i]];
     free(buf);
@@ -176,8 +182,52 @@ static double wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+typedef struct {
+    const unsigned char *chars;
+    double t0, first_s;
+    size_t n;
+    char text[256];
+} sample_out;
+
+static bool on_token(uint32_t id, size_t index, void *user)
+{
+    sample_out *s = user;
+    if (index == 0)
+        s->first_s = wall_s() - s->t0;
+    if (s->n + 1 < sizeof s->text)
+        s->text[s->n++] = (char)s->chars[id];
+    return true;
+}
+
+/* 200 characters after "ROMEO:" (temperature 0.8, top-k 40, seed 1):
+ * tokens/s and the first token's latency, then the text. */
+static void sample(const nn_network *net, const unsigned char *chars,
+                   size_t V)
+{
+    const char *prompt = "ROMEO:";
+    uint32_t ids[8];
+    size_t n = 0;
+    for (const char *p = prompt; *p; p++)
+        for (uint32_t v = 0; v < V; v++)
+            if (chars[v] == (unsigned char)*p)
+                ids[n++] = v;
+    if (n != strlen(prompt))
+        return; /* a text without these characters */
+    nn_sample_config cfg = {.temperature = 0.8f, .top_k = 40, .seed = 1};
+    sample_out s = {.chars = chars, .t0 = wall_s()};
+    nn_error err;
+    if (nn_generate(net, ids, n, 200, &cfg, NULL, NULL, on_token, &s, &err))
+        return;
+    double total = wall_s() - s.t0;
+    s.text[s.n] = 0;
+    printf("generation: %zu tokens in %.1f ms (%.0f tokens/s), first after "
+           "%.2f ms; %s%s\n",
+           s.n, total * 1e3, (double)s.n / total, s.first_s * 1e3, prompt,
+           s.text);
+}
+
 static int run(const text_options *o, const uint32_t *ids, size_t n,
-               size_t V)
+               size_t V, const unsigned char *chars)
 {
     nn_error err = {0};
     size_t n_train = n - n / 10;
@@ -212,6 +262,7 @@ static int run(const text_options *o, const uint32_t *ids, size_t n,
                "tokens, %zu held out, scored in %.1f s\n",
                nn_trainer_threads(tr), net->n_params, V, n_train, n - n_train,
                score_s);
+        sample(net, chars, V);
         printf("RESULT tokens_per_s=%.0f tokens_per_cpu_s=%.0f "
                "train_loss=%.4f val_loss=%.4f val_acc=%.4f\n",
                tokens / (p.train_ms / 1e3), tokens / cpu, p.last_loss,
@@ -238,14 +289,15 @@ int bench_text_main(int argc, char **argv)
         return 2;
     }
     size_t n = 0, V = 0;
-    uint32_t *ids = read_text(o.path, &n, &V);
+    unsigned char chars[256];
+    uint32_t *ids = read_text(o.path, &n, &V, chars);
     if (!ids || n < 2 * (o.context + 1) * 10) {
         fprintf(stderr, "bench-train: cannot read a long enough text from %s\n",
                 o.path);
         free(ids);
         return 1;
     }
-    int rc = run(&o, ids, n, V);
+    int rc = run(&o, ids, n, V, chars);
     free(ids);
     return rc;
 }
