@@ -15,7 +15,17 @@
 # rows and the accuracy run, 0 = all), CNN_LIMIT (rows of the CNN rows,
 # default 6400: a CNN epoch costs about 60 times an MLP's, and the full
 # 60000 rows did not finish in 9 minutes on 2 shared cores; 0 = all),
-# ROWS (all, mlp or cnn: which rows run).
+# ROWS (all, mlp, cnn or text: which rows run).
+#
+# Then a character LSTM on a text (TEXT, default ../shared/data/
+# tinyshakespeare.txt from the repository root; skipped when absent):
+# embedding 64 → lstm 256 → dense softmax, context 64, batch 32, Adam
+# 2e-3, clip 1.0, TEXT_STEPS steps (default 200) of uniformly drawn
+# windows, the last 10% scored whole after training. TEXT_REPS runs
+# (default 3), each ours then PyTorch's nn.LSTM with 1 and with 2 threads
+# (its best counts); medians of tokens/s (wall, and per CPU-second of all
+# threads, which a loaded machine disturbs less) and of the validation
+# loss after the same token budget.
 set -eu
 BIN=${1:-build/bench-train}
 REPS=${REPS:-3}
@@ -60,8 +70,11 @@ shape() {
         "$name" "$o" "$g" "$p" "$ratio"
 }
 
+# Whether the rows of kind $1 (mlp, cnn, text) run.
+want() { [ "$ROWS" = all ] || [ "$ROWS" = "$1" ]; }
+
 echo "# make bench: median of $REPS runs, $EPOCHS epoch(s) each; pytorch = best of 1 and 2 threads"
-if [ "$ROWS" != cnn ]; then
+if want mlp; then
     echo "# MLP rows: limit $LIMIT rows (0 = all)"
     "$BIN" --quiet --epochs 1 --limit "$LIMIT" --sgemm-rate | grep SGEMM | sed 's/^/# 784-256-128-10 batch 128: /'
     shape "784-256-128-10 b128 sgd+momentum" "$LIMIT" --layers 256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9
@@ -70,7 +83,7 @@ if [ "$ROWS" != cnn ]; then
     shape "784-256-128-10 b32 sgd+momentum" "$LIMIT" --layers 256,128 --batch 32 --optimizer sgd --lr 0.02 --momentum 0.9
     shape "784-256-128-10 b128 adam" "$LIMIT" --layers 256,128 --batch 128 --optimizer adam --lr 0.001
 fi
-if [ "$ROWS" != mlp ]; then
+if want cnn; then
     CNN="$(dirname "$0")/models/cnn-fmnist.json"
     echo "# CNN rows: limit $CNN_LIMIT rows (0 = all)"
     for b in 64 128; do
@@ -78,9 +91,7 @@ if [ "$ROWS" != mlp ]; then
         shape "cnn-fmnist b$b adam" "$CNN_LIMIT" --model "$CNN" --batch $b --optimizer adam --lr 0.001
     done
 fi
-[ "$ROWS" = cnn ] && exit 0
-
-if [ "$ACC_EPOCHS" -gt 0 ]; then
+if want mlp && [ "$ACC_EPOCHS" -gt 0 ]; then
     acc="--layers 256,128 --batch 128 --optimizer sgd --lr 0.05 --momentum 0.9 --lr-decay 0.9 --seed 1"
     echo "# accuracy after $ACC_EPOCHS epochs: $acc"
     # shellcheck disable=SC2086
@@ -88,3 +99,45 @@ if [ "$ACC_EPOCHS" -gt 0 ]; then
     # shellcheck disable=SC2086
     $PY "$REF" --epochs "$ACC_EPOCHS" --limit "$LIMIT" --threads 1 $acc | tail -n 1 | sed 's/^/pytorch: /'
 fi
+
+want text || exit 0
+TEXT=${TEXT:-../shared/data/tinyshakespeare.txt}
+TEXT_STEPS=${TEXT_STEPS:-200} # a multiple of 50: a loss line every 50
+TEXT_REPS=${TEXT_REPS:-3}
+if [ ! -r "$TEXT" ]; then
+    echo "# char-lstm: $TEXT not found (set TEXT): skipped"
+    exit 0
+fi
+LM="--text $TEXT --context 64 --embed 64 --units 256 --batch 32 --lr 0.002 --clip 1.0 --steps $TEXT_STEPS --every 50 --seed 1"
+echo "# char-lstm on $(basename "$TEXT"): $LM; median of $TEXT_REPS runs"
+ours="" ocpu="" oval="" theirs="" tcpu="" tval=""
+i=0
+while [ $i -lt "$TEXT_REPS" ]; do
+    # shellcheck disable=SC2086
+    line=$("$BIN" --quiet $LM | tail -n 1)
+    ours="$ours $(echo "$line" | field tokens_per_s)"
+    ocpu="$ocpu $(echo "$line" | field tokens_per_cpu_s)"
+    oval="$oval $(echo "$line" | field val_loss)"
+    best=0 bestcpu=0
+    for t in 1 2; do
+        # shellcheck disable=SC2086
+        line=$($PY "$REF" --threads $t $LM | tail -n 1)
+        s=$(echo "$line" | field tokens_per_s)
+        c=$(echo "$line" | field tokens_per_cpu_s)
+        best=$(awk -v a="$best" -v b="$s" 'BEGIN {print (b > a) ? b : a}')
+        bestcpu=$(awk -v a="$bestcpu" -v b="$c" 'BEGIN {print (b > a) ? b : a}')
+        tval="$tval $(echo "$line" | field val_loss)"
+    done
+    theirs="$theirs $best"
+    tcpu="$tcpu $bestcpu"
+    i=$((i + 1))
+done
+# shellcheck disable=SC2086
+o=$(median $ours); p=$(median $theirs); oc=$(median $ocpu); pc=$(median $tcpu)
+# shellcheck disable=SC2086
+ov=$(median $oval); pv=$(median $tval)
+printf 'char-lstm 64-256 T64 b32 adam+clip  neurond %7.0f tokens/s (%7.0f per CPU-s)  pytorch %7.0f (%7.0f)  ratio %sx (%sx per CPU-s)\n' \
+    "$o" "$oc" "$p" "$pc" "$(awk -v a="$o" -v b="$p" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(awk -v a="$oc" -v b="$pc" 'BEGIN {printf "%.2f", a / b}')"
+printf 'char-lstm val loss after %s steps (%s tokens): neurond %s nats, pytorch %s nats\n' \
+    "$TEXT_STEPS" "$((TEXT_STEPS * 32 * 64))" "$ov" "$pv"

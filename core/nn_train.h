@@ -121,6 +121,17 @@ nn_status nn_trainer_create_tokens(nn_trainer **out, nn_network *net,
                                    const nn_train_config *cfg, nn_error *err);
 void nn_trainer_free(nn_trainer *tr);
 
+/* Scores a whole text with a language model as a trainer scores its
+ * held-out block: every one of its n − 1 next-token targets once (see
+ * nn_trainer_create_tokens), with forward passes of up to ws's rows
+ * windows. *loss gets the mean per token in nats, *accuracy (may be NULL)
+ * the share predicted right. NN_ERR_INVALID naming "/model" (no language
+ * model) or "/dataset" (fewer than context + 1 tokens, or an id outside
+ * the vocabulary). */
+nn_status nn_text_score(const nn_network *net, nn_workspace *ws,
+                        const nn_tokens *text, double *loss,
+                        double *accuracy, nn_error *err);
+
 /* Threads the trainer will use (after the "pays off" rule). */
 unsigned nn_trainer_threads(const nn_trainer *tr);
 

@@ -246,13 +246,20 @@ nn_status nn_trainer_alloc(nn_trainer **out, nn_network *net,
     return NN_OK;
 }
 
-nn_status nn_trainer_finish(nn_trainer *tr, nn_error *err)
+nn_status nn_trainer_finish(nn_trainer *tr, nn_status st, nn_trainer **out,
+                            nn_error *err)
 {
-    nn_status st = NN_OK;
-    if (tr->net->type != NN_MODEL_PERCEPTRON)
+    if (st == NN_OK && tr->net->type != NN_MODEL_PERCEPTRON)
         st = nn_optimizer_init(&tr->opt, &tr->cfg.optim, tr->net->n_params,
                                err);
-    return st != NN_OK ? st : make_workers(tr, err);
+    if (st == NN_OK)
+        st = make_workers(tr, err);
+    if (st != NN_OK) {
+        nn_trainer_free(tr);
+        return st;
+    }
+    *out = tr;
+    return NN_OK;
 }
 
 nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
@@ -275,14 +282,7 @@ nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
     tr->steps_per_epoch = (tr->n_train + cfg->batch_size - 1) / cfg->batch_size;
     if (st == NN_OK)
         st = fit_norm(tr, err);
-    if (st == NN_OK)
-        st = nn_trainer_finish(tr, err);
-    if (st != NN_OK) {
-        nn_trainer_free(tr);
-        return st;
-    }
-    *out = tr;
-    return NN_OK;
+    return nn_trainer_finish(tr, st, out, err);
 }
 
 void nn_trainer_free(nn_trainer *tr)

@@ -80,14 +80,7 @@ nn_status nn_trainer_create_tokens(nn_trainer **out, nn_network *net,
     st = split_text(tr, err);
     if (st == NN_OK)
         st = nn_network_set_norm(net, NN_NORM_NONE, NULL, NULL, err);
-    if (st == NN_OK)
-        st = nn_trainer_finish(tr, err);
-    if (st != NN_OK) {
-        nn_trainer_free(tr);
-        return st;
-    }
-    *out = tr;
-    return NN_OK;
+    return nn_trainer_finish(tr, st, out, err);
 }
 
 const size_t *nn_text_step(nn_trainer *tr, nn_worker *w, size_t step,
@@ -142,34 +135,93 @@ void nn_text_gather(const nn_trainer *tr, nn_worker *w, const size_t *starts,
         gather_window(tr, w, r, tr->tok.ids + starts[r], 0);
 }
 
-/* Held-out window j of the block's (m − 1 + T − 1) / T: at offset j·T,
- * except the last when T does not divide m − 1, which ends at the block's
- * end and skips the targets window j − 1 scored. */
-static void val_window(const nn_trainer *tr, nn_worker *w, size_t r,
-                       size_t j)
+/* Scoring window j of a block of m tokens ((m − 1 + T − 1) / T of them):
+ * at offset j·T, except the last when T does not divide m − 1, which ends
+ * at the block's end and skips the targets window j − 1 scored. */
+static const uint32_t *score_window(const uint32_t *block, size_t m,
+                                    size_t T, size_t j, size_t *skip)
 {
-    size_t T = tr->context, m = tr->n_val, off = j * T, skip = 0;
-    const uint32_t *block = tr->tok.ids + tr->n_train;
+    size_t off = j * T;
+    *skip = 0;
     if (off + T + 1 > m) {
-        skip = off + T + 1 - m;
+        *skip = off + T + 1 - m;
         off = m - T - 1;
     }
-    gather_window(tr, w, r, block + off, skip);
+    return block + off;
+}
+
+static size_t score_windows(size_t m, size_t T)
+{
+    return (m - 1 + T - 1) / T;
 }
 
 void nn_text_eval(nn_trainer *tr, nn_worker *w)
 {
-    size_t T = tr->context, windows = (tr->n_val - 1 + T - 1) / T;
+    size_t T = tr->context, windows = score_windows(tr->n_val, T);
     size_t lo = windows * w->id / tr->threads;
     size_t hi = windows * (w->id + 1) / tr->threads;
+    const uint32_t *block = tr->tok.ids + tr->n_train;
     w->loss = 0.0;
     w->scored = w->correct = 0;
     for (size_t s = lo; s < hi; s += tr->shard_rows) {
-        size_t k = hi - s < tr->shard_rows ? hi - s : tr->shard_rows;
-        for (size_t r = 0; r < k; r++)
-            val_window(tr, w, r, s + r);
+        size_t k = hi - s < tr->shard_rows ? hi - s : tr->shard_rows, skip;
+        for (size_t r = 0; r < k; r++) {
+            const uint32_t *ids = score_window(block, tr->n_val, T, s + r,
+                                               &skip);
+            gather_window(tr, w, r, ids, skip);
+        }
         nn_forward(tr->net, w->ws, w->xb, k);
         w->loss += nn_forward_loss_tokens(tr->net, w->ws, w->tb, k,
                                           &w->scored, &w->correct);
     }
+}
+
+nn_status nn_text_score(const nn_network *net, nn_workspace *ws,
+                        const nn_tokens *text, double *loss,
+                        double *accuracy, nn_error *err)
+{
+    size_t V = 0, T = net->inputs, rows = nn_workspace_rows(ws), skip;
+    nn_status st = nn_language_model_vocab(net, &V, err);
+    if (st != NN_OK)
+        return st;
+    if (!text || !text->ids || text->n < T + 1)
+        return nn_fail(err, NN_ERR_INVALID, "/dataset",
+                       "scoring needs a text of at least context + 1 = %zu "
+                       "tokens", T + 1);
+    float *x = malloc(rows * T * sizeof *x);
+    uint32_t *y = malloc(rows * T * sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    }
+    size_t windows = score_windows(text->n, T), scored = 0, correct = 0;
+    double sum = 0.0;
+    for (size_t s = 0; st == NN_OK && s < windows; s += rows) {
+        size_t k = windows - s < rows ? windows - s : rows;
+        for (size_t r = 0; r < k; r++) {
+            const uint32_t *ids = score_window(text->ids, text->n, T, s + r,
+                                               &skip);
+            for (size_t t = 0; t < T; t++) {
+                if (ids[t] >= V || ids[t + 1] >= V)
+                    st = nn_fail(err, NN_ERR_INVALID, "/dataset",
+                                 "a token id is outside the vocabulary of "
+                                 "%zu", V);
+                x[r * T + t] = (float)ids[t];
+                y[r * T + t] = t < skip ? NN_NO_TARGET : ids[t + 1];
+            }
+        }
+        if (st != NN_OK)
+            break;
+        nn_forward(net, ws, x, k);
+        sum += nn_forward_loss_tokens(net, ws, y, k, &scored, &correct);
+    }
+    free(x);
+    free(y);
+    if (st == NN_OK) {
+        *loss = sum / (double)scored;
+        if (accuracy)
+            *accuracy = (double)correct / (double)scored;
+    }
+    return st;
 }

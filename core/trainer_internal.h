@@ -67,13 +67,15 @@ struct nn_trainer {
 };
 
 /* train.c: the configuration checks every trainer makes; a trainer with
- * the fields every kind shares set (net, cfg, threads, RNG); and its
- * optimizer and workers once the split is made. */
+ * the fields every kind shares set (net, cfg, threads, RNG); and, once
+ * the split is made (st, the set-up's status so far), its optimizer and
+ * workers: *out = tr on success, else tr freed and the error returned. */
 nn_status nn_trainer_check_config(const nn_network *net,
                                   const nn_train_config *c, nn_error *err);
 nn_status nn_trainer_alloc(nn_trainer **out, nn_network *net,
                            const nn_train_config *cfg, nn_error *err);
-nn_status nn_trainer_finish(nn_trainer *tr, nn_error *err);
+nn_status nn_trainer_finish(nn_trainer *tr, nn_status st, nn_trainer **out,
+                            nn_error *err);
 
 /* train_tokens.c: a text's window starts of step `step` of the epoch
  * (its count into *n); a worker's shard of windows gathered (inputs into

@@ -22,7 +22,8 @@ typedef struct {
     const char *name;
     size_t gates;  /* G */
     size_t slot;   /* blocks of H per step */
-    size_t h_at;   /* block of h_t */
+    size_t h_at;   /* block of h_t, ≥ gates: backward reads h_{t−1} after
+                      the cells have replaced their gates */
     size_t dh_at;  /* block of dL/dh_t */
     size_t hh_at;  /* block where the hidden path's G·H pre-activations go:
                       0 adds them to the input path's (rnn, lstm) */
@@ -68,5 +69,10 @@ extern const nn_recurrent_cell nn_cell_rnn, nn_cell_lstm, nn_cell_gru;
 
 /* σ(x) = 1 / (1 + e^−x). */
 float nn_sigmoidf(float x);
+
+/* tanh(x) within a few ulp, through expf: a Taylor polynomial near 0,
+ * else (1 − e)/(1 + e) with e = e^−2|x|, no cancellation there. glibc's
+ * tanhf goes through expm1f, which took a quarter of an LSTM step. */
+float nn_tanhf(float x);
 
 #endif

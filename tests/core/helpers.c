@@ -254,3 +254,34 @@ nn_network *shaped_net(nn_shape in, const nn_layer_spec *L, size_t n,
                  NN_OK, "%s (%s)", err.message, err.field);
     return net;
 }
+
+static bool stop_after(const nn_epoch_stats *st, void *user)
+{
+    return st->epoch < *(const size_t *)user;
+}
+
+void assert_resume_matches(make_trainer_fn make, const void *data,
+                           const nn_train_config *cfg, const nn_network *ref,
+                           nn_network *a, nn_network *b, size_t stop,
+                           const char *what)
+{
+    nn_trainer *tr = NULL;
+    nn_error err;
+    cr_assert_eq(make(&tr, a, cfg, data, &err), NN_OK, "%s: %s", what,
+                 err.message);
+    cr_assert_eq(nn_trainer_run(tr, stop_after, &stop, NULL, &err),
+                 NN_ERR_STOPPED);
+    cr_assert_eq(nn_trainer_epoch(tr), stop);
+    unsigned char *ck = NULL;
+    size_t len = 0;
+    cr_assert_eq(nn_trainer_checkpoint(tr, &ck, &len, &err), NN_OK);
+    nn_trainer_free(tr);
+    cr_assert_eq(make(&tr, b, cfg, data, &err), NN_OK);
+    cr_assert_eq(nn_trainer_restore(tr, ck, len, &err), NN_OK, "%s: %s",
+                 what, err.message);
+    cr_assert_eq(nn_trainer_run(tr, NULL, NULL, NULL, &err), NN_OK);
+    nn_trainer_free(tr);
+    free(ck);
+    cr_assert(memcmp(b->params, ref->params, ref->n_params * sizeof(float)) ==
+                  0, "%s: the resumed run ends elsewhere", what);
+}

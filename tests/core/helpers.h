@@ -101,4 +101,18 @@ void assert_grad_entry(const char *name, size_t i, double a, double num,
 void assert_layers_get_gradient(const char *name, const nn_network *net,
                                 const float *grads);
 
+/* Makes a trainer for net over the test's data under cfg. */
+typedef nn_status (*make_trainer_fn)(nn_trainer **tr, nn_network *net,
+                                     const nn_train_config *cfg,
+                                     const void *data, nn_error *err);
+
+/* Trains a for `stop` epochs of cfg (stopped by the callback),
+ * checkpoints, restores into a fresh trainer over b (other weights) and
+ * trains b to cfg's end; asserts b ends with ref's weights bit for bit
+ * (ref trained by the caller in one go). what names the case. */
+void assert_resume_matches(make_trainer_fn make, const void *data,
+                           const nn_train_config *cfg, const nn_network *ref,
+                           nn_network *a, nn_network *b, size_t stop,
+                           const char *what);
+
 #endif

@@ -149,6 +149,18 @@ Test(text_train, val_loss_scores_the_whole_block_once, .init = setup)
                        "val_loss %.9g, the block's mean %.9g", st.val_loss,
                        loss / 69);
     cr_assert_float_eq(st.val_accuracy, (double)right / 69, 1e-12);
+
+    /* nn_text_score over the same block scores it the same way. */
+    nn_tokens block = {.ids = ids + start, .n = 70, .vocab = V};
+    double score, acc;
+    cr_assert_eq(nn_text_score(net, ws, &block, &score, &acc, &err), NN_OK,
+                 "%s", err.message);
+    cr_assert_float_eq(score, st.val_loss, 1e-9 * score);
+    cr_assert_float_eq(acc, st.val_accuracy, 1e-12);
+    block.n = T; /* shorter than a window */
+    cr_assert_eq(nn_text_score(net, ws, &block, &score, NULL, &err),
+                 NN_ERR_INVALID);
+    cr_assert_str_eq(err.field, "/dataset");
     nn_workspace_free(ws);
     nn_network_free(net);
 }
@@ -182,9 +194,11 @@ Test(text_train, same_seed_same_weights, .init = setup)
     assert_same_run(cfg);
 }
 
-static bool stop_at(const nn_epoch_stats *st, void *user)
+static nn_status make_text(nn_trainer **tr, nn_network *net,
+                           const nn_train_config *cfg, const void *tok,
+                           nn_error *err)
 {
-    return st->epoch < *(size_t *)user;
+    return nn_trainer_create_tokens(tr, net, tok, cfg, err);
 }
 
 /* Stopped after epoch 2 of 4, checkpointed, restored into a fresh trainer
@@ -200,22 +214,9 @@ static void resume_matches(size_t epoch_steps)
     nn_error err;
     cr_assert_eq(nn_trainer_create_tokens(&tr, a, &text, &cfg, &err), NN_OK);
     cr_assert_eq(nn_trainer_steps_per_epoch(tr), epoch_steps ? epoch_steps : 39);
-    size_t stop = 2;
-    cr_assert_eq(nn_trainer_run(tr, stop_at, &stop, NULL, &err),
-                 NN_ERR_STOPPED);
-    unsigned char *ck = NULL;
-    size_t len = 0;
-    cr_assert_eq(nn_trainer_checkpoint(tr, &ck, &len, &err), NN_OK);
     nn_trainer_free(tr);
-    cr_assert_eq(nn_trainer_create_tokens(&tr, b, &text, &cfg, &err), NN_OK);
-    cr_assert_eq(nn_trainer_restore(tr, ck, len, &err), NN_OK, "%s",
-                 err.message);
-    cr_assert_eq(nn_trainer_run(tr, NULL, NULL, NULL, &err), NN_OK);
-    nn_trainer_free(tr);
-    cr_assert(memcmp(b->params, ref->params, ref->n_params * sizeof(float)) ==
-                  0, "epoch_steps %zu: the resumed run ends elsewhere",
-              epoch_steps);
-    free(ck);
+    assert_resume_matches(make_text, &text, &cfg, ref, a, b, 2,
+                          epoch_steps ? "drawn windows" : "a shuffled pass");
     nn_network_free(ref);
     nn_network_free(a);
     nn_network_free(b);

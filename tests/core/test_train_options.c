@@ -233,9 +233,11 @@ Test(train_options, clipping_rescales_to_the_global_norm, .init = setup)
     nn_network_free(net);
 }
 
-static bool stop_at(const nn_epoch_stats *st, void *user)
+static nn_status make_dense(nn_trainer **tr, nn_network *net,
+                            const nn_train_config *cfg, const void *d,
+                            nn_error *err)
 {
-    return st->epoch < *(size_t *)user;
+    return nn_trainer_create(tr, net, d, cfg, err);
 }
 
 /* AdamW, warm-up + cosine and clipping over 6 epochs of 3 steps: stopped
@@ -257,26 +259,14 @@ Test(train_options, resume_with_every_option, .init = setup)
     nn_trainer *tr = NULL;
     cr_assert_eq(nn_trainer_create(&tr, a, &data, &cfg, &err), NN_OK);
     cr_assert_eq(nn_trainer_total_steps(tr), 18);
-    size_t stop = 2;
-    cr_assert_eq(nn_trainer_run(tr, stop_at, &stop, NULL, &err),
-                 NN_ERR_STOPPED);
-    unsigned char *ck = NULL;
-    size_t len = 0;
-    cr_assert_eq(nn_trainer_checkpoint(tr, &ck, &len, &err), NN_OK);
     nn_trainer_free(tr);
-    cr_assert_eq(nn_trainer_create(&tr, b, &data, &cfg, &err), NN_OK);
-    cr_assert_eq(nn_trainer_restore(tr, ck, len, &err), NN_OK, "%s",
-                 err.message);
-    cr_assert_eq(nn_trainer_run(tr, NULL, NULL, NULL, &err), NN_OK);
-    nn_trainer_free(tr);
-    cr_assert(memcmp(b->params, ref->params, ref->n_params * sizeof(float)) ==
-                  0, "the resumed run ends elsewhere");
+    assert_resume_matches(make_dense, &data, &cfg, ref, a, b, 2,
+                          "adamw + schedule + clip");
     nn_network *plain = net_of(8); /* and the options did change the run */
     cfg.clip_grad_norm = 0;
     cr_assert_eq(train(plain, &cfg, &err), NN_OK);
     cr_assert(memcmp(plain->params, ref->params,
                      ref->n_params * sizeof(float)) != 0);
-    free(ck);
     nn_network_free(plain);
     nn_network_free(ref);
     nn_network_free(a);
