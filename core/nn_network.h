@@ -44,6 +44,7 @@ typedef enum {
     NN_LAYER_RNN,
     NN_LAYER_LSTM,
     NN_LAYER_GRU,
+    NN_LAYER_LAYERNORM,
     NN_LAYER_KIND_COUNT
 } nn_layer_kind;
 
@@ -65,7 +66,8 @@ typedef enum { NN_PAD_VALID, NN_PAD_SAME } nn_padding;
  * vocab tokens, plus a learned position vector when positions. rnn, lstm,
  * gru: units hidden, [T, D] to [T, units] with return_sequences, else the
  * last step's [units]; PyTorch's equations and gate order
- * (core/layers/rnn.c, lstm.c, gru.c). */
+ * (core/layers/rnn.c, lstm.c, gru.c). layernorm: over the last dimension
+ * of [D] or [T, D], γ and β in b, eps 1e-5 (core/layers/layernorm.c). */
 typedef struct {
     size_t units;       /* dense */
     nn_activation act;  /* dense, conv2d, batchnorm */

@@ -18,6 +18,7 @@ const nn_layer_ops *const nn_layer_table[NN_LAYER_KIND_COUNT] = {
     [NN_LAYER_RNN] = &nn_layer_rnn,
     [NN_LAYER_LSTM] = &nn_layer_lstm,
     [NN_LAYER_GRU] = &nn_layer_gru,
+    [NN_LAYER_LAYERNORM] = &nn_layer_layernorm,
 };
 
 const char *nn_layer_kind_name(nn_layer_kind kind)
@@ -40,7 +41,7 @@ nn_status nn_layer_kind_parse(const char *name, nn_layer_kind *out,
     return nn_fail(err, NN_ERR_INVALID, field,
                    "unknown layer type '%s' (expected dense, conv2d, "
                    "maxpool2d, avgpool2d, flatten, dropout, batchnorm, embedding, "
-                   "rnn, lstm or gru)",
+                   "rnn, lstm, gru or layernorm)",
                    name ? name : "");
 }
 

@@ -1,6 +1,7 @@
 /* helpers.c — see helpers.h. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,3 +255,60 @@ nn_network *shaped_net(nn_shape in, const nn_layer_spec *L, size_t n,
                  NN_OK, "%s (%s)", err.message, err.field);
     return net;
 }
+grad_stack seq_stack(nn_shape in, const nn_layer_spec *L, size_t n,
+                     size_t rows, size_t vocab)
+{
+    grad_stack s = {.net = shaped_net(in, L, n, NN_LOSS_CROSS_ENTROPY),
+                    .rows = rows};
+    nn_network *net = s.net;
+    size_t outs = nn_network_outputs(net);
+    const nn_shape *o = &net->info[n - 1].out;
+    size_t K = o->dim[o->rank - 1];
+    nn_rng rng;
+    nn_rng_seed(&rng, 21);
+    fill_uniform(net->params, net->n_params, -0.5f, 0.5f, &rng);
+    s.X = malloc(rows * net->inputs * sizeof *s.X);
+    s.Y = malloc(rows * outs * sizeof *s.Y);
+    cr_assert(s.X && s.Y);
+    fill_uniform(s.X, rows * net->inputs, vocab ? 0 : -1, vocab ? 1 : 1,
+                 &rng);
+    for (size_t i = 0; vocab && i < rows * net->inputs; i++)
+        s.X[i] = floorf(s.X[i] * (float)vocab * 0.999f);
+    fill_one_hot(s.Y, rows * outs / K, K, &rng);
+    cr_assert_eq(nn_workspace_create(&s.ws, net, rows, true, NULL), NN_OK);
+    return s;
+}
+
+void stack_free(grad_stack *s)
+{
+    nn_workspace_free(s->ws);
+    nn_network_free(s->net);
+    free(s->X), free(s->Y);
+}
+
+double seq_gradcheck(const char *name, nn_shape in, const nn_layer_spec *L,
+                     size_t n, size_t rows, size_t vocab)
+{
+    grad_stack s = seq_stack(in, L, n, rows, vocab);
+    nn_network *net = s.net;
+    size_t P = net->n_params;
+    float *ana = malloc(P * sizeof *ana);
+    cr_assert(ana);
+    nn_forward_train(net, s.ws, s.X, rows, 77, 0);
+    nn_backward(net, s.ws, s.X, s.Y, rows, 1.0f / (float)rows, ana, false);
+    double maxdiff = 0, maxabs = 1e-3;
+    for (size_t i = 0; i < P; i++) {
+        assert_grad_entry(name, i, ana[i], stack_central(&s, i, 5e-3f),
+                          &maxdiff, &maxabs);
+    }
+    assert_layers_get_gradient(name, net, ana);
+    double e = maxdiff / maxabs;
+    cr_assert_lt(e, 1e-3, "%s: normwise error %.3g", name, e);
+    if (getenv("NN_TEST_VERBOSE"))
+        fprintf(stderr, "%s: normwise error %.2e over %zu parameters\n",
+                name, e, P);
+    free(ana);
+    stack_free(&s);
+    return e;
+}
+

@@ -35,67 +35,6 @@ static nn_network *shaped(nn_shape in, const nn_layer_spec *L, size_t n)
     return shaped_net(in, L, n, NN_LOSS_CROSS_ENTROPY);
 }
 
-/* X: token ids below vocab (vocab > 0) or uniform in ±1; Y: one-hot per
- * position of the output [T, K] (or [K]). */
-static grad_stack make_stack(nn_shape in, const nn_layer_spec *L, size_t n,
-                        size_t rows, size_t vocab)
-{
-    grad_stack s = {.net = shaped(in, L, n), .rows = rows};
-    nn_network *net = s.net;
-    size_t outs = nn_network_outputs(net);
-    const nn_shape *o = &net->info[n - 1].out;
-    size_t K = o->dim[o->rank - 1];
-    nn_rng rng;
-    nn_rng_seed(&rng, 21);
-    fill_uniform(net->params, net->n_params, -0.5f, 0.5f, &rng);
-    s.X = malloc(rows * net->inputs * sizeof *s.X);
-    s.Y = malloc(rows * outs * sizeof *s.Y);
-    cr_assert(s.X && s.Y);
-    fill_uniform(s.X, rows * net->inputs, vocab ? 0 : -1, vocab ? 1 : 1,
-                 &rng);
-    for (size_t i = 0; vocab && i < rows * net->inputs; i++)
-        s.X[i] = floorf(s.X[i] * (float)vocab * 0.999f);
-    fill_one_hot(s.Y, rows * outs / K, K, &rng);
-    cr_assert_eq(nn_workspace_create(&s.ws, net, rows, true, NULL), NN_OK);
-    return s;
-}
-
-static void free_stack(grad_stack *s)
-{
-    nn_workspace_free(s->ws);
-    nn_network_free(s->net);
-    free(s->X), free(s->Y);
-}
-
-/* Checks every parameter of the stack; every layer with weights must get
- * a gradient. Returns the normwise error. */
-static double sequence_gradcheck(const char *name, nn_shape in,
-                                 const nn_layer_spec *L, size_t n,
-                                 size_t rows, size_t vocab)
-{
-    grad_stack s = make_stack(in, L, n, rows, vocab);
-    nn_network *net = s.net;
-    size_t P = net->n_params;
-    float *ana = malloc(P * sizeof *ana);
-    cr_assert(ana);
-    nn_forward_train(net, s.ws, s.X, rows, 77, 0);
-    nn_backward(net, s.ws, s.X, s.Y, rows, 1.0f / (float)rows, ana, false);
-    double maxdiff = 0, maxabs = 1e-3;
-    for (size_t i = 0; i < P; i++) {
-        assert_grad_entry(name, i, ana[i], stack_central(&s, i, 5e-3f),
-                          &maxdiff, &maxabs);
-    }
-    assert_layers_get_gradient(name, net, ana);
-    double e = maxdiff / maxabs;
-    cr_assert_lt(e, 1e-3, "%s: normwise error %.3g", name, e);
-    if (getenv("NN_TEST_VERBOSE"))
-        fprintf(stderr, "%s: normwise error %.2e over %zu parameters\n",
-                name, e, P);
-    free(ana);
-    free_stack(&s);
-    return e;
-}
-
 static nn_shape sequence(size_t T, size_t D)
 {
     return (nn_shape){.rank = 2, .dim = {T, D, 0}};
@@ -112,7 +51,7 @@ static void kind_gradchecks(nn_layer_kind kind, size_t T, size_t D, size_t H)
                               layer(every ? 4 : 3, NN_ACT_SOFTMAX, 0)};
         snprintf(name, sizeof name, "%s %zu steps → %s → dense", k, T,
                  every ? "every step" : "last");
-        sequence_gradcheck(name, sequence(T, D), L, 2, 3, 0);
+        seq_gradcheck(name, sequence(T, D), L, 2, 3, 0);
     }
 }
 
@@ -136,13 +75,13 @@ Test(rnn, embedding_stacks_gradients)
     nn_layer_spec lm[3] = {embedding(3, 7, true),
                            recurrent(NN_LAYER_LSTM, 4, true),
                            layer(7, NN_ACT_SOFTMAX, 0)};
-    sequence_gradcheck("embedding+positions → lstm → dense every step",
+    seq_gradcheck("embedding+positions → lstm → dense every step",
                        nn_shape_vector(5), lm, 3, 3, 7);
     nn_layer_spec deep[4] = {embedding(4, 6, false),
                              recurrent(NN_LAYER_GRU, 3, true),
                              recurrent(NN_LAYER_RNN, 4, false),
                              layer(6, NN_ACT_SOFTMAX, 0)};
-    sequence_gradcheck("embedding → gru → rnn last → dense",
+    seq_gradcheck("embedding → gru → rnn last → dense",
                        nn_shape_vector(4), deep, 4, 2, 6);
 }
 
@@ -154,7 +93,7 @@ Test(rnn, prediction_path_matches_training_path)
         nn_layer_spec L[3] = {embedding(3, 5, true), recurrent(kinds[k], 4,
                                                                true),
                               layer(5, NN_ACT_SOFTMAX, 0)};
-        grad_stack s = make_stack(nn_shape_vector(6), L, 3, 4, 5);
+        grad_stack s = seq_stack(nn_shape_vector(6), L, 3, 4, 5);
         size_t outs = nn_network_outputs(s.net);
         float *train = malloc(4 * outs * sizeof *train);
         cr_assert(train);
@@ -168,7 +107,7 @@ Test(rnn, prediction_path_matches_training_path)
                                nn_layer_kind_name(kinds[k]), i);
         nn_workspace_free(pw);
         free(train);
-        free_stack(&s);
+        stack_free(&s);
     }
 }
 
@@ -236,7 +175,7 @@ Test(rnn, save_and_load_keep_the_sequence_fields)
     nn_layer_spec L[3] = {embedding(3, 5, true),
                           recurrent(NN_LAYER_GRU, 4, false),
                           layer(5, NN_ACT_SOFTMAX, 0)};
-    grad_stack s = make_stack(nn_shape_vector(6), L, 3, 2, 5);
+    grad_stack s = seq_stack(nn_shape_vector(6), L, 3, 2, 5);
     unsigned char *buf = NULL;
     size_t len = 0;
     nn_error err;
@@ -251,5 +190,5 @@ Test(rnn, save_and_load_keep_the_sequence_fields)
                         s.net->n_params * sizeof(float)), 0);
     nn_network_free(back);
     free(buf);
-    free_stack(&s);
+    stack_free(&s);
 }
