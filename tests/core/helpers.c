@@ -312,3 +312,39 @@ double seq_gradcheck(const char *name, nn_shape in, const nn_layer_spec *L,
     return e;
 }
 
+
+float *assert_paths_agree(grad_stack *s, const char *name)
+{
+    size_t n = s->rows * nn_network_outputs(s->net);
+    float *train = malloc(n * sizeof *train);
+    cr_assert(train);
+    memcpy(train, nn_forward_train(s->net, s->ws, s->X, s->rows, 1, 0),
+           n * sizeof *train);
+    nn_workspace *pw = NULL;
+    cr_assert_eq(nn_workspace_create(&pw, s->net, s->rows, false, NULL),
+                 NN_OK);
+    const float *pred = nn_forward(s->net, pw, s->X, s->rows);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_float_eq(pred[i], train[i], 1e-6, "%s entry %zu", name, i);
+    nn_workspace_free(pw);
+    return train;
+}
+
+nn_network *assert_round_trip(const nn_network *net)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    nn_error err;
+    cr_assert_eq(nn_model_save(net, &buf, &len, &err), NN_OK);
+    nn_network *back = NULL;
+    cr_assert_eq(nn_model_load(&back, buf, len, &err), NN_OK, "%s",
+                 err.message);
+    cr_assert_eq(back->n_layers, net->n_layers);
+    for (size_t k = 0; k < net->n_layers; k++)
+        cr_assert(nn_layer_spec_equal(&back->layers[k], &net->layers[k]),
+                  "layer %zu", k);
+    cr_assert_eq(memcmp(back->params, net->params,
+                        net->n_params * sizeof(float)), 0);
+    free(buf);
+    return back;
+}

@@ -111,6 +111,16 @@ void stack_free(grad_stack *s);
 double seq_gradcheck(const char *name, nn_shape in, const nn_layer_spec *L,
                      size_t n, size_t rows, size_t vocab);
 
+/* Asserts that a prediction pass (nn_forward, a workspace of its own) of
+ * the stack's batch equals its training pass within 1e-6 per entry;
+ * returns a malloc'd copy of the training pass's outputs. */
+float *assert_paths_agree(grad_stack *s, const char *name);
+
+/* Saves net with nn_model_save and loads it back, asserting the same
+ * layers (nn_layer_spec_equal) and bit-identical parameters; returns the
+ * loaded network, which the caller frees. */
+nn_network *assert_round_trip(const nn_network *net);
+
 /* Asserts that every layer with weights got a gradient (some |entry| of
  * its weights above 1e-4), so that no check passes vacuously. */
 void assert_layers_get_gradient(const char *name, const nn_network *net,

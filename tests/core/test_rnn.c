@@ -94,19 +94,7 @@ Test(rnn, prediction_path_matches_training_path)
                                                                true),
                               layer(5, NN_ACT_SOFTMAX, 0)};
         grad_stack s = seq_stack(nn_shape_vector(6), L, 3, 4, 5);
-        size_t outs = nn_network_outputs(s.net);
-        float *train = malloc(4 * outs * sizeof *train);
-        cr_assert(train);
-        memcpy(train, nn_forward_train(s.net, s.ws, s.X, 4, 1, 0),
-               4 * outs * sizeof *train);
-        nn_workspace *pw = NULL;
-        cr_assert_eq(nn_workspace_create(&pw, s.net, 4, false, NULL), NN_OK);
-        const float *pred = nn_forward(s.net, pw, s.X, 4);
-        for (size_t i = 0; i < 4 * outs; i++)
-            cr_assert_float_eq(pred[i], train[i], 1e-6, "%s entry %zu",
-                               nn_layer_kind_name(kinds[k]), i);
-        nn_workspace_free(pw);
-        free(train);
+        free(assert_paths_agree(&s, nn_layer_kind_name(kinds[k])));
         stack_free(&s);
     }
 }
@@ -176,19 +164,7 @@ Test(rnn, save_and_load_keep_the_sequence_fields)
                           recurrent(NN_LAYER_GRU, 4, false),
                           layer(5, NN_ACT_SOFTMAX, 0)};
     grad_stack s = seq_stack(nn_shape_vector(6), L, 3, 2, 5);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    nn_error err;
-    cr_assert_eq(nn_model_save(s.net, &buf, &len, &err), NN_OK);
-    nn_network *back = NULL;
-    cr_assert_eq(nn_model_load(&back, buf, len, &err), NN_OK, "%s",
-                 err.message);
-    for (size_t k = 0; k < 3; k++)
-        cr_assert(nn_layer_spec_equal(&back->layers[k], &s.net->layers[k]),
-                  "layer %zu", k);
-    cr_assert_eq(memcmp(back->params, s.net->params,
-                        s.net->n_params * sizeof(float)), 0);
+    nn_network *back = assert_round_trip(s.net);
     nn_network_free(back);
-    free(buf);
     stack_free(&s);
 }
