@@ -68,7 +68,7 @@ help:
 	@echo "make demo       the seed's classic networks through libnn, printed"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make bench-fmnist  Fashion-MNIST IDX upload, dense training, test-set evaluation via the API"
-	@echo "make crosscheck a CNN's and rnn/lstm/gru's forward and gradients against PyTorch's"
+	@echo "make crosscheck a CNN's, rnn/lstm/gru's and a GPT's forward and gradients against PyTorch's"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
@@ -145,6 +145,9 @@ $(BUILD)/nn-crosscheck: $(BUILD)/tests/crosscheck/dump_cnn.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/nn-crosscheck-rnn: $(BUILD)/tests/crosscheck/dump_rnn.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/nn-crosscheck-gpt: $(BUILD)/tests/crosscheck/dump_gpt.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/nn-demo: $(BUILD)/examples/seed_demo.o $(BUILD)/libnn.a
@@ -257,13 +260,16 @@ run: deps
 	$(BUILD)/neurond --bind 127.0.0.1 --port 8080 --db ./data/neurond.db
 
 # libnn against PyTorch (Debian python3-torch) with the same weights: a
-# CNN's outputs, loss, gradients and batchnorm statistics, and rnn, lstm and
-# gru against nn.RNN, nn.LSTM and nn.GRU, within 1e-4.
+# CNN's outputs, loss, gradients and batchnorm statistics, rnn, lstm and
+# gru against nn.RNN, nn.LSTM and nn.GRU, and a two-block GPT against a
+# nanoGPT-style model, within 1e-4.
 crosscheck:
 	@sh tools/install-deps.sh $(DEPS_BUILD) python3-torch
-	@$(MAKE) --no-print-directory $(BUILD)/nn-crosscheck $(BUILD)/nn-crosscheck-rnn
+	@$(MAKE) --no-print-directory $(BUILD)/nn-crosscheck $(BUILD)/nn-crosscheck-rnn \
+	    $(BUILD)/nn-crosscheck-gpt
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck.py $(BUILD)/nn-crosscheck
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck_rnn.py $(BUILD)/nn-crosscheck-rnn
+	/usr/bin/python3 tests/crosscheck/torch_crosscheck_gpt.py $(BUILD)/nn-crosscheck-gpt
 
 demo:
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo
