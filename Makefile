@@ -54,10 +54,10 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz \
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench bench-fmnist run demo clean help crosscheck \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run bench bench-fmnist run demo gpt-step clean help crosscheck \
         fuzz fuzz-build fuzz-check load
 
-all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
+all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/nn-gpt-step \
      $(BUILD)/test-core $(BUILD)/test-api
 
 help:
@@ -66,6 +66,7 @@ help:
 	@echo "make test-asan  the same tests under AddressSanitizer + UBSan"
 	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
 	@echo "make demo       the seed's classic networks through libnn, printed"
+	@echo "make gpt-step   ms per training step of nanoGPT's baby GPT shape, 1 and 2 threads"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make bench-fmnist  Fashion-MNIST IDX upload, dense training, test-set evaluation via the API"
 	@echo "make crosscheck a CNN's, rnn/lstm/gru's and a GPT's forward and gradients against PyTorch's"
@@ -153,6 +154,9 @@ $(BUILD)/nn-crosscheck-gpt: $(BUILD)/tests/crosscheck/dump_gpt.o $(BUILD)/libnn.
 $(BUILD)/nn-demo: $(BUILD)/examples/seed_demo.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+$(BUILD)/nn-gpt-step: $(BUILD)/examples/gpt_step.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/test-core: $(TEST_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(LDLIBS)
 
@@ -174,7 +178,7 @@ LOGS := $(BUILD)/test-logs
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
 	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api \
-	    $(BUILD)/gen/openapi.json $(BUILD)/bench-train $(BUILD)/nn-demo
+	    $(BUILD)/gen/openapi.json $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/nn-gpt-step
 	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
@@ -274,6 +278,12 @@ crosscheck:
 demo:
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo
 	$(BUILD)/nn-demo
+
+# One training step of nanoGPT's baby GPT shape through libnn, 1 and 2
+# threads (examples/gpt_step.c).
+gpt-step:
+	@$(MAKE) --no-print-directory $(BUILD)/nn-gpt-step
+	$(BUILD)/nn-gpt-step
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench-train $(BUILD)/neurond
