@@ -203,7 +203,7 @@ Test(activation, softmax_backward_is_jacobian_vector_product)
 
 /* GELU's tanh form against PyTorch 1.13's F.gelu(approximate="tanh") in
  * float64 (values and autograd derivatives, printed with %.9g): within
- * 2e-6 absolute (a few float operations around one tanhf). A block of
+ * 2e-6 absolute (a few float operations around one expf). A block of
  * values through nn_activation_forward/backward agrees with the scalar
  * calls exactly. */
 Test(activation, gelu_matches_pytorch_tanh_form)
@@ -221,6 +221,17 @@ Test(activation, gelu_matches_pytorch_tanh_form)
         cr_assert_float_eq(der(NN_ACT_GELU, 0, xs[i]), d[i], 2e-6,
                            "gelu'(%g)", (double)xs[i]);
         ones[i] = 1.0f;
+    }
+    /* a fine grid against the definition in double */
+    for (float x = -8.0f; x <= 8.0f; x += 1.0f / 512) {
+        double u = 0.7978845608028654 * (x + 0.044715 * x * x * x);
+        double t = tanh(u), ref = 0.5 * x * (1 + t);
+        double dref = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 *
+                                          (1 + 3 * 0.044715 * x * x);
+        cr_assert_float_eq(val(NN_ACT_GELU, 0, x), ref, 3e-7 * (1 + fabs(x)),
+                           "gelu(%g)", (double)x);
+        cr_assert_float_eq(der(NN_ACT_GELU, 0, x), dref, 1e-6 * (1 + fabs(x)),
+                           "gelu'(%g)", (double)x);
     }
     nn_activation_forward(&g, block, xs, 2, 4);
     nn_activation_backward(&g, dblock, ones, xs, block, 2, 4);
