@@ -151,6 +151,9 @@ $(BUILD)/nn-crosscheck-rnn: $(BUILD)/tests/crosscheck/dump_rnn.o $(BUILD)/libnn.
 $(BUILD)/nn-crosscheck-gpt: $(BUILD)/tests/crosscheck/dump_gpt.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+$(BUILD)/nn-crosscheck-optim: $(BUILD)/tests/crosscheck/dump_optim.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/nn-demo: $(BUILD)/examples/seed_demo.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -270,10 +273,11 @@ run: deps
 crosscheck:
 	@sh tools/install-deps.sh $(DEPS_BUILD) python3-torch
 	@$(MAKE) --no-print-directory $(BUILD)/nn-crosscheck $(BUILD)/nn-crosscheck-rnn \
-	    $(BUILD)/nn-crosscheck-gpt
+	    $(BUILD)/nn-crosscheck-gpt $(BUILD)/nn-crosscheck-optim
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck.py $(BUILD)/nn-crosscheck
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck_rnn.py $(BUILD)/nn-crosscheck-rnn
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck_gpt.py $(BUILD)/nn-crosscheck-gpt
+	/usr/bin/python3 tests/crosscheck/torch_crosscheck_optim.py $(BUILD)/nn-crosscheck-optim
 
 demo:
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo

@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "model_file.h"
 #include "sgemm_rate.h"
+#include "text_bench.h"
 #include "nn.h"
 
 #define FMNIST "/usr/share/datasets/fashion-mnist"
@@ -54,7 +55,9 @@ static void usage(FILE *out)
             "  --limit N            use only the first N rows of each set\n"
             "  --quiet              no per-epoch lines\n"
             "  --sgemm-rate         also time BLAS alone at the step's shapes "
-            "(1 and 2 threads)\n");
+            "(1 and 2 threads)\n"
+            "  --text FILE          a character LSTM on a text instead "
+            "(--text FILE --help)\n");
 }
 
 static int parse_layers(const char *s, options *o)
@@ -322,6 +325,9 @@ int main(int argc, char **argv)
     o.cfg.batch_size = 128;
     o.cfg.optim.learning_rate = 0.05f;
     o.cfg.optim.momentum = 0.9f;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--text") == 0)
+            return bench_text_main(argc, argv);
     if (parse_options(argc, argv, &o)) {
         usage(stderr);
         return 2;

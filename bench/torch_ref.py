@@ -6,6 +6,9 @@ usage: torch_ref.py --layers 256,128 | --model FILE.json
                     --batch 128 --epochs N --threads T
                     --optimizer sgd|adam --lr X --momentum M --lr-decay D
                     --seed S [--limit N]
+       torch_ref.py --text FILE --context 64 --embed 64 --units 256
+                    --batch 32 --steps N --every N --lr X --clip C
+                    --threads T --seed S
 --model takes the JSON a POST /v1/models body is (input_shape, typed layers:
 dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, batchnorm) and builds
 the same stack; "same" padding is TensorFlow's, as neurond pads.
@@ -89,6 +92,85 @@ def from_model(path):
     return torch.nn.Sequential(*mods), d.get("input_shape")
 
 
+def text_main(a):
+    """bench-train --text's model (bench/text_bench.c) with nn.LSTM: bytes
+    as ids into the sorted distinct bytes, the first 90% trained on windows
+    of context + 1 drawn uniformly (nanoGPT's get_batch), Adam, clipping,
+    then the last 10% scored whole: windows at 0, T, 2T, ... and a last one
+    ending at the block's end scoring only its new targets, as libnn's
+    nn_text_score. Prints, last, RESULT tokens_per_s=... tokens_per_cpu_s=...
+    train_loss=...
+    val_loss=... val_acc=... (train_loss: the mean of the last --every
+    steps)."""
+    data = open(a.text, "rb").read()
+    chars = sorted(set(data))
+    lut = torch.zeros(256, dtype=torch.long)
+    lut[torch.tensor(chars)] = torch.arange(len(chars))
+    ids = lut[torch.frombuffer(bytearray(data), dtype=torch.uint8).long()]
+    n_train = len(ids) - len(ids) // 10
+    train, val = ids[:n_train], ids[n_train:]
+    V, T, B = len(chars), a.context, a.batch
+
+    class CharLSTM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(V, a.embed)
+            self.lstm = torch.nn.LSTM(a.embed, a.units, batch_first=True)
+            self.out = torch.nn.Linear(a.units, V)
+
+        def forward(self, x):
+            return self.out(self.lstm(self.emb(x))[0])
+
+    net = CharLSTM()
+    opt = torch.optim.Adam(net.parameters(), lr=a.lr)
+    lossf = torch.nn.CrossEntropyLoss()
+    offsets = torch.arange(T + 1)
+    train_s, cpu_s, recent = 0.0, 0.0, []
+    for step in range(a.steps):
+        t0, c0 = time.perf_counter(), time.process_time()
+        starts = torch.randint(len(train) - T, (B,))
+        w = train[starts[:, None] + offsets]
+        logits = net(w[:, :-1])
+        loss = lossf(logits.reshape(-1, V), w[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if a.clip > 0:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), a.clip)
+        opt.step()
+        train_s += time.perf_counter() - t0
+        cpu_s += time.process_time() - c0
+        recent.append(loss.item())
+        if (step + 1) % a.every == 0:
+            print(f"step {step + 1} loss {sum(recent) / len(recent):.4f}", flush=True)
+            last, recent = sum(recent) / len(recent), []
+    net.eval()
+    m = len(val)
+    nwin = (m - 1 + T - 1) // T
+    total, right, scored = 0.0, 0, 0
+    with torch.no_grad():
+        for j0 in range(0, nwin, 256):
+            xs, ys = [], []
+            for j in range(j0, min(nwin, j0 + 256)):
+                off, skip = j * T, 0
+                if off + T + 1 > m:
+                    skip, off = off + T + 1 - m, m - T - 1
+                y = val[off + 1:off + T + 1].clone()
+                y[:skip] = -100
+                xs.append(val[off:off + T])
+                ys.append(y)
+            logits = net(torch.stack(xs)).reshape(-1, V)
+            y = torch.stack(ys).reshape(-1)
+            keep = y >= 0
+            total += torch.nn.functional.cross_entropy(
+                logits[keep], y[keep], reduction="sum").item()
+            right += (logits[keep].argmax(1) == y[keep]).sum().item()
+            scored += keep.sum().item()
+    print(f"RESULT tokens_per_s={a.steps * B * T / train_s:.0f} "
+          f"tokens_per_cpu_s={a.steps * B * T / cpu_s:.0f} "
+          f"train_loss={last:.4f} val_loss={total / scored:.4f} "
+          f"val_acc={right / scored:.4f}")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--layers", default="256,128")
@@ -102,9 +184,18 @@ def main():
     p.add_argument("--lr-decay", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--text")
+    p.add_argument("--context", type=int, default=64)
+    p.add_argument("--embed", type=int, default=64)
+    p.add_argument("--units", type=int, default=256)
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--every", type=int, default=50)
+    p.add_argument("--clip", type=float, default=1.0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
+    if a.text:
+        return text_main(a)
     xtr, ytr = load("train", a.limit)
     xte, yte = load("t10k", a.limit)
     # The same standard normalisation bench-train fits on the training set.

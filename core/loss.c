@@ -1,4 +1,5 @@
-/* loss.c — mse, softmax cross-entropy and sigmoid binary cross-entropy. */
+/* loss.c — mse, softmax cross-entropy (dense or sparse targets) and
+ * sigmoid binary cross-entropy. */
 #include <math.h>
 #include <string.h>
 
@@ -123,4 +124,49 @@ double nn_loss_eval(nn_loss_kind loss, const nn_activation *out,
     case NN_LOSS_COUNT: break;
     }
     return mse_rows(out, z, o, y, rows, cols, scale, dz);
+}
+
+static size_t argmax_row(const float *p, size_t n)
+{
+    size_t best = 0;
+    for (size_t j = 1; j < n; j++)
+        best = p[j] > p[best] ? j : best;
+    return best;
+}
+
+double nn_sparse_ce(const float *z, const float *p, const uint32_t *targets,
+                    size_t rows, size_t cols, float scale, float *dz,
+                    size_t *scored, size_t *correct)
+{
+    double total = 0.0;
+    size_t n = 0, right = 0;
+    for (size_t r = 0; r < rows; r++) {
+        const float *zr = z + r * cols, *pr = p + r * cols;
+        uint32_t y = targets[r];
+        if (y >= cols) { /* NN_NO_TARGET */
+            if (dz)
+                memset(dz + r * cols, 0, cols * sizeof *dz);
+            continue;
+        }
+        float max = zr[0];
+        for (size_t j = 1; j < cols; j++)
+            max = zr[j] > max ? zr[j] : max;
+        double sum = 0.0;
+        for (size_t j = 0; j < cols; j++)
+            sum += exp((double)(zr[j] - max));
+        total += log(sum) - (double)(zr[y] - max);
+        n++;
+        right += argmax_row(pr, cols) == y;
+        if (dz) {
+            float *d = dz + r * cols;
+            for (size_t j = 0; j < cols; j++)
+                d[j] = scale * pr[j];
+            d[y] -= scale;
+        }
+    }
+    if (scored)
+        *scored += n;
+    if (correct)
+        *correct += right;
+    return total;
 }

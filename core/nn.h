@@ -13,6 +13,7 @@
 #include "nn_perceptron.h"
 #include "nn_regularize.h"
 #include "nn_rng.h"
+#include "nn_sample.h"
 #include "nn_trace.h"
 #include "nn_train.h"
 

@@ -10,6 +10,7 @@
 #define NN_LOSS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nn_activation.h"
 #include "nn_error.h"
@@ -42,5 +43,20 @@ nn_status nn_loss_check(nn_loss_kind loss, const nn_activation *out,
 double nn_loss_eval(nn_loss_kind loss, const nn_activation *out,
                     const float *z, const float *o, const float *y,
                     size_t rows, size_t cols, float scale, float *dz);
+
+/* A target id that stands for no target: its position adds no loss, no
+ * gradient and no accuracy count (a validation window's positions that an
+ * earlier window already scored). */
+#define NN_NO_TARGET UINT32_MAX
+
+/* Sparse cross-entropy fused with a softmax output, for `rows` positions
+ * of `cols` classes: targets[r] is row r's class (< cols) or NN_NO_TARGET.
+ * Returns Σ over scored rows of lse(z) − z[target] (nats); writes, when dz
+ * is not NULL, dz = scale · (p − onehot(target)) (0 on an unscored row);
+ * adds to *scored the rows with a target and to *correct those whose
+ * argmax p is the target (either may be NULL). */
+double nn_sparse_ce(const float *z, const float *p, const uint32_t *targets,
+                    size_t rows, size_t cols, float scale, float *dz,
+                    size_t *scored, size_t *correct);
 
 #endif

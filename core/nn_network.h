@@ -284,6 +284,25 @@ double nn_backward(const nn_network *net, nn_workspace *ws, const float *X,
                    const float *Y, size_t rows, float scale, float *grads,
                    bool accumulate);
 
+/* nn_backward for a language model (softmax cross-entropy at each of the
+ * output's P positions) against sparse targets: targets has rows × P
+ * class ids (or NN_NO_TARGET), never one-hot rows. Writes the gradient of
+ * scale × Σ loss (scale 1/(B·P) for the mean per token of a batch of B);
+ * adds to *correct (may be NULL) the positions predicted right. Returns
+ * Σ loss over the scored positions, in nats. */
+double nn_backward_tokens(const nn_network *net, nn_workspace *ws,
+                          const float *X, const uint32_t *targets,
+                          size_t rows, float scale, float *grads,
+                          bool accumulate, size_t *correct);
+
+/* After nn_forward of rows examples with ws: Σ loss of the scored
+ * positions against sparse targets (rows × P ids or NN_NO_TARGET), adding
+ * their count to *scored and the right predictions to *correct (either
+ * may be NULL). */
+double nn_forward_loss_tokens(const nn_network *net, const nn_workspace *ws,
+                              const uint32_t *targets, size_t rows,
+                              size_t *scored, size_t *correct);
+
 /* After nn_forward of rows examples with ws: Σ_rows loss against targets
  * Y (rows×outputs), without touching gradients. */
 double nn_forward_loss(const nn_network *net, const nn_workspace *ws,

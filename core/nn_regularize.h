@@ -29,4 +29,11 @@ void nn_regularize(const nn_network *net, const nn_regularization *r,
                    const float *params, float *grads, size_t begin,
                    size_t end);
 
+/* Multiplies the weights (not the biases) in [begin, end) of params by
+ * factor: AdamW's decoupled decay w ← w (1 − η λ), with the factor from
+ * nn_optimizer_decay_factor; a factor of 1 touches nothing. Disjoint ranges
+ * may be done by different threads at once. */
+void nn_decay_weights(const nn_network *net, float factor, float *params,
+                      size_t begin, size_t end);
+
 #endif

@@ -27,10 +27,24 @@ typedef struct {
     bool classification; /* report accuracy */
 } nn_data;
 
+/* A text as token ids, viewed, not owned: ids[0..n), each < vocab. A
+ * language model trains on windows of context + 1 consecutive ids (the
+ * context T is the network's input length): the first T are its input,
+ * the last T the next-token targets of its T positions. */
+typedef struct {
+    const uint32_t *ids;
+    size_t n;
+    size_t vocab;
+} nn_tokens;
+
 typedef struct {
     size_t epochs;       /* ≥ 1: epochs to run in total (a resumed run too) */
     size_t batch_size;   /* ≥ 1; the last batch of an epoch may be smaller */
     nn_optim_config optim;
+    nn_lr_schedule schedule; /* per optimizer step; all zero for none */
+    float clip_grad_norm; /* > 0: rescale each step's whole gradient (after
+                             the penalties) to this global L2 norm at most,
+                             as PyTorch's clip_grad_norm_; 0 = off */
     nn_regularization reg; /* weight penalties for gradient training */
     nn_norm_kind normalize; /* fitted on the training rows at create */
     float validation_split; /* in [0, 1): share of rows held out */
@@ -39,11 +53,14 @@ typedef struct {
     size_t patience;   /* early stopping after this many epochs without */
     float min_delta;   /* an improvement > min_delta; 0 = no early stop */
     unsigned threads;  /* 0 = as many as pay off, up to the cores online */
+    size_t epoch_steps; /* token data: > 0 makes an epoch exactly this many
+                           steps of windows drawn uniformly (nanoGPT's
+                           sampling); 0 one pass over every window */
 } nn_train_config;
 
-/* epochs 100, batch 32, sgd η 0.01, no regularisation, standard
- * normalisation, no validation, shuffle, seed 1, no early stopping,
- * threads 0. */
+/* epochs 100, batch 32, sgd η 0.01, no schedule, no clipping, no
+ * regularisation, standard normalisation, no validation, shuffle, seed 1,
+ * no early stopping, threads 0. */
 nn_train_config nn_train_defaults(void);
 
 /* What one epoch did; val_* and accuracies are NAN when not measured. */
@@ -78,7 +95,42 @@ typedef struct nn_trainer nn_trainer;
 nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
                             const nn_data *data, const nn_train_config *cfg,
                             nn_error *err);
+/* Prepares to train a language model on a text: net must take token ids
+ * [T] through an embedding first and end in a [T, V] softmax with
+ * cross_entropy (else NN_ERR_INVALID naming "/model"), V equal to
+ * tokens->vocab ("/dataset"), every id < vocab ("/dataset", naming the
+ * position), normalize none ("/normalize"). The last validation_split of
+ * the text (⌊n · split⌋ tokens) is held out as one block; the training
+ * text must hold one window of T + 1 tokens ("/context"), and so must a
+ * held-out block that is not empty ("/validation_split").
+ *
+ * A step takes batch_size window starts: a slice of the epoch's shuffled
+ * order of all n_train − T training windows (in order without shuffle), or
+ * with cfg.epoch_steps, batch_size starts drawn uniformly from a generator
+ * seeded by the job's seed, the epoch and the step (so a resumed run draws
+ * the same). The loss is the sparse cross-entropy per token in nats, the
+ * batch's mean over its B × T targets; an epoch reports the mean over its
+ * tokens, and accuracy per token. val_loss and val_accuracy score every
+ * target of the held-out block exactly once: windows at offsets 0, T, 2T, …
+ * of the block, and when T does not divide (block − 1), one last window
+ * ending at the block's end that scores only its targets not scored yet.
+ * Threads, determinism, checkpoints and the rest are nn_trainer_create's;
+ * tokens must outlive the trainer. */
+nn_status nn_trainer_create_tokens(nn_trainer **out, nn_network *net,
+                                   const nn_tokens *tokens,
+                                   const nn_train_config *cfg, nn_error *err);
 void nn_trainer_free(nn_trainer *tr);
+
+/* Scores a whole text with a language model as a trainer scores its
+ * held-out block: every one of its n − 1 next-token targets once (see
+ * nn_trainer_create_tokens), with forward passes of up to ws's rows
+ * windows. *loss gets the mean per token in nats, *accuracy (may be NULL)
+ * the share predicted right. NN_ERR_INVALID naming "/model" (no language
+ * model) or "/dataset" (fewer than context + 1 tokens, or an id outside
+ * the vocabulary). */
+nn_status nn_text_score(const nn_network *net, nn_workspace *ws,
+                        const nn_tokens *text, double *loss,
+                        double *accuracy, nn_error *err);
 
 /* Threads the trainer will use (after the "pays off" rule). */
 unsigned nn_trainer_threads(const nn_trainer *tr);
@@ -86,8 +138,14 @@ unsigned nn_trainer_threads(const nn_trainer *tr);
 /* Epochs completed so far (0 for a new trainer, more after a restore). */
 size_t nn_trainer_epoch(const nn_trainer *tr);
 
-/* Rows an epoch trains on: the data's rows less the validation split. */
+/* Rows an epoch trains on: the data's rows less the validation split
+ * (for a text: its tokens before the held-out block). */
 size_t nn_trainer_train_rows(const nn_trainer *tr);
+
+/* Optimizer steps per epoch, and in the whole run (epochs × that): the
+ * S a cosine schedule ends at. */
+size_t nn_trainer_steps_per_epoch(const nn_trainer *tr);
+uint64_t nn_trainer_total_steps(const nn_trainer *tr);
 
 /* Trains from the next epoch up to cfg.epochs, calling cb (may be NULL)
  * after each. Ends with NN_OK (all epochs, early stop, or a converged
@@ -97,8 +155,9 @@ size_t nn_trainer_train_rows(const nn_trainer *tr);
 nn_status nn_trainer_run(nn_trainer *tr, nn_epoch_fn cb, void *user,
                          nn_train_result *result, nn_error *err);
 
-/* Serialises the trainer's resumable state (epoch, RNG, optimizer moments,
- * early-stopping state) together with the network into a malloc'd buffer
+/* Serialises the trainer's resumable state (epoch, RNG, optimizer step
+ * counter — which places a resumed run on its learning-rate schedule — and
+ * moments, early-stopping state) together with the network into a malloc'd buffer
  * the caller frees. */
 nn_status nn_trainer_checkpoint(const nn_trainer *tr, unsigned char **buf,
                                 size_t *len, nn_error *err);

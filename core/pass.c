@@ -215,17 +215,14 @@ static size_t loss_positions(const nn_network *net)
     return o->rank == 2 ? o->dim[0] : 1;
 }
 
-double nn_backward(const nn_network *net, nn_workspace *ws, const float *X,
-                   const float *Y, size_t rows, float scale, float *grads,
-                   bool accumulate)
+/* Backpropagates dY (the loss's gradient at the output layer's
+ * pre-activation, in ws->grad[0]) through every layer into grads. */
+static void backprop_layers(const nn_network *net, nn_workspace *ws,
+                            const float *X, size_t rows, float *grads,
+                            bool accumulate)
 {
     size_t last = net->n_layers - 1;
     float *dY = ws->grad[0], *spare = ws->grad[1];
-    nn_activation out = loss_act(net);
-    size_t P = loss_positions(net);
-    double loss = nn_loss_eval(net->loss, &out, ws->Z[last], ws->A[last], Y,
-                               rows * P, nn_network_outputs(net) / P, scale,
-                               dY);
     for (size_t k = net->n_layers; k-- > 0;) {
         nn_layer_ctx c = layer_ctx(net, ws, k);
         nn_layer_table[net->layers[k].kind]->backward(
@@ -236,7 +233,43 @@ double nn_backward(const nn_network *net, nn_workspace *ws, const float *X,
         dY = spare;
         spare = t;
     }
+}
+
+double nn_backward(const nn_network *net, nn_workspace *ws, const float *X,
+                   const float *Y, size_t rows, float scale, float *grads,
+                   bool accumulate)
+{
+    size_t last = net->n_layers - 1;
+    nn_activation out = loss_act(net);
+    size_t P = loss_positions(net);
+    double loss = nn_loss_eval(net->loss, &out, ws->Z[last], ws->A[last], Y,
+                               rows * P, nn_network_outputs(net) / P, scale,
+                               ws->grad[0]);
+    backprop_layers(net, ws, X, rows, grads, accumulate);
     return loss;
+}
+
+double nn_backward_tokens(const nn_network *net, nn_workspace *ws,
+                          const float *X, const uint32_t *targets,
+                          size_t rows, float scale, float *grads,
+                          bool accumulate, size_t *correct)
+{
+    size_t last = net->n_layers - 1, P = loss_positions(net);
+    double loss = nn_sparse_ce(ws->Z[last], ws->A[last], targets, rows * P,
+                               nn_network_outputs(net) / P, scale,
+                               ws->grad[0], NULL, correct);
+    backprop_layers(net, ws, X, rows, grads, accumulate);
+    return loss;
+}
+
+double nn_forward_loss_tokens(const nn_network *net, const nn_workspace *ws,
+                              const uint32_t *targets, size_t rows,
+                              size_t *scored, size_t *correct)
+{
+    size_t last = net->n_layers - 1, P = loss_positions(net);
+    return nn_sparse_ce(ws->Z[last], ws->A[last], targets, rows * P,
+                        nn_network_outputs(net) / P, 0.0f, NULL, scored,
+                        correct);
 }
 
 double nn_forward_loss(const nn_network *net, const nn_workspace *ws,

@@ -24,8 +24,8 @@ nn_train_config nn_train_defaults(void)
                              .threads = 0};
 }
 
-static nn_status check_config(const nn_network *net, const nn_train_config *c,
-                              nn_error *err)
+nn_status nn_trainer_check_config(const nn_network *net,
+                                  const nn_train_config *c, nn_error *err)
 {
     if (c->epochs == 0)
         return nn_fail(err, NN_ERR_INVALID, "/epochs", "epochs must be ≥ 1");
@@ -41,6 +41,12 @@ static nn_status check_config(const nn_network *net, const nn_train_config *c,
     if (!(isfinite(c->min_delta) && c->min_delta >= 0.0f))
         return nn_fail(err, NN_ERR_INVALID, "/early_stopping/min_delta",
                        "min_delta must be a number ≥ 0");
+    if (!(isfinite(c->clip_grad_norm) && c->clip_grad_norm >= 0.0f))
+        return nn_fail(err, NN_ERR_INVALID, "/clip_grad_norm",
+                       "clip_grad_norm must be a number ≥ 0 (0: off)");
+    if (c->epoch_steps > NN_MAX_STEPS)
+        return nn_fail(err, NN_ERR_INVALID, "/epoch_steps",
+                       "epoch_steps must be ≤ %u", NN_MAX_STEPS);
     if (c->threads > NN_MAX_THREADS)
         return nn_fail(err, NN_ERR_INVALID, "/threads",
                        "threads must be ≤ %d", NN_MAX_THREADS);
@@ -50,7 +56,9 @@ static nn_status check_config(const nn_network *net, const nn_train_config *c,
     if (net->type == NN_MODEL_PERCEPTRON)
         return NN_OK; /* the rule has no optimizer and no penalty */
     nn_status st = nn_regularization_check(&c->reg, err);
-    return st != NN_OK ? st : nn_optim_check(&c->optim, "/optimizer", err);
+    if (st == NN_OK)
+        st = nn_optim_check(&c->optim, "/optimizer", err);
+    return st != NN_OK ? st : nn_lr_schedule_check(&c->schedule, &c->optim, err);
 }
 
 static nn_status check_data(const nn_network *net, const nn_data *d,
@@ -192,7 +200,8 @@ static unsigned choose_threads(const nn_network *net,
 static nn_status make_workers(nn_trainer *tr, nn_error *err)
 {
     size_t in = tr->net->inputs, outs = nn_network_outputs(tr->net);
-    tr->shard_rows = (tr->cfg.batch_size + tr->threads - 1) / tr->threads;
+    size_t B = tr->cfg.batch_size;
+    tr->shard_rows = (B + tr->threads - 1) / tr->threads;
     tr->workers = calloc(tr->threads, sizeof *tr->workers);
     if (!tr->workers)
         return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
@@ -205,39 +214,69 @@ static nn_status make_workers(nn_trainer *tr, nn_error *err)
         if (st != NN_OK)
             return st;
         w->xb = aligned_alloc(64, ((tr->shard_rows * in + 15) & ~(size_t)15) * sizeof(float));
-        w->yb = malloc(tr->shard_rows * outs * sizeof(float));
         w->grads = aligned_alloc(64, ((tr->net->n_params + 15) & ~(size_t)15) * sizeof(float));
-        if (!w->xb || !w->yb || !w->grads)
+        bool ok = w->xb && w->grads;
+        if (tr->text) {
+            w->tb = malloc(tr->shard_rows * in * sizeof *w->tb);
+            w->draws = tr->cfg.epoch_steps ? malloc(B * sizeof *w->draws)
+                                           : NULL;
+            ok = ok && w->tb && (w->draws || !tr->cfg.epoch_steps);
+        } else {
+            w->yb = malloc(tr->shard_rows * outs * sizeof(float));
+            ok = ok && w->yb;
+        }
+        if (!ok)
             return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
     }
     return NN_OK;
+}
+
+nn_status nn_trainer_alloc(nn_trainer **out, nn_network *net,
+                           const nn_train_config *cfg, nn_error *err)
+{
+    nn_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
+    tr->net = net;
+    tr->cfg = *cfg;
+    tr->best = INFINITY;
+    tr->threads = choose_threads(net, cfg);
+    nn_rng_seed(&tr->rng, cfg->seed);
+    *out = tr;
+    return NN_OK;
+}
+
+nn_status nn_trainer_finish(nn_trainer *tr, nn_error *err)
+{
+    nn_status st = NN_OK;
+    if (tr->net->type != NN_MODEL_PERCEPTRON)
+        st = nn_optimizer_init(&tr->opt, &tr->cfg.optim, tr->net->n_params,
+                               err);
+    return st != NN_OK ? st : make_workers(tr, err);
 }
 
 nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
                             const nn_data *data, const nn_train_config *cfg,
                             nn_error *err)
 {
-    nn_status st = check_config(net, cfg, err);
+    nn_status st = nn_trainer_check_config(net, cfg, err);
+    if (st == NN_OK && cfg->epoch_steps)
+        st = nn_fail(err, NN_ERR_INVALID, "/epoch_steps",
+                     "epoch_steps is for sequence jobs on a text");
     if (st == NN_OK)
         st = check_data(net, data, err);
+    nn_trainer *tr = NULL;
+    if (st == NN_OK)
+        st = nn_trainer_alloc(&tr, net, cfg, err);
     if (st != NN_OK)
         return st;
-    nn_trainer *tr = calloc(1, sizeof *tr);
-    if (!tr)
-        return nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
-    tr->net = net;
     tr->data = *data;
-    tr->cfg = *cfg;
-    tr->best = INFINITY;
-    tr->threads = choose_threads(net, cfg);
-    nn_rng_seed(&tr->rng, cfg->seed);
     st = make_split(tr, err);
+    tr->steps_per_epoch = (tr->n_train + cfg->batch_size - 1) / cfg->batch_size;
     if (st == NN_OK)
         st = fit_norm(tr, err);
-    if (st == NN_OK && net->type != NN_MODEL_PERCEPTRON)
-        st = nn_optimizer_init(&tr->opt, &cfg->optim, net->n_params, err);
     if (st == NN_OK)
-        st = make_workers(tr, err);
+        st = nn_trainer_finish(tr, err);
     if (st != NN_OK) {
         nn_trainer_free(tr);
         return st;
@@ -254,6 +293,8 @@ void nn_trainer_free(nn_trainer *tr)
         nn_workspace_free(tr->workers[t].ws);
         free(tr->workers[t].xb);
         free(tr->workers[t].yb);
+        free(tr->workers[t].tb);
+        free(tr->workers[t].draws);
         free(tr->workers[t].grads);
     }
     free(tr->workers);
@@ -276,4 +317,14 @@ size_t nn_trainer_epoch(const nn_trainer *tr)
 size_t nn_trainer_train_rows(const nn_trainer *tr)
 {
     return tr->n_train;
+}
+
+size_t nn_trainer_steps_per_epoch(const nn_trainer *tr)
+{
+    return tr->steps_per_epoch;
+}
+
+uint64_t nn_trainer_total_steps(const nn_trainer *tr)
+{
+    return (uint64_t)tr->steps_per_epoch * tr->cfg.epochs;
 }

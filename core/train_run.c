@@ -60,8 +60,9 @@ static size_t count_correct(const nn_network *net, const float *o,
     return correct;
 }
 
-/* Phase 1 of a step: this worker's share of batch[0..B) forward and
- * backward, its gradient (of the batch mean) into w->grads. */
+/* Phase 1 of a step: this worker's share of batch[0..B) (rows, or a
+ * text's window starts) forward and backward, its gradient (of the
+ * batch's mean per row, or per token) into w->grads. */
 static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
                            size_t B, uint64_t seed)
 {
@@ -73,6 +74,14 @@ static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
         memset(w->grads, 0, tr->net->n_params * sizeof *w->grads);
         return;
     }
+    if (tr->text) {
+        nn_text_gather(tr, w, batch + lo, w->rows);
+        nn_forward_train(tr->net, w->ws, w->xb, w->rows, seed, lo);
+        w->loss = nn_backward_tokens(
+            tr->net, w->ws, w->xb, w->tb, w->rows,
+            1.0f / (float)(B * tr->context), w->grads, false, &w->correct);
+        return;
+    }
     gather(tr, w, batch + lo, w->rows);
     const float *o = nn_forward_train(tr->net, w->ws, w->xb, w->rows, seed,
                                       lo);
@@ -82,27 +91,65 @@ static void shard_backprop(nn_trainer *tr, nn_worker *w, const size_t *batch,
                           1.0f / (float)B, w->grads, false);
 }
 
-/* Phase 2: sums every worker's gradient into worker 0's block over this
- * worker's range of parameters, in worker order, adds the weight penalties
- * and applies the optimizer there. Ranges are 16-float aligned and disjoint. Both passes go a block
- * at a time so the summed gradient is still in L1 when it is applied. */
+/* Sums every worker's gradient into worker 0's block over [b, e), in
+ * worker order, and adds the weight penalties there. */
+static void sum_block(nn_trainer *tr, size_t b, size_t e)
+{
+    float *g = tr->workers[0].grads;
+    for (size_t t = 1; t < tr->threads; t++) {
+        const float *gt = tr->workers[t].grads;
+        for (size_t i = b; i < e; i++)
+            g[i] += gt[i];
+    }
+    nn_regularize(tr->net, &tr->cfg.reg, tr->net->params, g, b, e);
+}
+
+/* Applies the step to [b, e) of the summed gradient, scaled by clip:
+ * AdamW's weight decay, then the optimizer's update. */
+static void apply_block(nn_trainer *tr, size_t b, size_t e, float clip)
+{
+    float *g = tr->workers[0].grads;
+    if (clip != 1.0f)
+        for (size_t i = b; i < e; i++)
+            g[i] *= clip;
+    nn_decay_weights(tr->net, nn_optimizer_decay_factor(&tr->opt),
+                     tr->net->params, b, e);
+    nn_optimizer_apply(&tr->opt, tr->net->params, g, b, e);
+}
+
+/* Phase 2: over this worker's range of parameters (16-float aligned and
+ * disjoint), sums the gradients and applies the optimizer. Without
+ * clipping both go a block at a time, so the summed gradient is still in
+ * L1 when it is applied; with clipping every worker first leaves Σ g² of
+ * its range, then all wait for the global norm (summed in worker order,
+ * so the same thread count gives the same factor) before applying. */
 static void shard_update(nn_trainer *tr, nn_worker *w)
 {
     enum { BLOCK = 2048 };
     size_t P = tr->net->n_params, T = tr->threads;
     size_t lo = (P * w->id / T) & ~(size_t)15;
     size_t hi = w->id + 1 == T ? P : (P * (w->id + 1) / T) & ~(size_t)15;
-    float *g = tr->workers[0].grads;
+    bool clipping = tr->cfg.clip_grad_norm > 0.0f;
+    const float *g = tr->workers[0].grads;
+    double sq = 0.0;
     for (size_t b = lo; b < hi; b += BLOCK) {
         size_t e = hi - b < BLOCK ? hi : b + BLOCK;
-        for (size_t t = 1; t < T; t++) {
-            const float *gt = tr->workers[t].grads;
-            for (size_t i = b; i < e; i++)
-                g[i] += gt[i];
-        }
-        nn_regularize(tr->net, &tr->cfg.reg, tr->net->params, g, b, e);
-        nn_optimizer_apply(&tr->opt, tr->net->params, g, b, e);
+        sum_block(tr, b, e);
+        if (!clipping)
+            apply_block(tr, b, e, 1.0f);
+        for (size_t i = b; clipping && i < e; i++)
+            sq += (double)g[i] * g[i];
     }
+    if (!clipping)
+        return;
+    w->sum_squares = sq;
+    sync_threads(tr);
+    double total = 0.0;
+    for (unsigned t = 0; t < T; t++)
+        total += tr->workers[t].sum_squares;
+    float clip = nn_clip_factor(total, tr->cfg.clip_grad_norm);
+    for (size_t b = lo; b < hi; b += BLOCK)
+        apply_block(tr, b, hi - b < BLOCK ? hi : b + BLOCK, clip);
 }
 
 /* Worker 0, between a step's two phases: folds the shards' batch
@@ -126,16 +173,40 @@ static uint64_t step_seed(const nn_trainer *tr, size_t batch)
            ((uint64_t)(batch + 1) * 0x94d049bb133111ebull);
 }
 
-/* One epoch over tr->order, run by every worker in lock-step; worker 0
- * keeps the totals in tr->epoch_loss and tr->epoch_correct. */
+/* Worker 0, before a step: its learning rate (schedule or per-epoch
+ * decay), then the step counted. The other workers read the rate only
+ * after the barrier that follows the step's backward phase. */
+static void begin_step(nn_trainer *tr)
+{
+    tr->opt.cfg.learning_rate = nn_optim_step_lr(
+        &tr->cfg.optim, &tr->cfg.schedule, tr->epoch + 1, tr->opt.t,
+        nn_trainer_total_steps(tr));
+    nn_optimizer_begin_step(&tr->opt);
+}
+
+/* The rows (or window starts) of step `step` of the epoch, their count
+ * into *n. */
+static const size_t *step_items(nn_trainer *tr, nn_worker *w, size_t step,
+                                size_t *n)
+{
+    if (tr->text)
+        return nn_text_step(tr, w, step, n);
+    size_t B = tr->cfg.batch_size, start = step * B;
+    *n = tr->n_train - start < B ? tr->n_train - start : B;
+    return tr->order + start;
+}
+
+/* One epoch of steps_per_epoch steps, run by every worker in lock-step;
+ * worker 0 keeps the totals in tr->epoch_loss, tr->epoch_correct and
+ * tr->epoch_items. */
 static void epoch_task(nn_trainer *tr, nn_worker *w)
 {
-    size_t B = tr->cfg.batch_size, n = tr->n_train, batch = 0;
-    for (size_t start = 0; start < n; start += B, batch++) {
-        size_t b = n - start < B ? n - start : B;
+    for (size_t batch = 0; batch < tr->steps_per_epoch; batch++) {
+        size_t b;
+        const size_t *items = step_items(tr, w, batch, &b);
         if (w->id == 0)
-            nn_optimizer_begin_step(&tr->opt);
-        shard_backprop(tr, w, tr->order + start, b, step_seed(tr, batch));
+            begin_step(tr);
+        shard_backprop(tr, w, items, b, step_seed(tr, batch));
         sync_threads(tr);
         double sum = 0.0;
         size_t right = 0;
@@ -157,6 +228,7 @@ static void epoch_task(nn_trainer *tr, nn_worker *w)
         if (w->id == 0) {
             tr->epoch_loss += sum;
             tr->epoch_correct += right;
+            tr->epoch_items += b;
         }
     }
 }
@@ -176,12 +248,15 @@ static void eval_task(nn_trainer *tr, nn_worker *w, const size_t *rows,
         w->loss += nn_forward_loss(tr->net, w->ws, w->yb, k);
         w->correct += count_correct(tr->net, o, w->yb, k);
     }
+    w->scored = hi - lo;
 }
 
 static void run_task(nn_trainer *tr, nn_worker *w)
 {
     if (tr->task == TASK_EPOCH)
         epoch_task(tr, w);
+    else if (tr->task == TASK_EVAL && tr->text)
+        nn_text_eval(tr, w);
     else if (tr->task == TASK_EVAL)
         eval_task(tr, w, tr->val_idx, tr->n_val);
 }
@@ -283,20 +358,25 @@ static void validate(nn_trainer *tr, nn_epoch_stats *st)
         return;
     post(tr, TASK_EVAL);
     double loss = 0.0;
-    size_t correct = 0;
+    size_t correct = 0, scored = 0;
     for (unsigned t = 0; t < tr->threads; t++) {
         loss += tr->workers[t].loss;
         correct += tr->workers[t].correct;
+        scored += tr->workers[t].scored;
     }
-    st->val_loss = loss / (double)tr->n_val;
-    if (tr->data.classification)
-        st->val_accuracy = (double)correct / (double)tr->n_val;
+    st->val_loss = loss / (double)scored;
+    if (tr->data.classification || tr->text)
+        st->val_accuracy = (double)correct / (double)scored;
 }
 
 /* This epoch's visiting order: the split's order, shuffled when asked.
  * Restarting from the fixed order makes the RNG the only state to save. */
 static void prepare_order(nn_trainer *tr)
 {
+    if (tr->text) {
+        nn_text_order(tr);
+        return;
+    }
     memcpy(tr->order, tr->train_idx, tr->n_train * sizeof *tr->order);
     if (tr->cfg.shuffle)
         nn_rng_shuffle(&tr->rng, tr->order, tr->n_train);
@@ -307,6 +387,7 @@ static nn_status gradient_epoch(nn_trainer *tr, nn_epoch_stats *st,
 {
     tr->epoch_loss = 0.0;
     tr->epoch_correct = 0;
+    tr->epoch_items = 0;
     post(tr, TASK_EPOCH);
     if (tr->diverged)
         return nn_fail(err, NN_ERR_DIVERGED, NULL,
@@ -314,9 +395,11 @@ static nn_status gradient_epoch(nn_trainer *tr, nn_epoch_stats *st,
                        "in epoch %zu, batch %zu; try a smaller "
                        "learning_rate",
                        tr->epoch + 1, tr->diverged_batch);
-    st->loss = tr->epoch_loss / (double)tr->n_train;
-    st->accuracy = tr->data.classification
-                       ? (double)tr->epoch_correct / (double)tr->n_train
+    /* per row, or per token of a text's windows */
+    double seen = (double)tr->epoch_items * (tr->text ? tr->context : 1);
+    st->loss = tr->epoch_loss / seen;
+    st->accuracy = tr->data.classification || tr->text
+                       ? (double)tr->epoch_correct / seen
                        : NAN;
     validate(tr, st);
     return NN_OK;
@@ -369,7 +452,6 @@ nn_status nn_trainer_run(nn_trainer *tr, nn_epoch_fn cb, void *user,
         nn_epoch_stats es = {.epoch = tr->epoch + 1};
         double t0 = now_ms();
         prepare_order(tr);
-        tr->opt.cfg.learning_rate = nn_optim_epoch_lr(&tr->cfg.optim, es.epoch);
         st = perceptron ? perceptron_epoch(tr, &es)
                         : gradient_epoch(tr, &es, err);
         if (st != NN_OK)

@@ -10,10 +10,13 @@
 static const char *const job_fields[] = {
     "model_id", "dataset_id",       "epochs",  "batch_size",
     "optimizer", "normalize",       "validation_split", "shuffle",
-    "seed",      "early_stopping",  "regularization", NULL};
+    "seed",      "early_stopping",  "regularization", "clip_grad_norm",
+    "lr_schedule", NULL};
 static const char *const optimizer_fields[] = {
-    "name", "learning_rate", "momentum", "nesterov", "beta1",
-    "beta2", "epsilon",      "lr_decay", NULL};
+    "name",  "learning_rate", "momentum", "nesterov",     "beta1",
+    "beta2", "epsilon",       "eps",      "weight_decay", "lr_decay", NULL};
+static const char *const schedule_fields[] = {"warmup_steps", "decay",
+                                              "min_learning_rate", NULL};
 static const char *const stopping_fields[] = {"patience", "min_delta", NULL};
 static const char *const reg_fields[] = {"l1", "l2", NULL};
 
@@ -23,6 +26,20 @@ static uint64_t random_seed(void)
     while (getrandom(&s, sizeof s, 0) != sizeof s)
         ;
     return s >> 11; /* 53 bits: exact as a JSON number in any client */
+}
+
+/* "epsilon", or "eps" as DESIGN.md spells adamw's (one of the two). */
+static bool read_epsilon(nd_request *req, json_t *o, double *eps)
+{
+    bool both = json_object_get(o, "epsilon") && json_object_get(o, "eps");
+    if (both) {
+        nd_reply_invalid(req, 422, "/optimizer/eps",
+                         "give eps or epsilon (the same value), not both");
+        return false;
+    }
+    return nd_field_number(req, o, "/optimizer", "epsilon", false, 1e-30, 1,
+                           eps) &&
+           nd_field_number(req, o, "/optimizer", "eps", false, 1e-30, 1, eps);
 }
 
 /* The "optimizer" object; its learning rate and momentum are checked by
@@ -35,7 +52,8 @@ static bool read_optimizer(nd_request *req, json_t *o, nn_optim_config *c)
     }
     const char *name = "sgd";
     double lr = c->learning_rate, mu = c->momentum, b1 = c->beta1,
-           b2 = c->beta2, eps = c->epsilon, decay = c->lr_decay;
+           b2 = c->beta2, eps = c->epsilon, decay = c->lr_decay,
+           wd = c->weight_decay;
     bool nesterov = false;
     nn_error err;
     if (!nd_json_allow(req, o, "/optimizer", optimizer_fields) ||
@@ -54,11 +72,19 @@ static bool read_optimizer(nd_request *req, json_t *o, nn_optim_config *c)
                          &b1) ||
         !nd_field_number(req, o, "/optimizer", "beta2", false, 0, 0.999999999,
                          &b2) ||
-        !nd_field_number(req, o, "/optimizer", "epsilon", false, 1e-30, 1,
-                         &eps) ||
+        !read_epsilon(req, o, &eps) ||
+        !nd_field_number(req, o, "/optimizer", "weight_decay", false, 0, 1e6,
+                         &wd) ||
         !nd_field_number(req, o, "/optimizer", "lr_decay", false, 1e-6, 1,
                          &decay))
         return false;
+    if (json_object_get(o, "weight_decay") && c->kind != NN_OPT_ADAMW) {
+        nd_reply_invalid(req, 422, "/optimizer/weight_decay",
+                         "only adamw takes weight_decay (for a penalty with "
+                         "sgd or adam, see regularization)");
+        return false;
+    }
+    c->weight_decay = (float)wd;
     c->learning_rate = (float)lr;
     c->momentum = (float)mu;
     c->nesterov = nesterov;
@@ -115,6 +141,58 @@ static bool read_regularization(nd_request *req, json_t *o,
     return true;
 }
 
+/* "lr_schedule": {"warmup_steps", "decay", "min_learning_rate"}, checked
+ * against the optimizer by libnn's nn_lr_schedule_check. */
+static bool read_schedule(nd_request *req, json_t *o, nn_train_config *cfg)
+{
+    if (!o || json_is_null(o))
+        return true;
+    if (!json_is_object(o)) {
+        nd_reply_invalid(req, 400, "/lr_schedule", "must be an object");
+        return false;
+    }
+    uint64_t warmup = 0;
+    const char *decay = "none";
+    double min_lr = 0;
+    nn_error err;
+    if (!nd_json_allow(req, o, "/lr_schedule", schedule_fields) ||
+        !nd_field_uint(req, o, "/lr_schedule", "warmup_steps", false, 0,
+                       NN_MAX_STEPS, &warmup) ||
+        !nd_field_string(req, o, "/lr_schedule", "decay", false, &decay) ||
+        !nd_field_number(req, o, "/lr_schedule", "min_learning_rate", false,
+                         0, 1e6, &min_lr))
+        return false;
+    nn_lr_schedule *s = &cfg->schedule;
+    s->warmup_steps = (size_t)warmup;
+    s->min_learning_rate = (float)min_lr;
+    if (nn_lr_decay_parse(decay, &s->decay, "/lr_schedule/decay", &err) !=
+            NN_OK ||
+        nn_lr_schedule_check(s, &cfg->optim, &err) != NN_OK) {
+        nd_reply_invalid(req, 422, err.field, "%s", err.message);
+        return false;
+    }
+    return true;
+}
+
+/* Refuses (400) the first of the gradient-training fields a perceptron
+ * job carries: the rule has no optimizer, penalty, schedule or clipping. */
+static bool perceptron_fields(nd_request *req, json_t *body)
+{
+    static const char *const fields[] = {"optimizer", "regularization",
+                                         "lr_schedule", "clip_grad_norm",
+                                         NULL};
+    for (size_t i = 0; fields[i]; i++)
+        if (json_object_get(body, fields[i])) {
+            char ptr[ND_PTR_MAX];
+            nd_ptr(ptr, "", fields[i]);
+            nd_reply_invalid(req, 400, ptr,
+                             "a perceptron learns by its own rule and takes "
+                             "no %s", fields[i]);
+            return false;
+        }
+    return true;
+}
+
 bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
                         unsigned max_epochs, unsigned max_batch,
                         nn_train_config *cfg)
@@ -142,23 +220,45 @@ bool nd_job_params_read(nd_request *req, json_t *body, bool perceptron,
         nd_reply_invalid(req, 422, err.field, "%s", err.message);
         return false;
     }
-    json_t *opt = json_object_get(body, "optimizer"),
-           *reg = json_object_get(body, "regularization");
-    if ((opt || reg) && perceptron) {
-        nd_reply_invalid(req, 400, opt ? "/optimizer" : "/regularization",
-                         "a perceptron learns by its own rule and takes no "
-                         "%s", opt ? "optimizer" : "regularization");
+    json_t *opt = json_object_get(body, "optimizer");
+    double clip = 0;
+    if (perceptron && !perceptron_fields(req, body))
         return false;
-    }
     if ((opt && !read_optimizer(req, opt, &cfg->optim)) ||
-        !read_regularization(req, reg, &cfg->reg) ||
+        !read_regularization(req, json_object_get(body, "regularization"),
+                             &cfg->reg) ||
+        !read_schedule(req, json_object_get(body, "lr_schedule"), cfg) ||
+        !nd_field_number(req, body, "", "clip_grad_norm", false, 0, 1e6,
+                         &clip) ||
         !read_stopping(req, json_object_get(body, "early_stopping"), cfg))
         return false;
+    cfg->clip_grad_norm = (float)clip;
     cfg->epochs = (size_t)epochs;
     cfg->batch_size = (size_t)batch;
     cfg->validation_split = (float)split;
     cfg->seed = seed;
     return true;
+}
+
+/* The optimizer as a job reports it: its kind's fields only. */
+static json_t *optimizer_json(const nn_optim_config *o)
+{
+    if (o->kind == NN_OPT_SGD)
+        return json_pack("{s:s, s:f, s:f, s:b, s:f}", "name", "sgd",
+                         "learning_rate", nd_float_shortest(o->learning_rate),
+                         "momentum", nd_float_shortest(o->momentum),
+                         "nesterov", o->nesterov, "lr_decay",
+                         nd_float_shortest(o->lr_decay));
+    json_t *j = json_pack(
+        "{s:s, s:f, s:f, s:f, s:f, s:f}", "name", nn_optim_name(o->kind),
+        "learning_rate", nd_float_shortest(o->learning_rate), "beta1",
+        nd_float_shortest(o->beta1), "beta2", nd_float_shortest(o->beta2),
+        "epsilon", nd_float_shortest(o->epsilon), "lr_decay",
+        nd_float_shortest(o->lr_decay));
+    if (j && o->kind == NN_OPT_ADAMW)
+        json_object_set_new(j, "weight_decay",
+                            json_real(nd_float_shortest(o->weight_decay)));
+    return j;
 }
 
 json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
@@ -171,27 +271,22 @@ json_t *nd_job_params_json(const nn_train_config *cfg, bool perceptron)
         (json_int_t)cfg->seed);
     if (!p)
         return NULL;
-    const nn_optim_config *o = &cfg->optim;
-    if (!perceptron && o->kind == NN_OPT_ADAM)
-        json_object_set_new(
-            p, "optimizer",
-            json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "name", "adam",
-                      "learning_rate", nd_float_shortest(o->learning_rate), "beta1",
-                      nd_float_shortest(o->beta1), "beta2", nd_float_shortest(o->beta2),
-                      "epsilon", nd_float_shortest(o->epsilon), "lr_decay",
-                      nd_float_shortest(o->lr_decay)));
-    else if (!perceptron)
-        json_object_set_new(
-            p, "optimizer",
-            json_pack("{s:s, s:f, s:f, s:b, s:f}", "name", "sgd",
-                      "learning_rate", nd_float_shortest(o->learning_rate), "momentum",
-                      nd_float_shortest(o->momentum), "nesterov", o->nesterov,
-                      "lr_decay", nd_float_shortest(o->lr_decay)));
-    if (!perceptron)
+    if (!perceptron) {
+        json_object_set_new(p, "optimizer", optimizer_json(&cfg->optim));
         json_object_set_new(p, "regularization",
                             json_pack("{s:f, s:f}", "l1",
                                       nd_float_shortest(cfg->reg.l1), "l2",
                                       nd_float_shortest(cfg->reg.l2)));
+        const nn_lr_schedule *s = &cfg->schedule;
+        json_object_set_new(
+            p, "lr_schedule",
+            json_pack("{s:I, s:s, s:f}", "warmup_steps",
+                      (json_int_t)s->warmup_steps, "decay",
+                      nn_lr_decay_name(s->decay), "min_learning_rate",
+                      nd_float_shortest(s->min_learning_rate)));
+        json_object_set_new(p, "clip_grad_norm",
+                            json_real(nd_float_shortest(cfg->clip_grad_norm)));
+    }
     json_object_set_new(p, "early_stopping",
                         cfg->patience
                             ? json_pack("{s:I, s:f}", "patience",
@@ -234,7 +329,15 @@ bool nd_job_params_parse(const char *text, nn_train_config *cfg)
         c->beta2 = (float)num(o, "beta2", c->beta2);
         c->epsilon = (float)num(o, "epsilon", c->epsilon);
         c->lr_decay = (float)num(o, "lr_decay", 1);
+        c->weight_decay = (float)num(o, "weight_decay", c->weight_decay);
     }
+    json_t *ls = json_object_get(p, "lr_schedule");
+    cfg->schedule.warmup_steps = (size_t)num(ls, "warmup_steps", 0);
+    cfg->schedule.min_learning_rate = (float)num(ls, "min_learning_rate", 0);
+    const char *decay = json_string_value(json_object_get(ls, "decay"));
+    ok = ok && (!decay || nn_lr_decay_parse(decay, &cfg->schedule.decay, NULL,
+                                            NULL) == NN_OK);
+    cfg->clip_grad_norm = (float)num(p, "clip_grad_norm", 0);
     json_t *reg = json_object_get(p, "regularization");
     cfg->reg.l1 = (float)num(reg, "l1", 0);
     cfg->reg.l2 = (float)num(reg, "l2", 0);

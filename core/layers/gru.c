@@ -18,7 +18,7 @@ static void gru_cell_forward(float *now, const float *prev, size_t H)
     for (size_t j = 0; j < H; j++) {
         float r = nn_sigmoidf(now[j] + gh[j]);
         float z = nn_sigmoidf(now[H + j] + gh[H + j]);
-        float n = tanhf(now[2 * H + j] + r * gh[2 * H + j]);
+        float n = nn_tanhf(now[2 * H + j] + r * gh[2 * H + j]);
         float hp = prev ? prev[6 * H + j] : 0.0f;
         now[j] = r, now[H + j] = z, now[2 * H + j] = n;
         now[6 * H + j] = (1.0f - z) * n + z * hp;

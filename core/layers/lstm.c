@@ -14,11 +14,11 @@ static void lstm_cell_forward(float *now, const float *prev, size_t H)
 {
     for (size_t j = 0; j < H; j++) {
         float i = nn_sigmoidf(now[j]), f = nn_sigmoidf(now[H + j]);
-        float g = tanhf(now[2 * H + j]), o = nn_sigmoidf(now[3 * H + j]);
+        float g = nn_tanhf(now[2 * H + j]), o = nn_sigmoidf(now[3 * H + j]);
         float c = f * (prev ? prev[4 * H + j] : 0.0f) + i * g;
         now[j] = i, now[H + j] = f, now[2 * H + j] = g, now[3 * H + j] = o;
         now[4 * H + j] = c;
-        now[5 * H + j] = o * tanhf(c);
+        now[5 * H + j] = o * nn_tanhf(c);
     }
 }
 
@@ -28,7 +28,7 @@ static void lstm_cell_backward(float *now, float *prev, size_t H)
 {
     for (size_t j = 0; j < H; j++) {
         float i = now[j], f = now[H + j], g = now[2 * H + j];
-        float o = now[3 * H + j], tc = tanhf(now[4 * H + j]);
+        float o = now[3 * H + j], tc = nn_tanhf(now[4 * H + j]);
         float cp = prev ? prev[4 * H + j] : 0.0f, dh = now[6 * H + j];
         float dc = now[7 * H + j] + dh * o * (1.0f - tc * tc);
         now[j] = dc * g * i * (1.0f - i);

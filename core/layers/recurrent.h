@@ -22,7 +22,8 @@ typedef struct {
     const char *name;
     size_t gates;  /* G */
     size_t slot;   /* blocks of H per step */
-    size_t h_at;   /* block of h_t */
+    size_t h_at;   /* block of h_t, ≥ gates: backward reads h_{t−1} after
+                      the cells have replaced their gates */
     size_t dh_at;  /* block of dL/dh_t */
     size_t hh_at;  /* block where the hidden path's G·H pre-activations go:
                       0 adds them to the input path's (rnn, lstm) */
@@ -51,9 +52,27 @@ void nn_recurrent_backward(const nn_layer_ctx *c, float *dX, float *dY,
                            const float *A, size_t rows, float *dW, float *db,
                            bool accumulate);
 
+/* One step of one row, for generation that carries the state: fills the
+ * slot `now` (nn_recurrent_slot_floats floats) from the input x (D floats)
+ * and the slot of the step before (NULL at the first step: state zero),
+ * exactly as a forward pass over a window computes that step. W and b are
+ * the layer's parameters. */
+void nn_recurrent_step(const nn_layer_spec *s, const nn_layer_info *info,
+                       const float *W, const float *b, const float *x,
+                       const float *prev, float *now);
+
+/* Floats of a step's slot, and where h_t is in one. */
+size_t nn_recurrent_slot_floats(const nn_layer_spec *s);
+const float *nn_recurrent_h(const nn_layer_spec *s, const float *slot);
+
 extern const nn_recurrent_cell nn_cell_rnn, nn_cell_lstm, nn_cell_gru;
 
 /* σ(x) = 1 / (1 + e^−x). */
 float nn_sigmoidf(float x);
+
+/* tanh(x) within a few ulp, through expf: a Taylor polynomial near 0,
+ * else (1 − e)/(1 + e) with e = e^−2|x|, no cancellation there. glibc's
+ * tanhf goes through expm1f, which took a quarter of an LSTM step. */
+float nn_tanhf(float x);
 
 #endif

@@ -189,3 +189,31 @@ Test(loss, parse_and_names)
     cr_assert_str_eq(err.field, "/loss");
     cr_assert_eq(nn_loss_parse(NULL, &got, "/loss", &err), NN_ERR_INVALID);
 }
+
+/* Sparse targets give the dense one-hot loss and gradient; a row marked
+ * NN_NO_TARGET adds nothing (zero gradient) and is not counted. */
+Test(loss, sparse_cross_entropy_equals_one_hot)
+{
+    nn_activation sm = act(NN_ACT_SOFTMAX, 0);
+    const float z[9] = {1.0f, -2.0f, 0.5f, 3.0f, 3.0f, -1.0f, 0.0f, 0.2f, 9.0f};
+    float p[9], y[9] = {0}, dz_dense[9], dz[9];
+    nn_activation_forward(&sm, p, z, 3, 3);
+    const uint32_t targets[3] = {2, 0, NN_NO_TARGET};
+    y[2] = y[3] = 1.0f;
+    double dense = nn_loss_eval(NN_LOSS_CROSS_ENTROPY, &sm, z, p, y, 2, 3,
+                                0.5f, dz_dense);
+    size_t scored = 0, correct = 0;
+    memset(dz, 0x7f, sizeof dz);
+    double sparse = nn_sparse_ce(z, p, targets, 3, 3, 0.5f, dz, &scored,
+                                 &correct);
+    assert_loss(sparse, dense, "sparse vs one-hot");
+    assert_loss(sparse, log(exp(1.0) + exp(-2.0) + exp(0.5)) - 0.5 +
+                            log(2 * exp(3.0) + exp(-1.0)) - 3.0,
+                "by hand");
+    for (int i = 0; i < 6; i++)
+        cr_assert_float_eq(dz[i], dz_dense[i], GRAD_EPS, "dz[%d]", i);
+    for (int i = 6; i < 9; i++)
+        cr_assert(ieee_ulp_eq(flt, dz[i], 0.0f, 0), "unscored dz[%d]", i);
+    cr_assert_eq(scored, 2);
+    cr_assert_eq(correct, 1, "row 1's argmax is its target (a tie: first)");
+}

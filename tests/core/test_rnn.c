@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "layers/recurrent.h"
 
 static nn_layer_spec embedding(size_t dim, size_t vocab, bool positions)
 {
@@ -167,4 +168,22 @@ Test(rnn, save_and_load_keep_the_sequence_fields)
     nn_network *back = assert_round_trip(s.net);
     nn_network_free(back);
     stack_free(&s);
+}
+
+/* The cells' tanh against tanh in double: a few float ulp everywhere,
+ * odd, and exactly ±1 far out. */
+Test(rnn, fast_tanh_is_accurate)
+{
+    double worst = 0;
+    for (int i = -200000; i <= 200000; i++) {
+        float x = (float)i * 1e-4f;
+        double want = tanh((double)x), got = nn_tanhf(x);
+        double err = fabs(got - want) / fmax(fabs(want), 1e-30);
+        worst = err > worst ? err : worst;
+        cr_assert(nn_tanhf(-x) == -nn_tanhf(x), "not odd at %g", (double)x);
+    }
+    cr_assert_lt(worst, 4e-7, "max relative error %g", worst);
+    cr_assert(nn_tanhf(0.0f) == 0.0f);
+    cr_assert(nn_tanhf(40.0f) == 1.0f);
+    cr_assert(nn_tanhf(-1e30f) == -1.0f);
 }

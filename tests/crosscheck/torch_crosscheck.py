@@ -65,17 +65,18 @@ def case1(a, X, rows):
     return logits, [W0, b0, W3, b3], ["W0", "b0", "W3", "b3"], torch.zeros(0, dtype=torch.float64)
 
 
-def compare(name, ours, ref):
-    """Normwise relative error; where the reference is zero (the gradient of
-    a conv bias that batchnorm follows, whose mean it removes), absolute."""
+def compare(name, ours, ref, tol=TOL):
+    """Normwise relative error below tol; where the reference is zero (the
+    gradient of a conv bias that batchnorm follows, whose mean it removes),
+    absolute below tol / 100."""
     diff = (ours.reshape(-1) - ref.reshape(-1)).abs().max().item()
     scale = ref.abs().max().item()
     if scale < 1e-9:
         print(f"  {name:6s} {ref.numel():5d} values  reference 0, max |ours| {diff:.2e}")
-        return diff < TOL * 1e-2
+        return diff < tol * 1e-2
     err = diff / scale
     print(f"  {name:6s} {ref.numel():5d} values  max relative error {err:.2e}")
-    return err < TOL
+    return err < tol
 
 
 def check(binary, case):
