@@ -5,7 +5,10 @@
  * random tokens (the time does not depend on them):
  *   - forward + backward (nn_forward_train, nn_backward) on one thread;
  *   - a trainer step (the same split over 1 and 2 data-parallel threads,
- *     plus the gradients' sum and an Adam update), from epochs of STEPS.
+ *     plus the gradients' sum and an Adam update), from epochs of STEPS;
+ *   - generation (nn_generate, greedy): T − 1 tokens after a one-token
+ *     prompt, from the blocks' key/value cache, and 64 more past the
+ *     window, each a re-run of the whole window.
  * Prints the median wall time over REPEATS of each, in ms, tokens per
  * second, and the CPU time a step took (all threads' together, from
  * CLOCK_PROCESS_CPUTIME_ID), which a loaded machine inflates less. */
@@ -93,6 +96,21 @@ static double fwd_bwd_ms(const nn_network *net, const float *X,
     return median(t, REPEATS);
 }
 
+/* CPU ms per token of n tokens generated after `prompt` ids. */
+static double generate_ms(const nn_network *net, const uint32_t *prompt,
+                          size_t n_prompt, size_t n)
+{
+    nn_sample_config cfg = {.temperature = 0.0f};
+    nn_error err;
+    double c0 = cpu_ms();
+    if (nn_generate(net, prompt, n_prompt, n, &cfg, NULL, NULL, NULL, NULL,
+                    &err) != NN_OK) {
+        fprintf(stderr, "gpt-step: generate: %s\n", err.message);
+        return -1;
+    }
+    return (cpu_ms() - c0) / (double)n;
+}
+
 static bool keep_ms(const nn_epoch_stats *st, void *user)
 {
     ((double *)user)[st->epoch - 1] = st->elapsed_ms;
@@ -155,6 +173,14 @@ int main(void)
                "CPU %.1f ms\n", threads, threads > 1 ? "s" : "", s,
                B * T * 1e3 / s, cpu);
     }
+    uint32_t prompt[T];
+    for (size_t t = 0; t < T; t++)
+        prompt[t] = (uint32_t)X[t];
+    double cached = generate_ms(net, prompt, 1, T - 1);
+    double window = generate_ms(net, prompt, T, 64);
+    printf("generation, CPU per token: %.2f ms from the cache (%.0f "
+           "tokens/s), %.2f ms re-running the window past it\n",
+           cached, 1e3 / cached, window);
     nn_network_free(net);
     free(X), free(Y), free(grads);
     return 0;

@@ -44,6 +44,21 @@ void nn_attention_forward(float *out, float *att, const float *qkv,
         }
 }
 
+void nn_attention_step(float *out, float *att, const float *q,
+                       const float *keys, const float *values, size_t t,
+                       size_t C, size_t NH)
+{
+    size_t hs = C / NH, n = t + 1;
+    float scale = 1.0f / sqrtf((float)hs);
+    for (size_t h = 0; h < NH; h++) {
+        nn_sgemm(false, true, 1, n, hs, scale, q + h * hs, hs, keys + h * hs,
+                 C, 0.0f, att, n);
+        causal_softmax_row(att, t, n);
+        nn_sgemm(false, false, 1, hs, n, 1.0f, att, n, values + h * hs, C,
+                 0.0f, out + h * hs, hs);
+    }
+}
+
 /* dS (row t of dL/datt) into dL/dscores in place: att ∘ (dS − att·dS),
  * zero past t where att is zero. */
 static void softmax_backward_row(float *dS, const float *S, size_t t,

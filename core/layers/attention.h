@@ -27,4 +27,13 @@ void nn_attention_backward(float *dqkv, float *scratch, const float *dout,
                            const float *qkv, const float *att, size_t B,
                            size_t T, size_t C, size_t NH);
 
+/* One new position t of one sequence, for generation with a key/value
+ * cache: q (C) is its query, keys and values (t + 1 rows of C each, row t
+ * its own) those of positions 0…t. Writes out (C), each head's slice, and
+ * uses att (t + 1 floats) for one head's weights at a time. The same
+ * arithmetic as nn_attention_forward's row t. */
+void nn_attention_step(float *out, float *att, const float *q,
+                       const float *keys, const float *values, size_t t,
+                       size_t C, size_t NH);
+
 #endif

@@ -25,6 +25,7 @@
 #include "layers/attention.h"
 #include "layers/layer.h"
 #include "layers/layernorm.h"
+#include "layers/transformer_block.h"
 #include "nn_blas.h"
 #include "nn_limits.h"
 
@@ -271,6 +272,43 @@ static void block_backward(const nn_layer_ctx *c, float *dX, float *dY,
         memcpy(dX, dY, N * D * sizeof *dX);
     nn_layernorm_backward(dX, g.g1, g.b1, s.dd, X, s.mean1,
                           s.rstd1, p.g1, N, D);
+}
+
+size_t nn_transformer_cache_floats(const nn_layer_info *info)
+{
+    return 2 * info->in.dim[0] * info->in.dim[1];
+}
+
+size_t nn_transformer_step_floats(const nn_layer_info *info)
+{
+    size_t T = info->in.dim[0], D = info->in.dim[1];
+    return 6 * D + (info->n_b - 9 * D) + T; /* n_b − 9D is M */
+}
+
+/* forward_rows for one position: ln (D), qkv (3D), y (D), r (D), fc (M),
+ * att (T) in scratch. */
+void nn_transformer_step(const nn_layer_spec *s, const nn_layer_info *info,
+                         const float *W, const float *b, const float *x,
+                         size_t t, float *cache, float *scratch, float *out)
+{
+    size_t D = info->in.dim[1];
+    dims d = {info->in.dim[0], D, s->heads, s->mlp_ratio * D};
+    block_params p = params_at((float *)W, (float *)b, &d);
+    float *ln = scratch, *qkv = ln + D, *y = qkv + 3 * D, *r = y + D;
+    float *fc = r + D, *att = fc + d.M;
+    float *keys = cache, *values = cache + d.T * D;
+    nn_layernorm_forward(ln, NULL, NULL, x, p.g1, p.b1, 1, D);
+    linear(qkv, ln, p.Wqkv, p.bqkv, 1, D, 3 * D);
+    memcpy(keys + t * D, qkv + D, D * sizeof *keys);
+    memcpy(values + t * D, qkv + 2 * D, D * sizeof *values);
+    nn_attention_step(y, att, qkv, keys, values, t, D, d.H);
+    linear(r, y, p.Wo, p.bo, 1, D, D);
+    add_into(r, x, D);
+    nn_layernorm_forward(ln, NULL, NULL, r, p.g2, p.b2, 1, D);
+    linear(fc, ln, p.Wfc, p.bfc, 1, D, d.M);
+    nn_gelu_forward(fc, fc, d.M);
+    linear(out, fc, p.Wp, p.bp, 1, d.M, D);
+    add_into(out, r, D);
 }
 
 const nn_layer_ops nn_layer_transformer_block = {
