@@ -68,10 +68,10 @@ SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz \
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run test-onednn bench bench-fmnist run demo clean help crosscheck \
+.PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run test-onednn bench bench-fmnist run demo gpt-step clean help crosscheck \
         fuzz fuzz-build fuzz-check load
 
-all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo \
+all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/nn-gpt-step \
      $(BUILD)/test-core $(BUILD)/test-api
 
 help:
@@ -81,9 +81,10 @@ help:
 	@echo "make test-onednn  the libnn tests on the BLAS=onednn build (nn_sgemm on oneDNN)"
 	@echo "make run        install deps, build, start neurond on 127.0.0.1:8080"
 	@echo "make demo       the seed's classic networks through libnn, printed"
+	@echo "make gpt-step   ms per training step of nanoGPT's baby GPT shape, 1 and 2 threads"
 	@echo "make bench      Fashion-MNIST training benchmark against PyTorch"
 	@echo "make bench-fmnist  Fashion-MNIST IDX upload, dense training, test-set evaluation via the API"
-	@echo "make crosscheck a CNN's and rnn/lstm/gru's forward and gradients against PyTorch's"
+	@echo "make crosscheck a CNN's, rnn/lstm/gru's and a GPT's forward and gradients against PyTorch's"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
 	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
@@ -169,10 +170,16 @@ $(BUILD)/nn-crosscheck: $(BUILD)/tests/crosscheck/dump_cnn.o $(BUILD)/libnn.a
 $(BUILD)/nn-crosscheck-rnn: $(BUILD)/tests/crosscheck/dump_rnn.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+$(BUILD)/nn-crosscheck-gpt: $(BUILD)/tests/crosscheck/dump_gpt.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
 $(BUILD)/nn-crosscheck-optim: $(BUILD)/tests/crosscheck/dump_optim.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/nn-demo: $(BUILD)/examples/seed_demo.o $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/nn-gpt-step: $(BUILD)/examples/gpt_step.o $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/test-core: $(TEST_OBJ) $(BUILD)/libnn.a
@@ -196,7 +203,7 @@ LOGS := $(BUILD)/test-logs
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
 	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api \
-	    $(BUILD)/gen/openapi.json $(BUILD)/bench-train $(BUILD)/nn-demo
+	    $(BUILD)/gen/openapi.json $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/nn-gpt-step
 	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
 	sh tools/run-logged.sh $(LOGS)/core-asan.log $(MAKE) --no-print-directory test-asan-run
@@ -291,19 +298,27 @@ run: deps
 	$(BUILD)/neurond --bind 127.0.0.1 --port 8080 --db ./data/neurond.db
 
 # libnn against PyTorch (Debian python3-torch) with the same weights: a
-# CNN's outputs, loss, gradients and batchnorm statistics, and rnn, lstm and
-# gru against nn.RNN, nn.LSTM and nn.GRU, within 1e-4.
+# CNN's outputs, loss, gradients and batchnorm statistics, rnn, lstm and
+# gru against nn.RNN, nn.LSTM and nn.GRU, and a two-block GPT against a
+# nanoGPT-style model, within 1e-4.
 crosscheck:
 	@sh tools/install-deps.sh $(DEPS_BUILD) python3-torch
 	@$(MAKE) --no-print-directory $(BUILD)/nn-crosscheck $(BUILD)/nn-crosscheck-rnn \
-	    $(BUILD)/nn-crosscheck-optim
+	    $(BUILD)/nn-crosscheck-gpt $(BUILD)/nn-crosscheck-optim
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck.py $(BUILD)/nn-crosscheck
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck_rnn.py $(BUILD)/nn-crosscheck-rnn
+	/usr/bin/python3 tests/crosscheck/torch_crosscheck_gpt.py $(BUILD)/nn-crosscheck-gpt
 	/usr/bin/python3 tests/crosscheck/torch_crosscheck_optim.py $(BUILD)/nn-crosscheck-optim
 
 demo:
 	@$(MAKE) --no-print-directory $(BUILD)/nn-demo
 	$(BUILD)/nn-demo
+
+# One training step of nanoGPT's baby GPT shape through libnn, 1 and 2
+# threads (examples/gpt_step.c).
+gpt-step:
+	@$(MAKE) --no-print-directory $(BUILD)/nn-gpt-step
+	$(BUILD)/nn-gpt-step
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench-train $(BUILD)/neurond $(BUILD)/gemm-backends

@@ -9,6 +9,7 @@ static const char *const act_names[NN_ACT_COUNT] = {
     [NN_ACT_SIGMOID] = "sigmoid",     [NN_ACT_TANH] = "tanh",
     [NN_ACT_RELU] = "relu",           [NN_ACT_LEAKY_RELU] = "leaky_relu",
     [NN_ACT_LINEAR] = "linear",       [NN_ACT_SOFTMAX] = "softmax",
+    [NN_ACT_GELU] = "gelu",
 };
 
 nn_status nn_activation_parse(const char *name, nn_activation *out,
@@ -23,7 +24,7 @@ nn_status nn_activation_parse(const char *name, nn_activation *out,
     }
     return nn_fail(err, NN_ERR_INVALID, field,
                    "unknown activation '%s' (expected step, sign, sigmoid, "
-                   "tanh, relu, leaky_relu, linear or softmax)",
+                   "tanh, relu, leaky_relu, linear, softmax or gelu)",
                    name ? name : "");
 }
 
@@ -77,6 +78,7 @@ float nn_activation_value(const nn_activation *act, float x)
     case NN_ACT_TANH: return tanhf(x);
     case NN_ACT_RELU: return x > 0.0f ? x : 0.0f;
     case NN_ACT_LEAKY_RELU: return x > 0.0f ? x : act->param * x;
+    case NN_ACT_GELU: nn_gelu_forward(&x, &x, 1); return x;
     case NN_ACT_LINEAR:
     case NN_ACT_SOFTMAX:
     case NN_ACT_COUNT: break;
@@ -99,6 +101,11 @@ float nn_activation_derivative(const nn_activation *act, float x)
     }
     case NN_ACT_RELU: return x > 0.0f ? 1.0f : 0.0f;
     case NN_ACT_LEAKY_RELU: return x > 0.0f ? 1.0f : act->param;
+    case NN_ACT_GELU: {
+        float d = 1.0f;
+        nn_gelu_backward(&d, &d, &x, 1);
+        return d;
+    }
     case NN_ACT_LINEAR:
     case NN_ACT_SOFTMAX:
     case NN_ACT_COUNT: break;
@@ -131,6 +138,7 @@ void nn_activation_forward(const nn_activation *act, float *y, const float *z,
     size_t n = rows * cols;
     switch (act->kind) {
     case NN_ACT_SOFTMAX: softmax_rows(y, z, rows, cols); return;
+    case NN_ACT_GELU: nn_gelu_forward(y, z, n); return;
     case NN_ACT_RELU:
         for (size_t i = 0; i < n; i++)
             y[i] = z[i] > 0.0f ? z[i] : 0.0f;
@@ -167,6 +175,7 @@ void nn_activation_backward(const nn_activation *act, float *dz,
     size_t n = rows * cols;
     switch (act->kind) {
     case NN_ACT_SOFTMAX: softmax_backward(dz, dy, y, rows, cols); return;
+    case NN_ACT_GELU: nn_gelu_backward(dz, dy, z, n); return;
     case NN_ACT_RELU:
         /* The unconditional load lets the compiler vectorise the select. */
         for (size_t i = 0; i < n; i++) {

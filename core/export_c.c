@@ -260,9 +260,15 @@ nn_status nn_export_check_kinds(const nn_network *net,
 {
     for (size_t k = 0; k < net->n_layers; k++) {
         nn_layer_kind kind = net->layers[k].kind;
+        char field[48];
+        if (net->info[k].has_act && net->layers[k].act.kind == NN_ACT_GELU) {
+            snprintf(field, sizeof field, "/layers/%zu/activation", k);
+            return nn_fail(err, NN_ERR_INVALID, field,
+                           "a gelu activation cannot be exported as %s",
+                           format);
+        }
         if ((unsigned)kind < NN_LAYER_KIND_COUNT && supported[kind])
             continue;
-        char field[48];
         snprintf(field, sizeof field, "/layers/%zu/type", k);
         return nn_fail(err, NN_ERR_INVALID, field,
                        "a %s layer cannot be exported as %s",

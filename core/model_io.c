@@ -34,6 +34,8 @@ static void write_model(nn_wbuf *b, const nn_network *net)
         nn_wbuf_u64(b, l->vocab);
         nn_wbuf_u32(b, l->positions);
         nn_wbuf_u32(b, l->return_sequences);
+        nn_wbuf_u64(b, l->heads);
+        nn_wbuf_u64(b, l->mlp_ratio);
     }
     nn_wbuf_u32(b, (uint32_t)net->input_shape.rank);
     for (size_t i = 0; i < net->input_shape.rank; i++)
@@ -74,7 +76,8 @@ static nn_status bad_format(nn_error *err, const char *why)
 
 /* Reads one layer: a version 1 layer is dense (units, activation); from
  * version 2 on, its kind and the other kinds' fields follow; from version
- * 3 on, the sequence layers' (vocab, positions, return_sequences). */
+ * 3 on, the sequence layers' (vocab, positions, return_sequences); from
+ * version 4 on, the transformer block's (heads, mlp_ratio). */
 static bool read_layer(nn_rbuf *r, uint32_t version, nn_layer_spec *l)
 {
     memset(l, 0, sizeof *l);
@@ -116,6 +119,13 @@ static bool read_layer(nn_rbuf *r, uint32_t version, nn_layer_spec *l)
     l->vocab = (size_t)vocab;
     l->positions = positions;
     l->return_sequences = sequences;
+    if (version < 4)
+        return true;
+    uint64_t heads = nn_rbuf_u64(r), ratio = nn_rbuf_u64(r);
+    if (r->bad || heads > NN_MAX_UNITS || ratio > NN_MAX_UNITS)
+        return false;
+    l->heads = (size_t)heads;
+    l->mlp_ratio = (size_t)ratio;
     return true;
 }
 

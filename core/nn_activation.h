@@ -3,7 +3,8 @@
  *
  * step(x) = 1 if x > 0 else 0;  sign(x) = +1 if x > 0 else −1 (so that
  * sign = 2·step − 1); sigmoid(x) = 1/(1+e^(−k x)); tanh; relu = max(0, x);
- * leaky_relu = max(αx, x); linear = x; softmax over each row.
+ * leaky_relu = max(αx, x); linear = x; softmax over each row; gelu in
+ * GPT-2's tanh form, 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))) (gelu.c).
  * Derivatives at the kinks: step' = sign' = 0 everywhere (their gradient
  * carries no signal: use the perceptron rule for them), relu'(0) = 0,
  * leaky_relu'(0) = α. */
@@ -23,6 +24,7 @@ typedef enum {
     NN_ACT_LEAKY_RELU,
     NN_ACT_LINEAR,
     NN_ACT_SOFTMAX,
+    NN_ACT_GELU,
     NN_ACT_COUNT
 } nn_act_kind;
 
@@ -58,6 +60,11 @@ void nn_activation_forward(const nn_activation *act, float *y, const float *z,
 void nn_activation_backward(const nn_activation *act, float *dz,
                             const float *dy, const float *z, const float *y,
                             size_t rows, size_t cols);
+
+/* y = gelu(x) and dx = dy ∘ gelu'(x) over n values (y, dx may alias x,
+ * dy). */
+void nn_gelu_forward(float *y, const float *x, size_t n);
+void nn_gelu_backward(float *dx, const float *dy, const float *x, size_t n);
 
 /* g(x) and g'(x) for one value of an element-wise activation (not softmax). */
 float nn_activation_value(const nn_activation *act, float x);

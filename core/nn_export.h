@@ -32,7 +32,9 @@ float nn_export_batchnorm_istd(float var);
 
 /* NN_OK when supported[kind] holds for the kind of every layer of net;
  * otherwise NN_ERR_INVALID naming "/layers/K/type" for the first that
- * does not ("a <kind> layer cannot be exported as <format>"). */
+ * does not ("a <kind> layer cannot be exported as <format>"), or
+ * "/layers/K/activation" for a gelu activation, which no export writes
+ * yet. */
 nn_status nn_export_check_kinds(const nn_network *net,
                                 const bool supported[NN_LAYER_KIND_COUNT],
                                 const char *format, nn_error *err);

@@ -4,10 +4,11 @@
  * "NNMODEL\0", a u32 version, then the definition (type, inputs, loss,
  * layers: units, activation and parameter, then — from version 2 — kind,
  * filters, kernel h and w, stride, padding, pool size and dropout rate;
- * from version 2 the input shape), normalisation, class names, the
+ * from version 3 vocab, positions and return_sequences; from version 4
+ * heads and mlp_ratio; from version 2 the input shape), normalisation, class names, the
  * parameters as IEEE-754 binary32, from version 2 the layers' state
  * (batchnorm running mean and variance), and a 64-bit FNV-1a checksum of all
- * that precedes it. Version 1 (dense layers only) is still read. Loading checks every size against libnn's limits before
+ * that precedes it. Versions 1 (dense layers only) to 3 are still read. Loading checks every size against libnn's limits before
  * allocating and rejects anything truncated, trailing or corrupt. */
 #ifndef NN_MODEL_IO_H
 #define NN_MODEL_IO_H
@@ -17,7 +18,7 @@
 #include "nn_error.h"
 #include "nn_network.h"
 
-#define NN_MODEL_FORMAT_VERSION 3u
+#define NN_MODEL_FORMAT_VERSION 4u
 
 /* Serialises net into a malloc'd buffer (*buf, *len) the caller frees. */
 nn_status nn_model_save(const nn_network *net, unsigned char **buf,

@@ -44,6 +44,8 @@ typedef enum {
     NN_LAYER_RNN,
     NN_LAYER_LSTM,
     NN_LAYER_GRU,
+    NN_LAYER_LAYERNORM,
+    NN_LAYER_TRANSFORMER_BLOCK,
     NN_LAYER_KIND_COUNT
 } nn_layer_kind;
 
@@ -65,7 +67,11 @@ typedef enum { NN_PAD_VALID, NN_PAD_SAME } nn_padding;
  * vocab tokens, plus a learned position vector when positions. rnn, lstm,
  * gru: units hidden, [T, D] to [T, units] with return_sequences, else the
  * last step's [units]; PyTorch's equations and gate order
- * (core/layers/rnn.c, lstm.c, gru.c). */
+ * (core/layers/rnn.c, lstm.c, gru.c). layernorm: over the last dimension
+ * of [D] or [T, D], γ and β in b, eps 1e-5 (core/layers/layernorm.c).
+ * transformer_block: GPT-2's pre-norm block on [T, D] with heads (dividing
+ * D) causal self-attention heads and an MLP of mlp_ratio·D GELU units;
+ * rate (its dropout) must be 0 (core/layers/transformer_block.c). */
 typedef struct {
     size_t units;       /* dense */
     nn_activation act;  /* dense, conv2d, batchnorm */
@@ -79,6 +85,8 @@ typedef struct {
     size_t vocab;       /* embedding: ids 0 … vocab − 1 */
     bool positions;     /* embedding: learned position vectors */
     bool return_sequences; /* rnn, lstm, gru */
+    size_t heads;       /* transformer_block */
+    size_t mlp_ratio;   /* transformer_block */
 } nn_layer_spec;
 
 /* The name of a layer kind ("dense", "conv2d", …); "?" for a bad one. */

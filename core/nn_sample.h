@@ -12,7 +12,11 @@
  * the window T. Otherwise it re-runs the network over a window of the
  * last ≤ T tokens (ids at positions 0…, the rest padded with id 0, which a
  * causal network never sees: every layer kind libnn has is causal along a
- * sequence) and reads the last real position: the window slides. */
+ * sequence) and reads the last real position: the window slides. A model
+ * of transformer blocks (with layernorm, dense and dropout after the
+ * embedding, learned positions or not) keeps each block's keys and values
+ * instead: while the window is not full each token costs one position's
+ * work; past T tokens the window slides and is re-run. */
 #ifndef NN_SAMPLE_H
 #define NN_SAMPLE_H
 
@@ -38,6 +42,10 @@ nn_status nn_language_model_vocab(const nn_network *net, size_t *vocab,
 /* True when generation with net carries state token by token (see
  * above), false when it slides a window. */
 bool nn_generate_carries_state(const nn_network *net);
+
+/* True when generation with net keeps its transformer blocks' keys and
+ * values, one position per token until the window is full (see above). */
+bool nn_generate_caches(const nn_network *net);
 
 typedef struct nn_generator nn_generator;
 

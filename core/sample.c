@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "layers/recurrent.h"
+#include "layers/transformer_block.h"
 #include "nn_blas.h"
 #include "nn_sample.h"
 
@@ -21,12 +22,15 @@ struct nn_generator {
     nn_rng rng;
     size_t V, T, fed;
     bool carry;
+    bool cache;          /* transformer blocks' keys and values kept */
     float *logits;       /* V */
     candidate *cand;     /* V, for top-k */
-    /* carrying state: per-position vectors, two slots per recurrent layer */
+    /* carrying state or caching: per-position vectors, two slots per
+     * recurrent layer, a key/value cache per transformer block */
     float *vec[2], *z;   /* each the widest per-position output */
+    float *step;         /* a block step's scratch */
     float *slots;
-    size_t *slot_at;     /* layer k's pair of slots at slots + slot_at[k] */
+    size_t *slot_at;     /* layer k's slots or cache at slots + slot_at[k] */
     /* sliding a window */
     nn_workspace *ws;
     uint32_t *window;    /* the last ≤ T ids */
@@ -75,11 +79,33 @@ bool nn_generate_carries_state(const nn_network *net)
     return true;
 }
 
-/* The carrying generator's buffers: per-position vectors and slots. */
+/* Kinds that run one position at a time given what the positions before
+ * left (a block's keys and values): a model of them caches. */
+static bool is_cached_kind(nn_layer_kind k)
+{
+    return k == NN_LAYER_TRANSFORMER_BLOCK || k == NN_LAYER_LAYERNORM ||
+           k == NN_LAYER_DENSE || k == NN_LAYER_DROPOUT;
+}
+
+bool nn_generate_caches(const nn_network *net)
+{
+    bool blocks = false;
+    if (nn_language_model_vocab(net, NULL, NULL) != NN_OK)
+        return false;
+    for (size_t k = 1; k < net->n_layers; k++) {
+        if (!is_cached_kind(net->layers[k].kind))
+            return false;
+        blocks |= net->layers[k].kind == NN_LAYER_TRANSFORMER_BLOCK;
+    }
+    return blocks;
+}
+
+/* The carrying or caching generator's buffers: per-position vectors,
+ * slots and caches, a block step's scratch. */
 static bool alloc_carry(nn_generator *g)
 {
     const nn_network *net = g->net;
-    size_t width = 0, slots = 0;
+    size_t width = 0, slots = 0, step = 0;
     g->slot_at = calloc(net->n_layers, sizeof *g->slot_at);
     if (!g->slot_at)
         return false;
@@ -89,14 +115,20 @@ static bool alloc_carry(nn_generator *g)
         if (is_recurrent(net->layers[k].kind)) {
             g->slot_at[k] = slots;
             slots += 2 * nn_recurrent_slot_floats(&net->layers[k]);
+        } else if (net->layers[k].kind == NN_LAYER_TRANSFORMER_BLOCK) {
+            size_t f = nn_transformer_step_floats(&net->info[k]);
+            g->slot_at[k] = slots;
+            slots += nn_transformer_cache_floats(&net->info[k]);
+            step = f > step ? f : step;
         }
     }
-    g->vec[0] = malloc(3 * width * sizeof(float));
+    g->vec[0] = malloc((3 * width + step) * sizeof(float));
     g->slots = malloc((slots ? slots : 1) * sizeof(float));
     if (!g->vec[0] || !g->slots)
         return false;
     g->vec[1] = g->vec[0] + width;
     g->z = g->vec[1] + width;
+    g->step = g->z + width;
     return true;
 }
 
@@ -127,10 +159,12 @@ nn_status nn_generator_create(nn_generator **out, const nn_network *net,
     g->V = V;
     g->T = net->inputs;
     g->carry = nn_generate_carries_state(net);
+    g->cache = !g->carry && nn_generate_caches(net);
     nn_rng_seed(&g->rng, cfg->seed);
     g->logits = malloc(V * sizeof *g->logits);
     g->cand = malloc(V * sizeof *g->cand);
-    if (!g->logits || !g->cand || (g->carry && !alloc_carry(g)))
+    if (!g->logits || !g->cand ||
+        ((g->carry || g->cache) && !alloc_carry(g)))
         st = nn_fail(err, NN_ERR_NOMEM, NULL, "out of memory");
     else if (!g->carry)
         st = alloc_window(g, err);
@@ -199,6 +233,33 @@ static void feed_carry(nn_generator *g, uint32_t id)
     }
 }
 
+/* Position t = fed < T through the stack: the embedding (and position
+ * t's vector), each block one position on from its cache, the other
+ * layers per position. */
+static void feed_cached(nn_generator *g, uint32_t id)
+{
+    const nn_network *net = g->net;
+    size_t E = net->layers[0].units, last = net->n_layers - 1, t = g->fed;
+    const float *w = net->params + net->w_offset[0] + (size_t)id * E;
+    const float *p = net->params + net->b_offset[0] + t * E;
+    float *in = g->vec[0];
+    for (size_t j = 0; j < E; j++)
+        in[j] = w[j] + (net->layers[0].positions ? p[j] : 0.0f);
+    for (size_t k = 1; k <= last; k++) {
+        const nn_layer_spec *s = &net->layers[k];
+        float *a = g->vec[k % 2];
+        if (s->kind == NN_LAYER_TRANSFORMER_BLOCK)
+            nn_transformer_step(s, &net->info[k],
+                                net->params + net->w_offset[k],
+                                net->params + net->b_offset[k], in, t,
+                                g->slots + g->slot_at[k], g->step, a);
+        else
+            position_layer(g, k, in, k == last ? g->logits : g->z, a);
+        in = a;
+    }
+    g->window[t] = id;
+}
+
 /* The window of the last ≤ T ids re-run; the logits of its last id. */
 static void feed_window(nn_generator *g, uint32_t id)
 {
@@ -221,6 +282,8 @@ nn_status nn_generator_feed(nn_generator *g, uint32_t id, nn_error *err)
                        (unsigned)id, g->V);
     if (g->carry)
         feed_carry(g, id);
+    else if (g->cache && g->fed < g->T)
+        feed_cached(g, id);
     else
         feed_window(g, id);
     g->fed++;

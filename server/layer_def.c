@@ -75,6 +75,11 @@ static bool read_activation(nd_request *req, json_t *layer, const char *base,
     nd_ptr(p, base, "activation");
     if (nn_activation_parse(name, act, p, &err) != NN_OK)
         return reply_nn(req, &err);
+    if (act->kind == NN_ACT_GELU) { /* the transformer's, not yet exported */
+        nd_reply_invalid(req, 422, p, "gelu is in libnn but not yet in the "
+                         "API");
+        return false;
+    }
     return read_act_param(req, layer, base, "k", NN_ACT_SIGMOID, act) &&
            read_act_param(req, layer, base, "alpha", NN_ACT_LEAKY_RELU, act);
 }

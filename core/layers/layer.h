@@ -89,6 +89,7 @@ extern const nn_layer_ops *const nn_layer_table[NN_LAYER_KIND_COUNT];
 
 extern const nn_layer_ops nn_layer_dense, nn_layer_conv2d, nn_layer_maxpool2d,
     nn_layer_avgpool2d, nn_layer_flatten, nn_layer_dropout, nn_layer_batchnorm,
-    nn_layer_embedding, nn_layer_rnn, nn_layer_lstm, nn_layer_gru;
+    nn_layer_embedding, nn_layer_rnn, nn_layer_lstm, nn_layer_gru,
+    nn_layer_layernorm, nn_layer_transformer_block;
 
 #endif

@@ -18,6 +18,8 @@ const nn_layer_ops *const nn_layer_table[NN_LAYER_KIND_COUNT] = {
     [NN_LAYER_RNN] = &nn_layer_rnn,
     [NN_LAYER_LSTM] = &nn_layer_lstm,
     [NN_LAYER_GRU] = &nn_layer_gru,
+    [NN_LAYER_LAYERNORM] = &nn_layer_layernorm,
+    [NN_LAYER_TRANSFORMER_BLOCK] = &nn_layer_transformer_block,
 };
 
 const char *nn_layer_kind_name(nn_layer_kind kind)
@@ -40,7 +42,7 @@ nn_status nn_layer_kind_parse(const char *name, nn_layer_kind *out,
     return nn_fail(err, NN_ERR_INVALID, field,
                    "unknown layer type '%s' (expected dense, conv2d, "
                    "maxpool2d, avgpool2d, flatten, dropout, batchnorm, embedding, "
-                   "rnn, lstm or gru)",
+                   "rnn, lstm, gru, layernorm or transformer_block)",
                    name ? name : "");
 }
 
@@ -53,7 +55,8 @@ bool nn_layer_spec_equal(const nn_layer_spec *a, const nn_layer_spec *b)
            a->padding == b->padding && a->size == b->size &&
            a->rate == b->rate && a->vocab == b->vocab &&
            a->positions == b->positions &&
-           a->return_sequences == b->return_sequences;
+           a->return_sequences == b->return_sequences &&
+           a->heads == b->heads && a->mlp_ratio == b->mlp_ratio;
 }
 
 nn_shape nn_shape_vector(size_t n)

@@ -1,6 +1,7 @@
 /* helpers.c — see helpers.h. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,4 +285,98 @@ void assert_resume_matches(make_trainer_fn make, const void *data,
     free(ck);
     cr_assert(memcmp(b->params, ref->params, ref->n_params * sizeof(float)) ==
                   0, "%s: the resumed run ends elsewhere", what);
+}
+
+grad_stack seq_stack(nn_shape in, const nn_layer_spec *L, size_t n,
+                     size_t rows, size_t vocab)
+{
+    grad_stack s = {.net = shaped_net(in, L, n, NN_LOSS_CROSS_ENTROPY),
+                    .rows = rows};
+    nn_network *net = s.net;
+    size_t outs = nn_network_outputs(net);
+    const nn_shape *o = &net->info[n - 1].out;
+    size_t K = o->dim[o->rank - 1];
+    nn_rng rng;
+    nn_rng_seed(&rng, 21);
+    fill_uniform(net->params, net->n_params, -0.5f, 0.5f, &rng);
+    s.X = malloc(rows * net->inputs * sizeof *s.X);
+    s.Y = malloc(rows * outs * sizeof *s.Y);
+    cr_assert(s.X && s.Y);
+    fill_uniform(s.X, rows * net->inputs, vocab ? 0 : -1, vocab ? 1 : 1,
+                 &rng);
+    for (size_t i = 0; vocab && i < rows * net->inputs; i++)
+        s.X[i] = floorf(s.X[i] * (float)vocab * 0.999f);
+    fill_one_hot(s.Y, rows * outs / K, K, &rng);
+    cr_assert_eq(nn_workspace_create(&s.ws, net, rows, true, NULL), NN_OK);
+    return s;
+}
+
+void stack_free(grad_stack *s)
+{
+    nn_workspace_free(s->ws);
+    nn_network_free(s->net);
+    free(s->X), free(s->Y);
+}
+
+double seq_gradcheck(const char *name, nn_shape in, const nn_layer_spec *L,
+                     size_t n, size_t rows, size_t vocab)
+{
+    grad_stack s = seq_stack(in, L, n, rows, vocab);
+    nn_network *net = s.net;
+    size_t P = net->n_params;
+    float *ana = malloc(P * sizeof *ana);
+    cr_assert(ana);
+    nn_forward_train(net, s.ws, s.X, rows, 77, 0);
+    nn_backward(net, s.ws, s.X, s.Y, rows, 1.0f / (float)rows, ana, false);
+    double maxdiff = 0, maxabs = 1e-3;
+    for (size_t i = 0; i < P; i++) {
+        assert_grad_entry(name, i, ana[i], stack_central(&s, i, 5e-3f),
+                          &maxdiff, &maxabs);
+    }
+    assert_layers_get_gradient(name, net, ana);
+    double e = maxdiff / maxabs;
+    cr_assert_lt(e, 1e-3, "%s: normwise error %.3g", name, e);
+    if (getenv("NN_TEST_VERBOSE"))
+        fprintf(stderr, "%s: normwise error %.2e over %zu parameters\n",
+                name, e, P);
+    free(ana);
+    stack_free(&s);
+    return e;
+}
+
+
+float *assert_paths_agree(grad_stack *s, const char *name)
+{
+    size_t n = s->rows * nn_network_outputs(s->net);
+    float *train = malloc(n * sizeof *train);
+    cr_assert(train);
+    memcpy(train, nn_forward_train(s->net, s->ws, s->X, s->rows, 1, 0),
+           n * sizeof *train);
+    nn_workspace *pw = NULL;
+    cr_assert_eq(nn_workspace_create(&pw, s->net, s->rows, false, NULL),
+                 NN_OK);
+    const float *pred = nn_forward(s->net, pw, s->X, s->rows);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_float_eq(pred[i], train[i], 1e-6, "%s entry %zu", name, i);
+    nn_workspace_free(pw);
+    return train;
+}
+
+nn_network *assert_round_trip(const nn_network *net)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    nn_error err;
+    cr_assert_eq(nn_model_save(net, &buf, &len, &err), NN_OK);
+    nn_network *back = NULL;
+    cr_assert_eq(nn_model_load(&back, buf, len, &err), NN_OK, "%s",
+                 err.message);
+    cr_assert_eq(back->n_layers, net->n_layers);
+    for (size_t k = 0; k < net->n_layers; k++)
+        cr_assert(nn_layer_spec_equal(&back->layers[k], &net->layers[k]),
+                  "layer %zu", k);
+    cr_assert_eq(memcmp(back->params, net->params,
+                        net->n_params * sizeof(float)), 0);
+    free(buf);
+    return back;
 }

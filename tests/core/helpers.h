@@ -96,6 +96,31 @@ double stack_central(grad_stack *s, size_t i, float h);
 void assert_grad_entry(const char *name, size_t i, double a, double num,
                        double *maxdiff, double *maxabs);
 
+/* A stack over input `in` (cross-entropy, parameters uniform in ±0.5,
+ * seed 21) with a training workspace of rows: X token ids below vocab
+ * (vocab > 0) or uniform in ±1, Y one-hot per position of the output
+ * [T, K] (or [K]). Free it with stack_free. */
+grad_stack seq_stack(nn_shape in, const nn_layer_spec *L, size_t n,
+                     size_t rows, size_t vocab);
+void stack_free(grad_stack *s);
+
+/* Checks every parameter of seq_stack(in, L, n, rows, vocab) against
+ * central differences (step 5e-3) with assert_grad_entry, asserts a
+ * normwise error below 1e-3 and that every layer with weights gets a
+ * gradient; returns the normwise error (printed with NN_TEST_VERBOSE). */
+double seq_gradcheck(const char *name, nn_shape in, const nn_layer_spec *L,
+                     size_t n, size_t rows, size_t vocab);
+
+/* Asserts that a prediction pass (nn_forward, a workspace of its own) of
+ * the stack's batch equals its training pass within 1e-6 per entry;
+ * returns a malloc'd copy of the training pass's outputs. */
+float *assert_paths_agree(grad_stack *s, const char *name);
+
+/* Saves net with nn_model_save and loads it back, asserting the same
+ * layers (nn_layer_spec_equal) and bit-identical parameters; returns the
+ * loaded network, which the caller frees. */
+nn_network *assert_round_trip(const nn_network *net);
+
 /* Asserts that every layer with weights got a gradient (some |entry| of
  * its weights above 1e-4), so that no check passes vacuously. */
 void assert_layers_get_gradient(const char *name, const nn_network *net,

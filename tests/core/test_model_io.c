@@ -14,8 +14,9 @@
  * inputs, u32 loss, u32 n_layers, then per layer u64 units, u32 kind,
  * f32 param (V1_LAYER_BYTES, all of a version 1 layer), then u32 layer
  * kind, u64 filters, kernel_h, kernel_w, stride, u32 padding, u64 size, f32
- * rate, u64 vocab, u32 positions, u32 return_sequences; after the layers
- * the input shape: u32 rank and a u64 per dim. */
+ * rate, u64 vocab, u32 positions, u32 return_sequences, u64 heads, u64
+ * mlp_ratio; after the layers the input shape: u32 rank and a u64 per
+ * dim. */
 #define OFF_VERSION 8
 #define OFF_TYPE 12
 #define OFF_INPUTS 16
@@ -23,7 +24,7 @@
 #define OFF_NLAYERS 28
 #define OFF_LAYER0 32
 #define V1_LAYER_BYTES 16
-#define LAYER_BYTES (V1_LAYER_BYTES + 52 + 16)
+#define LAYER_BYTES (V1_LAYER_BYTES + 52 + 16 + 16)
 #define VECTOR_SHAPE_BYTES 12
 #define OFF_NORM (OFF_LAYER0 + 2 * LAYER_BYTES + VECTOR_SHAPE_BYTES)
 
@@ -283,14 +284,17 @@ Test(model_io, invalid_normalisation_and_classes)
 
 /* net saved as an older version would have written it, resealed; *n its
  * length. Version 1: dense layers (V1_LAYER_BYTES), no shape, no state
- * count; version 2: layers without the 16 bytes of sequence fields. */
+ * count; version 2: layers without the 16 bytes of sequence fields nor the
+ * 16 of the transformer's; version 3: without the transformer's. */
 static unsigned char *downgraded(const nn_network *net, uint32_t version,
                                  size_t *n)
 {
     size_t len = 0;
     unsigned char *buf = save(net, &len), *old = malloc(len);
     cr_assert_not_null(old);
-    size_t layer = version == 1 ? V1_LAYER_BYTES : LAYER_BYTES - 16;
+    size_t layer = version == 1   ? V1_LAYER_BYTES
+                   : version == 2 ? LAYER_BYTES - 32
+                                  : LAYER_BYTES - 16;
     memcpy(old, buf, OFF_LAYER0);
     *n = OFF_LAYER0;
     for (int k = 0; k < 2; k++, *n += layer)
@@ -307,13 +311,14 @@ static unsigned char *downgraded(const nn_network *net, uint32_t version,
     return old;
 }
 
-/* Version 1 files (dense layers only, no shape, no state) and version 2
- * files (layers without the sequence fields) still load: the same layers
- * (vocab, positions and return_sequences zero), weights and classes. */
-Test(model_io, versions_1_and_2_still_load)
+/* Version 1 files (dense layers only, no shape, no state), version 2
+ * files (layers without the sequence fields) and version 3 files (without
+ * the transformer's) still load: the same layers (the missing fields
+ * zero), weights and classes. */
+Test(model_io, versions_1_to_3_still_load)
 {
     nn_network *net = sample_net();
-    for (uint32_t version = 1; version <= 2; version++) {
+    for (uint32_t version = 1; version <= 3; version++) {
         size_t n;
         unsigned char *old = downgraded(net, version, &n);
         nn_network *back = NULL;

@@ -36,67 +36,6 @@ static nn_network *shaped(nn_shape in, const nn_layer_spec *L, size_t n)
     return shaped_net(in, L, n, NN_LOSS_CROSS_ENTROPY);
 }
 
-/* X: token ids below vocab (vocab > 0) or uniform in ±1; Y: one-hot per
- * position of the output [T, K] (or [K]). */
-static grad_stack make_stack(nn_shape in, const nn_layer_spec *L, size_t n,
-                        size_t rows, size_t vocab)
-{
-    grad_stack s = {.net = shaped(in, L, n), .rows = rows};
-    nn_network *net = s.net;
-    size_t outs = nn_network_outputs(net);
-    const nn_shape *o = &net->info[n - 1].out;
-    size_t K = o->dim[o->rank - 1];
-    nn_rng rng;
-    nn_rng_seed(&rng, 21);
-    fill_uniform(net->params, net->n_params, -0.5f, 0.5f, &rng);
-    s.X = malloc(rows * net->inputs * sizeof *s.X);
-    s.Y = malloc(rows * outs * sizeof *s.Y);
-    cr_assert(s.X && s.Y);
-    fill_uniform(s.X, rows * net->inputs, vocab ? 0 : -1, vocab ? 1 : 1,
-                 &rng);
-    for (size_t i = 0; vocab && i < rows * net->inputs; i++)
-        s.X[i] = floorf(s.X[i] * (float)vocab * 0.999f);
-    fill_one_hot(s.Y, rows * outs / K, K, &rng);
-    cr_assert_eq(nn_workspace_create(&s.ws, net, rows, true, NULL), NN_OK);
-    return s;
-}
-
-static void free_stack(grad_stack *s)
-{
-    nn_workspace_free(s->ws);
-    nn_network_free(s->net);
-    free(s->X), free(s->Y);
-}
-
-/* Checks every parameter of the stack; every layer with weights must get
- * a gradient. Returns the normwise error. */
-static double sequence_gradcheck(const char *name, nn_shape in,
-                                 const nn_layer_spec *L, size_t n,
-                                 size_t rows, size_t vocab)
-{
-    grad_stack s = make_stack(in, L, n, rows, vocab);
-    nn_network *net = s.net;
-    size_t P = net->n_params;
-    float *ana = malloc(P * sizeof *ana);
-    cr_assert(ana);
-    nn_forward_train(net, s.ws, s.X, rows, 77, 0);
-    nn_backward(net, s.ws, s.X, s.Y, rows, 1.0f / (float)rows, ana, false);
-    double maxdiff = 0, maxabs = 1e-3;
-    for (size_t i = 0; i < P; i++) {
-        assert_grad_entry(name, i, ana[i], stack_central(&s, i, 5e-3f),
-                          &maxdiff, &maxabs);
-    }
-    assert_layers_get_gradient(name, net, ana);
-    double e = maxdiff / maxabs;
-    cr_assert_lt(e, 1e-3, "%s: normwise error %.3g", name, e);
-    if (getenv("NN_TEST_VERBOSE"))
-        fprintf(stderr, "%s: normwise error %.2e over %zu parameters\n",
-                name, e, P);
-    free(ana);
-    free_stack(&s);
-    return e;
-}
-
 static nn_shape sequence(size_t T, size_t D)
 {
     return (nn_shape){.rank = 2, .dim = {T, D, 0}};
@@ -113,7 +52,7 @@ static void kind_gradchecks(nn_layer_kind kind, size_t T, size_t D, size_t H)
                               layer(every ? 4 : 3, NN_ACT_SOFTMAX, 0)};
         snprintf(name, sizeof name, "%s %zu steps → %s → dense", k, T,
                  every ? "every step" : "last");
-        sequence_gradcheck(name, sequence(T, D), L, 2, 3, 0);
+        seq_gradcheck(name, sequence(T, D), L, 2, 3, 0);
     }
 }
 
@@ -137,13 +76,13 @@ Test(rnn, embedding_stacks_gradients)
     nn_layer_spec lm[3] = {embedding(3, 7, true),
                            recurrent(NN_LAYER_LSTM, 4, true),
                            layer(7, NN_ACT_SOFTMAX, 0)};
-    sequence_gradcheck("embedding+positions → lstm → dense every step",
+    seq_gradcheck("embedding+positions → lstm → dense every step",
                        nn_shape_vector(5), lm, 3, 3, 7);
     nn_layer_spec deep[4] = {embedding(4, 6, false),
                              recurrent(NN_LAYER_GRU, 3, true),
                              recurrent(NN_LAYER_RNN, 4, false),
                              layer(6, NN_ACT_SOFTMAX, 0)};
-    sequence_gradcheck("embedding → gru → rnn last → dense",
+    seq_gradcheck("embedding → gru → rnn last → dense",
                        nn_shape_vector(4), deep, 4, 2, 6);
 }
 
@@ -155,21 +94,9 @@ Test(rnn, prediction_path_matches_training_path)
         nn_layer_spec L[3] = {embedding(3, 5, true), recurrent(kinds[k], 4,
                                                                true),
                               layer(5, NN_ACT_SOFTMAX, 0)};
-        grad_stack s = make_stack(nn_shape_vector(6), L, 3, 4, 5);
-        size_t outs = nn_network_outputs(s.net);
-        float *train = malloc(4 * outs * sizeof *train);
-        cr_assert(train);
-        memcpy(train, nn_forward_train(s.net, s.ws, s.X, 4, 1, 0),
-               4 * outs * sizeof *train);
-        nn_workspace *pw = NULL;
-        cr_assert_eq(nn_workspace_create(&pw, s.net, 4, false, NULL), NN_OK);
-        const float *pred = nn_forward(s.net, pw, s.X, 4);
-        for (size_t i = 0; i < 4 * outs; i++)
-            cr_assert_float_eq(pred[i], train[i], 1e-6, "%s entry %zu",
-                               nn_layer_kind_name(kinds[k]), i);
-        nn_workspace_free(pw);
-        free(train);
-        free_stack(&s);
+        grad_stack s = seq_stack(nn_shape_vector(6), L, 3, 4, 5);
+        free(assert_paths_agree(&s, nn_layer_kind_name(kinds[k])));
+        stack_free(&s);
     }
 }
 
@@ -237,22 +164,10 @@ Test(rnn, save_and_load_keep_the_sequence_fields)
     nn_layer_spec L[3] = {embedding(3, 5, true),
                           recurrent(NN_LAYER_GRU, 4, false),
                           layer(5, NN_ACT_SOFTMAX, 0)};
-    grad_stack s = make_stack(nn_shape_vector(6), L, 3, 2, 5);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    nn_error err;
-    cr_assert_eq(nn_model_save(s.net, &buf, &len, &err), NN_OK);
-    nn_network *back = NULL;
-    cr_assert_eq(nn_model_load(&back, buf, len, &err), NN_OK, "%s",
-                 err.message);
-    for (size_t k = 0; k < 3; k++)
-        cr_assert(nn_layer_spec_equal(&back->layers[k], &s.net->layers[k]),
-                  "layer %zu", k);
-    cr_assert_eq(memcmp(back->params, s.net->params,
-                        s.net->n_params * sizeof(float)), 0);
+    grad_stack s = seq_stack(nn_shape_vector(6), L, 3, 2, 5);
+    nn_network *back = assert_round_trip(s.net);
     nn_network_free(back);
-    free(buf);
-    free_stack(&s);
+    stack_free(&s);
 }
 
 /* The cells' tanh against tanh in double: a few float ulp everywhere,

@@ -1,7 +1,8 @@
 /* test_sample.c — generation from a language model: the state carried
  * token by token gives the logits a full forward pass over the same
  * prefix gives (rnn, lstm, gru, stacked with dense and dropout, past the
- * window); a window slides for a model with learned positions; the same
+ * window); a window slides for a model with learned positions; transformer
+ * blocks' cached keys and values give what the window re-run gives; the same
  * seed gives the same text; greedy equals top_k 1; top-k never draws
  * outside the k best; the callback streams each token; bad input names
  * its field. */
@@ -91,6 +92,42 @@ Test(sample, carried_state_equals_a_forward_pass)
     assert_carry_matches_forward(NN_LAYER_GRU);
 }
 
+/* Feeds n ids into a generator over net (context T ≤ 8) and compares each
+ * step's logits with a forward pass over the window of the last ≤ T ids,
+ * read at its last id: within tol while fewer than T ids were fed (0:
+ * bit-identical), bit-identical after (the window re-run). */
+static void assert_window_logits(const nn_network *net, size_t n, double tol)
+{
+    size_t T = net->inputs, last = net->n_layers - 1;
+    nn_workspace *ws = NULL;
+    nn_error err;
+    cr_assert_eq(nn_workspace_create(&ws, net, 1, false, &err), NN_OK);
+    nn_sample_config cfg = {0};
+    nn_generator *g = NULL;
+    cr_assert_eq(nn_generator_create(&g, net, &cfg, &err), NN_OK);
+    const uint32_t seq[12] = {3, 1, 4, 1, 5, 8, 2, 6, 5, 3, 5, 8};
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(nn_generator_feed(g, seq[i], &err), NN_OK);
+        size_t first = i < T ? 0 : i + 1 - T, w = i + 1 - first;
+        float x[8] = {0};
+        for (size_t t = 0; t < w; t++)
+            x[t] = (float)seq[first + t];
+        nn_forward(net, ws, x, 1);
+        const float *z = nn_workspace_z(ws, last) + (w - 1) * V;
+        for (size_t v = 0; v < V; v++) {
+            float got = nn_generator_logits(g)[v];
+            if (i < T && tol > 0)
+                cr_assert_float_eq(got, z[v], tol * (1 + fabsf(z[v])),
+                                   "step %zu logit %zu", i, v);
+            else
+                cr_assert(ieee_ulp_eq(flt, got, z[v], 0),
+                          "step %zu logit %zu", i, v);
+        }
+    }
+    nn_generator_free(g);
+    nn_workspace_free(ws);
+}
+
 /* Learned positions: the window of the last ≤ 4 ids is re-run, the
  * logits read at its last id. */
 Test(sample, window_slides_with_learned_positions)
@@ -101,28 +138,32 @@ Test(sample, window_slides_with_learned_positions)
         layer(V, NN_ACT_SOFTMAX, 0)};
     nn_network *net = random_net(4, L, 3, 8);
     cr_assert_not(nn_generate_carries_state(net));
-    nn_workspace *ws = NULL;
-    nn_error err;
-    cr_assert_eq(nn_workspace_create(&ws, net, 1, false, &err), NN_OK);
-    nn_sample_config cfg = {0};
-    nn_generator *g = NULL;
-    cr_assert_eq(nn_generator_create(&g, net, &cfg, &err), NN_OK);
-    const uint32_t seq[7] = {3, 1, 4, 1, 5, 8, 2};
-    for (size_t i = 0; i < 7; i++) {
-        cr_assert_eq(nn_generator_feed(g, seq[i], &err), NN_OK);
-        size_t first = i < 4 ? 0 : i - 3, w = i + 1 - first;
-        float x[4] = {0};
-        for (size_t t = 0; t < w; t++)
-            x[t] = (float)seq[first + t];
-        nn_forward(net, ws, x, 1);
-        const float *z = nn_workspace_z(ws, 2) + (w - 1) * V;
-        for (size_t v = 0; v < V; v++)
-            cr_assert(ieee_ulp_eq(flt, nn_generator_logits(g)[v], z[v], 0),
-                      "step %zu logit %zu", i, v);
-    }
-    nn_generator_free(g);
-    nn_workspace_free(ws);
+    cr_assert_not(nn_generate_caches(net));
+    assert_window_logits(net, 7, 0);
     nn_network_free(net);
+}
+
+/* Transformer blocks: one position per token from the key/value cache
+ * while the window fills (within 1e-5 of the window re-run: other sgemm
+ * shapes, other orders of the sums), then the window slides; with and
+ * without learned positions. */
+Test(sample, cached_keys_and_values_equal_a_window_re_run)
+{
+    for (int positions = 0; positions <= 1; positions++) {
+        nn_layer_spec L[6] = {
+            {.kind = NN_LAYER_EMBEDDING, .units = 8, .vocab = V,
+             .positions = positions},
+            {.kind = NN_LAYER_TRANSFORMER_BLOCK, .heads = 2, .mlp_ratio = 4},
+            {.kind = NN_LAYER_DROPOUT, .rate = 0.2f},
+            {.kind = NN_LAYER_TRANSFORMER_BLOCK, .heads = 4, .mlp_ratio = 2},
+            {.kind = NN_LAYER_LAYERNORM},
+            layer(V, NN_ACT_SOFTMAX, 0)};
+        nn_network *net = random_net(5, L, 6, 31 + (uint64_t)positions);
+        cr_assert(nn_generate_caches(net));
+        cr_assert_not(nn_generate_carries_state(net));
+        assert_window_logits(net, 12, 1e-5);
+        nn_network_free(net);
+    }
 }
 
 static nn_network *lstm_lm(void)

@@ -1,5 +1,6 @@
-/* dump_io.h — what the crosscheck dumpers (dump_cnn.c, dump_rnn.c) share:
- * printing an array as one line the Python side reads, and seeded fills. */
+/* dump_io.h — what the crosscheck dumpers (dump_cnn.c, dump_rnn.c,
+ * dump_gpt.c) share: printing an array as one line the Python side reads,
+ * and seeded fills. */
 #ifndef CROSSCHECK_DUMP_IO_H
 #define CROSSCHECK_DUMP_IO_H
 
@@ -100,6 +101,34 @@ static inline void dump_pass(const nn_network *net, nn_workspace *ws,
     float mean_loss = (float)(loss / (double)rows);
     put("loss", &mean_loss, 1);
     put_params(net, grads, "d");
+}
+
+/* Fills a batch of rows for case `which`: X (inputs) and the zeroed
+ * targets Y, drawing from rng. */
+typedef void (*dump_fill_fn)(int which, const nn_network *net, float *X,
+                             float *Y, size_t rows, nn_rng *rng);
+
+/* A whole dumper: case `which`'s network (parameters from seed), its batch
+ * of rows from fill_data, "case" and "rows", then dump_pass; 0, or 1 after
+ * saying why. */
+static inline int dump_run(int which, dump_stack_fn stack, uint64_t seed,
+                           size_t rows, dump_fill_fn fill_data)
+{
+    nn_network *net = NULL;
+    nn_workspace *ws = NULL;
+    nn_rng rng;
+    if (dump_begin(which, stack, seed, rows, &net, &ws, &rng))
+        return 1;
+    float *X, *Y, *grads;
+    if (alloc_batch(net, rows, &X, &Y, &grads))
+        return 1;
+    fill_data(which, net, X, Y, rows, &rng);
+    printf("case %d\nrows 1 %zu\n", which, rows);
+    dump_pass(net, ws, X, Y, rows, grads);
+    nn_workspace_free(ws);
+    nn_network_free(net);
+    free(X), free(Y), free(grads);
+    return 0;
 }
 
 #endif

@@ -45,33 +45,19 @@ static size_t stack(int which, nn_layer_spec *L, nn_shape *in)
 
 /* X: token ids, or values in ±1; Y: one class per position (or row). */
 static void fill_data(int which, const nn_network *net, float *X, float *Y,
-                      nn_rng *rng)
+                      size_t rows, nn_rng *rng)
 {
     size_t outs = nn_network_outputs(net);
     size_t classes = which % 2 == 0 ? VOCAB : 3, per = outs / classes;
-    for (size_t i = 0; i < ROWS * net->inputs; i++)
+    for (size_t i = 0; i < rows * net->inputs; i++)
         X[i] = which % 2 == 0 ? (float)nn_rng_below(rng, VOCAB)
                               : -1.0f + 2.0f * nn_rng_uniform(rng);
-    for (size_t p = 0; p < ROWS * per; p++)
+    for (size_t p = 0; p < rows * per; p++)
         Y[p * classes + nn_rng_below(rng, classes)] = 1.0f;
 }
 
 int main(int argc, char **argv)
 {
     int which = argc > 1 ? atoi(argv[1]) : 0;
-    nn_network *net = NULL;
-    nn_workspace *ws = NULL;
-    nn_rng rng;
-    if (dump_begin(which, stack, 4242 + (uint64_t)which, ROWS, &net, &ws, &rng))
-        return 1;
-    float *X, *Y, *grads;
-    if (alloc_batch(net, ROWS, &X, &Y, &grads))
-        return 1;
-    fill_data(which, net, X, Y, &rng);
-    printf("case %d\nrows 1 %d\n", which, ROWS);
-    dump_pass(net, ws, X, Y, ROWS, grads);
-    nn_workspace_free(ws);
-    nn_network_free(net);
-    free(X), free(Y), free(grads);
-    return 0;
+    return dump_run(which, stack, 4242 + (uint64_t)which, ROWS, fill_data);
 }
