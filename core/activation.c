@@ -78,7 +78,7 @@ float nn_activation_value(const nn_activation *act, float x)
     case NN_ACT_TANH: return tanhf(x);
     case NN_ACT_RELU: return x > 0.0f ? x : 0.0f;
     case NN_ACT_LEAKY_RELU: return x > 0.0f ? x : act->param * x;
-    case NN_ACT_GELU: nn_gelu_forward(&x, &x, 1); return x;
+    case NN_ACT_GELU: nn_gelu_forward(&x, NULL, &x, 1); return x;
     case NN_ACT_LINEAR:
     case NN_ACT_SOFTMAX:
     case NN_ACT_COUNT: break;
@@ -103,7 +103,7 @@ float nn_activation_derivative(const nn_activation *act, float x)
     case NN_ACT_LEAKY_RELU: return x > 0.0f ? 1.0f : act->param;
     case NN_ACT_GELU: {
         float d = 1.0f;
-        nn_gelu_backward(&d, &d, &x, 1);
+        nn_gelu_backward(&d, &d, &x, NULL, 1);
         return d;
     }
     case NN_ACT_LINEAR:
@@ -138,7 +138,7 @@ void nn_activation_forward(const nn_activation *act, float *y, const float *z,
     size_t n = rows * cols;
     switch (act->kind) {
     case NN_ACT_SOFTMAX: softmax_rows(y, z, rows, cols); return;
-    case NN_ACT_GELU: nn_gelu_forward(y, z, n); return;
+    case NN_ACT_GELU: nn_gelu_forward(y, NULL, z, n); return;
     case NN_ACT_RELU:
         for (size_t i = 0; i < n; i++)
             y[i] = z[i] > 0.0f ? z[i] : 0.0f;
@@ -175,7 +175,7 @@ void nn_activation_backward(const nn_activation *act, float *dz,
     size_t n = rows * cols;
     switch (act->kind) {
     case NN_ACT_SOFTMAX: softmax_backward(dz, dy, y, rows, cols); return;
-    case NN_ACT_GELU: nn_gelu_backward(dz, dy, z, n); return;
+    case NN_ACT_GELU: nn_gelu_backward(dz, dy, z, NULL, n); return;
     case NN_ACT_RELU:
         /* The unconditional load lets the compiler vectorise the select. */
         for (size_t i = 0; i < n; i++) {

@@ -14,21 +14,24 @@
 #define GELU_C 0.044715f
 #define SQRT_2_OVER_PI 0.7978845608028654f
 
-void nn_gelu_forward(float *y, const float *x, size_t n)
+void nn_gelu_forward(float *y, float *th, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        float u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
-        y[i] = 0.5f * v * (1.0f + nn_tanhf(u));
+        float t = nn_tanhf(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+        if (th)
+            th[i] = t;
+        y[i] = 0.5f * v * (1.0f + t);
     }
 }
 
-void nn_gelu_backward(float *dx, const float *dy, const float *x, size_t n)
+void nn_gelu_backward(float *dx, const float *dy, const float *x,
+                      const float *th, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        float u = SQRT_2_OVER_PI * (v + GELU_C * v * v * v);
-        float t = nn_tanhf(u);
+        float t = th ? th[i]
+                     : nn_tanhf(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
         float du = SQRT_2_OVER_PI * (1.0f + 3.0f * GELU_C * v * v);
         dx[i] = dy[i] * (0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du);
     }

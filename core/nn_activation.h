@@ -61,10 +61,14 @@ void nn_activation_backward(const nn_activation *act, float *dz,
                             const float *dy, const float *z, const float *y,
                             size_t rows, size_t cols);
 
-/* y = gelu(x) and dx = dy ∘ gelu'(x) over n values (y, dx may alias x,
- * dy). */
-void nn_gelu_forward(float *y, const float *x, size_t n);
-void nn_gelu_backward(float *dx, const float *dy, const float *x, size_t n);
+/* y = gelu(x) over n values (y may alias x); when th is not NULL, it gets
+ * each value's tanh u, which nn_gelu_backward can reuse. */
+void nn_gelu_forward(float *y, float *th, const float *x, size_t n);
+
+/* dx = dy ∘ gelu'(x) over n values (dx may alias dy), with th the tanh u
+ * that nn_gelu_forward kept for the same x, or NULL to recompute it. */
+void nn_gelu_backward(float *dx, const float *dy, const float *x,
+                      const float *th, size_t n);
 
 /* g(x) and g'(x) for one value of an element-wise activation (not softmax). */
 float nn_activation_value(const nn_activation *act, float x);

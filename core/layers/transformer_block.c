@@ -13,7 +13,8 @@
  * What backward needs (region by region, each over all N positions so
  * that every product is one sgemm): ln1 (N, D), mean1, rstd1 (N),
  * qkv (N, 3D), att (B, H, T, T), y (N, D) the heads' outputs, r (N, D),
- * ln2 (N, D), mean2, rstd2 (N), fc (N, M) before and g (N, M) after GELU;
+ * ln2 (N, D), mean2, rstd2 (N), fc (N, M) before and g (N, M) after GELU,
+ * th (N, M) GELU's tanh (so that backward need not recompute it);
  * then backward's own buffers dm (N, M), dd (N, D), dqkv (N, 3D). A
  * training pass keeps them in the layer's saved workspace (plus one head's
  * T × T gradient, fixed); a prediction runs row by row in the worker's
@@ -43,7 +44,7 @@ typedef struct {
 /* The regions of a store for `rows` sequences (see the header). */
 typedef struct {
     float *ln1, *mean1, *rstd1, *qkv, *att, *y, *r, *ln2, *mean2, *rstd2;
-    float *fc, *g, *dm, *dd, *dqkv;
+    float *fc, *g, *th, *dm, *dd, *dqkv;
 } block_store;
 
 static dims dims_of(const nn_layer_ctx *c)
@@ -56,7 +57,7 @@ static dims dims_of(const nn_layer_ctx *c)
 /* Floats per sequence of the forward regions, and of backward's. */
 static size_t forward_floats(const dims *d)
 {
-    return d->T * (7 * d->D + 2 * d->M + 4) + d->H * d->T * d->T;
+    return d->T * (7 * d->D + 3 * d->M + 4) + d->H * d->T * d->T;
 }
 
 static size_t backward_floats(const dims *d)
@@ -97,6 +98,7 @@ static block_store store_of(float *p, const dims *d, size_t rows)
     s.rstd2 = p, p += N;
     s.fc = p, p += N * M;
     s.g = p, p += N * M;
+    s.th = p, p += N * M;
     s.dm = p, p += N * M; /* backward's, in a training workspace only */
     s.dd = p, p += N * D;
     s.dqkv = p;
@@ -202,7 +204,7 @@ static void forward_rows(const block_params *p, const dims *d,
     nn_layernorm_forward(s->ln2, s->mean2, s->rstd2, s->r, p->g2, p->b2, N,
                          D);
     linear(s->fc, s->ln2, p->Wfc, p->bfc, N, D, M);
-    nn_gelu_forward(s->g, s->fc, N * M);
+    nn_gelu_forward(s->g, s->th, s->fc, N * M);
     linear(A, s->g, p->Wp, p->bp, N, M, D);
     add_into(A, s->r, N * D);
 }
@@ -256,7 +258,7 @@ static void block_backward(const nn_layer_ctx *c, float *dX, float *dY,
     /* the MLP; dY becomes dL/dr, the residual's gradient */
     linear_backward(s.dm, g.Wp, g.bp, dY, s.g, p.Wp, N, M,
                     D);
-    nn_gelu_backward(s.dm, s.dm, s.fc, N * M);
+    nn_gelu_backward(s.dm, s.dm, s.fc, s.th, N * M);
     linear_backward(s.dd, g.Wfc, g.bfc, s.dm, s.ln2, p.Wfc,
                     N, D, M);
     nn_layernorm_backward(dY, g.g2, g.b2, s.dd, s.r,
@@ -306,7 +308,7 @@ void nn_transformer_step(const nn_layer_spec *s, const nn_layer_info *info,
     add_into(r, x, D);
     nn_layernorm_forward(ln, NULL, NULL, r, p.g2, p.b2, 1, D);
     linear(fc, ln, p.Wfc, p.bfc, 1, D, d.M);
-    nn_gelu_forward(fc, fc, d.M);
+    nn_gelu_forward(fc, NULL, fc, d.M);
     linear(out, fc, p.Wp, p.bp, 1, d.M, D);
     add_into(out, r, D);
 }
