@@ -10,12 +10,14 @@
 # MODEL=FILE trains that definition instead (bench/models/cnn-fmnist.json:
 # the reference CNN). PER_EPOCH=1 trains in 1-epoch jobs (each from the
 # weights the last one stored, seed = the epoch; Adam's moments restart
-# each job) and evaluates on the test set after every epoch.
+# each job) and evaluates on the test set after every epoch. LR_DECAY=D
+# (default 1) multiplies the learning rate by D after each epoch.
 set -eu
 BIN=${BIN:-build}
 EPOCHS=${EPOCHS:-10}
 MODEL=${MODEL:-}
 PER_EPOCH=${PER_EPOCH:-0}
+LR_DECAY=${LR_DECAY:-1}
 IDX=${FASHION_IDX:-/usr/share/datasets/fashion-mnist}
 CLASSES='T-shirt%2Ftop,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle%20boot'
 SERVER_PREFIX=neurond-fmnist
@@ -46,7 +48,7 @@ fi
 
 # run_job N SEED: a job of N epochs; waits for it to end, prints its line
 run_job() {
-    jb=$(curl -sf --json "{\"model_id\":\"$md\",\"dataset_id\":\"$train\",\"epochs\":$1,\"batch_size\":64,\"optimizer\":{\"name\":\"adam\",\"learning_rate\":0.001},\"normalize\":\"minmax\",\"seed\":$2}" "$URL/v1/jobs" | json "d['id']")
+    jb=$(curl -sf --json "{\"model_id\":\"$md\",\"dataset_id\":\"$train\",\"epochs\":$1,\"batch_size\":64,\"optimizer\":{\"name\":\"adam\",\"learning_rate\":0.001,\"lr_decay\":$LR_DECAY},\"normalize\":\"minmax\",\"seed\":$2}" "$URL/v1/jobs" | json "d['id']")
     start=$(date +%s)
     while :; do
         sleep 2
