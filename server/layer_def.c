@@ -5,6 +5,7 @@
 
 #include "jsonv.h"
 #include "layer_def.h"
+#include "layer_parts.h"
 #include "model_view.h"
 #include "nn_limits.h"
 
@@ -32,6 +33,10 @@ static const char *const *const kind_fields[NN_LAYER_KIND_COUNT] = {
                                             "return_sequences", NULL},
     [NN_LAYER_GRU] = (const char *const[]){"type", "units",
                                            "return_sequences", NULL},
+    [NN_LAYER_LAYERNORM] = (const char *const[]){"type", NULL},
+    [NN_LAYER_TRANSFORMER_BLOCK] = (const char *const[]){"type", "heads",
+                                                         "mlp_ratio",
+                                                         "dropout", NULL},
 };
 
 static bool reply_nn(nd_request *req, const nn_error *err)
@@ -75,11 +80,6 @@ static bool read_activation(nd_request *req, json_t *layer, const char *base,
     nd_ptr(p, base, "activation");
     if (nn_activation_parse(name, act, p, &err) != NN_OK)
         return reply_nn(req, &err);
-    if (act->kind == NN_ACT_GELU) { /* the transformer's, not yet exported */
-        nd_reply_invalid(req, 422, p, "gelu is in libnn but not yet in the "
-                         "API");
-        return false;
-    }
     return read_act_param(req, layer, base, "k", NN_ACT_SIGMOID, act) &&
            read_act_param(req, layer, base, "alpha", NN_ACT_LEAKY_RELU, act);
 }
@@ -195,6 +195,35 @@ static bool read_recurrent(nd_request *req, json_t *layer, const char *base,
     return true;
 }
 
+/* A transformer_block's "heads" (required; libnn checks that they divide
+ * the width, naming the field), "mlp_ratio" (default 4) and "dropout"
+ * (default 0, and 0 only: libnn has no dropout inside a block). */
+static bool read_block(nd_request *req, json_t *layer, const char *base,
+                       nn_layer_spec *s)
+{
+    uint64_t heads = 0, ratio = 4;
+    double dropout = 0;
+    char p[ND_PTR_MAX];
+    if (!nd_field_uint(req, layer, base, "heads", true, 1, NN_MAX_UNITS,
+                       &heads) ||
+        !nd_field_uint(req, layer, base, "mlp_ratio", false, 1,
+                       ND_MAX_MLP_RATIO, &ratio) ||
+        !nd_field_number(req, layer, base, "dropout", false, -FLT_MAX,
+                         FLT_MAX, &dropout))
+        return false;
+    nd_ptr(p, base, "dropout");
+    if (dropout != 0) {
+        nd_reply_invalid(req, 422, p,
+                         "must be 0: dropout inside a transformer_block is "
+                         "not implemented (put no dropout, or a dropout "
+                         "layer after the blocks)");
+        return false;
+    }
+    s->heads = (size_t)heads;
+    s->mlp_ratio = (size_t)ratio;
+    return true;
+}
+
 bool nd_layer_read(nd_request *req, json_t *layer, size_t k,
                    nn_layer_spec *spec)
 {
@@ -242,8 +271,10 @@ bool nd_layer_read(nd_request *req, json_t *layer, size_t k,
     case NN_LAYER_LSTM:
     case NN_LAYER_GRU:
         return read_recurrent(req, layer, base, spec);
+    case NN_LAYER_TRANSFORMER_BLOCK:
+        return read_block(req, layer, base, spec);
     default:
-        return true; /* flatten: nothing but its type */
+        return true; /* flatten, layernorm: nothing but their type */
     }
 }
 
@@ -312,6 +343,9 @@ static int add_fields(json_t *o, const nn_layer_spec *l)
     case NN_LAYER_GRU:
         return set(o, "units", json_integer((json_int_t)l->units)) |
                set(o, "return_sequences", json_boolean(l->return_sequences));
+    case NN_LAYER_TRANSFORMER_BLOCK:
+        return set(o, "heads", json_integer((json_int_t)l->heads)) |
+               set(o, "mlp_ratio", json_integer((json_int_t)l->mlp_ratio));
     default:
         return 0;
     }
@@ -357,6 +391,8 @@ json_t *nd_layer_weights_json(const nn_network *net, size_t k)
     const nn_layer_info *i = &net->info[k];
     const float *W = net->params + net->w_offset[k];
     const float *b = net->params + net->b_offset[k];
+    if (nd_layer_has_parts(net, k))
+        return nd_layer_parts_json(net, k);
     json_t *e = json_object();
     int failed = !e;
     if (failed || i->n_w == 0) {
@@ -450,6 +486,8 @@ bool nd_layer_weights_read(nd_request *req, json_t *entry, size_t k,
         nd_reply_invalid(req, 400, base, "must be an object");
         return false;
     }
+    if (nd_layer_has_parts(net, k))
+        return nd_layer_parts_read(req, entry, base, k, net);
     if (!nd_json_allow(req, entry, base, i->n_w == 0 ? none : is_bn ? bn : wb))
         return false;
     if (i->n_w == 0)

@@ -10,6 +10,8 @@
 #include "http.h"
 #include "nn_network.h"
 
+#define ND_MAX_MLP_RATIO 64u /* a transformer_block's MLP width ÷ its width */
+
 /* Reads layer k of "/layers" into spec: the fields its type allows (400
  * for another), each range-checked (422), with the type's defaults.
  * Whether it fits its input shape is libnn's to say, at creation. */
@@ -25,7 +27,8 @@ json_t *nd_layer_json(const nn_network *net, size_t k, bool summary);
  * channels·kh·kw, an embedding's tokens × dim with b its learned positions
  * (context·dim, absent without them), a recurrent layer's W_ih^T rows then
  * W_hh^T rows × gates·units and b = b_ih then b_hh, PyTorch's gate order),
- * batchnorm {"gamma", "beta", "running_mean", "running_var"}, others {}. */
+ * batchnorm {"gamma", "beta", "running_mean", "running_var"}, layernorm
+ * and transformer_block their named parts (layer_parts.h), others {}. */
 json_t *nd_layer_weights_json(const nn_network *net, size_t k);
 
 /* Reads entry k of "/weights" (the form above) into net; false after

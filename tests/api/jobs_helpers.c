@@ -1,5 +1,6 @@
 /* jobs_helpers.c — API steps shared by the job tests (see jobs_helpers.h). */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,4 +109,16 @@ void predict4(api_server *s, const char *model, float out[4])
         out[i] = (float)json_number_value(
             json_array_get(json_array_get(outs, i), 0));
     api_free(&r);
+}
+
+double text_unigram_nats(const char *text, size_t from, size_t to)
+{
+    double count[256] = {0}, nats = 0;
+    for (size_t i = 0; i < from; i++)
+        count[(unsigned char)text[i]]++;
+    for (size_t i = from; i < to; i++) {
+        double c = count[(unsigned char)text[i]];
+        nats -= log((c > 0 ? c : 0.5) / (double)from);
+    }
+    return nats / (double)(to - from);
 }

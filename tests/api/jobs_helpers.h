@@ -36,4 +36,9 @@ void cancel_job(api_server *s, const char *job);
 /* Predictions of a 2-input, 1-output model on the four XOR inputs. */
 void predict4(api_server *s, const char *model, float out[4]);
 
+/* The cross-entropy (nats per token) of text[from, to) under the byte
+ * frequencies of text[0, from) — what a model that ignores the context
+ * does at best, knowing the training text: the unigram baseline. */
+double text_unigram_nats(const char *text, size_t from, size_t to);
+
 #endif

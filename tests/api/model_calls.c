@@ -110,3 +110,11 @@ void mt_assert_json(json_t *v, const char *want)
     free(got);
 }
 
+
+void mt_assert_no_models(api_server *s)
+{
+    json_t *list = mt_get(s, "/v1/models");
+    cr_assert_eq(json_array_size(json_object_get(list, "items")), 0,
+                 "no refused definition made a model");
+    json_decref(list);
+}

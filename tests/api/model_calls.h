@@ -46,4 +46,7 @@ void mt_refused(api_server *s, const char *method, const char *path,
 /* Asserts that v equals the JSON text want (reals must be written as
  * reals: 1.0, not 1). */
 void mt_assert_json(json_t *v, const char *want);
+
+/* Asserts that GET /v1/models lists no model (after refused definitions). */
+void mt_assert_no_models(api_server *s);
 #endif

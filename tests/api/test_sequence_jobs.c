@@ -62,21 +62,6 @@ static void make_lm(size_t V, size_t context, size_t units, char id[64])
     make_model(&srv, body, id);
 }
 
-/* The cross-entropy (nats per token) of text[from, to) under the
- * character frequencies of text[0, from) — what a model that ignores the
- * context does at best, knowing the training text. */
-static double unigram_nats(const char *text, size_t from, size_t to)
-{
-    double count[256] = {0}, nats = 0;
-    for (size_t i = 0; i < from; i++)
-        count[(unsigned char)text[i]]++;
-    for (size_t i = from; i < to; i++) {
-        double c = count[(unsigned char)text[i]];
-        nats -= log((c > 0 ? c : 0.5) / (double)from);
-    }
-    return nats / (double)(to - from);
-}
-
 static const char job_fields[] =
     "\"epochs\": %u, \"epoch_steps\": 25, \"batch_size\": 16,"
     " \"validation_split\": 0.1, \"optimizer\": {\"name\": \"adam\","
@@ -97,7 +82,7 @@ Test(sequence_jobs, a_tiny_lstm_beats_the_unigram_baseline)
     cr_assert_eq(api_int(params, "epoch_steps"), 25);
     cr_assert_str_eq(api_jstr(params, "normalize"), "none");
     size_t n_val = (size_t)((double)N * 0.1f);
-    double base = unigram_nats(text, N - n_val, N);
+    double base = text_unigram_nats(text, N - n_val, N);
     double val = api_num(j, "val_loss"), loss = api_num(j, "loss");
     fprintf(stderr,
             "sequence_jobs: %d chars (vocab %zu), embedding 16 → lstm 64, "

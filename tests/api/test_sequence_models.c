@@ -147,10 +147,7 @@ Test(sequence_models, bad_definitions_name_their_field)
                "{\"name\": \"x\", \"inputs\": 3, \"layers\": [{\"type\": "
                "\"lstm\", \"units\": 2}]}",
                422, "/layers/0/type");
-    json_t *list = mt_get(&srv, "/v1/models");
-    cr_assert_eq(json_array_size(json_object_get(list, "items")), 0,
-                 "no refused definition made a model");
-    json_decref(list);
+    mt_assert_no_models(&srv);
 }
 
 /* Two rows of 8 token ids of 5, as a predict body's inputs. */
