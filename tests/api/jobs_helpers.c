@@ -122,3 +122,18 @@ double text_unigram_nats(const char *text, size_t from, size_t to)
     }
     return nats / (double)(to - from);
 }
+
+long job_resumed_from(api_server *s, const char *job)
+{
+    static const char mark[] = "resumes from its checkpoint at epoch ";
+    char *log = api_log(s);
+    long epoch = -1;
+    for (char *at = log; at && (at = strstr(at, mark)); at += sizeof mark) {
+        char *eol = strchr(at, '\n');
+        char *id = strstr(at, job);
+        if (id && (!eol || id < eol))
+            epoch = strtol(at + strlen(mark), NULL, 10);
+    }
+    free(log);
+    return epoch;
+}

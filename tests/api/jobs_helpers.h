@@ -39,6 +39,9 @@ void predict4(api_server *s, const char *model, float out[4]);
 /* The cross-entropy (nats per token) of text[from, to) under the byte
  * frequencies of text[0, from) — what a model that ignores the context
  * does at best, knowing the training text: the unigram baseline. */
+/* The epoch s's log says job resumed from after a restart, or −1. */
+long job_resumed_from(api_server *s, const char *job);
+
 double text_unigram_nats(const char *text, size_t from, size_t to);
 
 #endif

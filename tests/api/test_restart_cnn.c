@@ -96,22 +96,6 @@ static json_int_t job_epoch(const char *job)
     return e;
 }
 
-/* The epoch the server's log says the job resumed from, or −1. */
-static long resumed_from(const char *job)
-{
-    static const char mark[] = "resumes from its checkpoint at epoch ";
-    char *log = api_log(&srv);
-    long epoch = -1;
-    for (char *at = log; at && (at = strstr(at, mark)); at += sizeof mark) {
-        char *eol = strchr(at, '\n');
-        char *id = strstr(at, job);
-        if (id && (!eol || id < eol))
-            epoch = strtol(at + strlen(mark), NULL, 10);
-    }
-    free(log);
-    return epoch;
-}
-
 /* A succeeded job's model's weights (a new reference). */
 static json_t *final_weights(const char *job, const char *md)
 {
@@ -145,7 +129,7 @@ Test(restart_cnn, killed_job_resumes_to_the_uninterrupted_weights)
               (long long)at, EPOCHS);
     api_restart(&srv, fast);
     json_t *resumed = final_weights(job, md);
-    long from = resumed_from(job);
+    long from = job_resumed_from(&srv, job);
     cr_assert(from > 0 && from <= at, "resumed from epoch %ld, killed at %lld",
               from, (long long)at);
 

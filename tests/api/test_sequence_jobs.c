@@ -191,7 +191,9 @@ Test(sequence_jobs, a_killed_text_job_resumes_to_the_straight_weights)
 {
     const char *fast[] = {"--checkpoint-ms", "50", "--workers", "1", NULL};
     api_start(&srv, fast);
-    enum { EPOCHS = 400 };
+    /* Long enough that the job cannot end in the 200 ms it trains past
+     * epoch 40 on a fast machine (400 epochs did, on a quiet one). */
+    enum { EPOCHS = 6000 };
     char *text = shakespeare(3000), ds[64], md[64], ref[64], job[64], rj[64];
     size_t V = upload_text(text, ds);
     make_lm(V, 16, 16, md);
@@ -212,6 +214,9 @@ Test(sequence_jobs, a_killed_text_job_resumes_to_the_straight_weights)
               (long long)at, EPOCHS);
     api_restart(&srv, fast);
     json_t *resumed = weights_after(job, md);
+    long from = job_resumed_from(&srv, job);
+    cr_assert(from > 0 && from <= at, "resumed from its checkpoint (epoch "
+              "%ld; killed at %lld)", from, (long long)at);
     start_job(&srv, ref, ds, fields, rj, EPOCHS);
     json_t *straight = weights_after(rj, ref);
     cr_assert(json_equal(resumed, straight),
