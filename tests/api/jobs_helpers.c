@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jobs_helpers.h"
 
@@ -123,17 +124,44 @@ double text_unigram_nats(const char *text, size_t from, size_t to)
     return nats / (double)(to - from);
 }
 
-long job_resumed_from(api_server *s, const char *job)
+/* The epoch job has reached, as GET /v1/jobs/{id} says. */
+static long epoch_now(api_server *s, const char *job)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s", job);
+    api_response r = api_call(s, "GET", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "GET %s: %ld %s", path, r.status, r.body);
+    long e = (long)api_int(r.json, "epoch");
+    api_free(&r);
+    return e;
+}
+
+long kill_mid_job(api_server *s, const char *job, long past, long epochs,
+                  const char *const *extra)
+{
+    for (int i = 0; i < 6000 && epoch_now(s, job) < past; i++)
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+    nanosleep(&(struct timespec){0, 200000000}, NULL); /* a few checkpoints */
+    long at = epoch_now(s, job);
+    api_kill(s);
+    cr_assert(at >= past && at < epochs, "killed mid-job (epoch %ld of %ld)",
+              at, epochs);
+    api_restart(s, extra);
+    return at;
+}
+
+void assert_resumed_from_checkpoint(api_server *s, const char *job, long at)
 {
     static const char mark[] = "resumes from its checkpoint at epoch ";
     char *log = api_log(s);
-    long epoch = -1;
-    for (char *at = log; at && (at = strstr(at, mark)); at += sizeof mark) {
-        char *eol = strchr(at, '\n');
-        char *id = strstr(at, job);
+    long from = -1;
+    for (char *p = log; p && (p = strstr(p, mark)); p += sizeof mark) {
+        char *eol = strchr(p, '\n');
+        char *id = strstr(p, job);
         if (id && (!eol || id < eol))
-            epoch = strtol(at + strlen(mark), NULL, 10);
+            from = strtol(p + strlen(mark), NULL, 10);
     }
     free(log);
-    return epoch;
+    cr_assert(from > 0 && from <= at, "resumed from its checkpoint at epoch "
+              "%ld, killed at %ld", from, at);
 }

@@ -39,8 +39,15 @@ void predict4(api_server *s, const char *model, float out[4]);
 /* The cross-entropy (nats per token) of text[from, to) under the byte
  * frequencies of text[0, from) — what a model that ignores the context
  * does at best, knowing the training text: the unigram baseline. */
-/* The epoch s's log says job resumed from after a restart, or −1. */
-long job_resumed_from(api_server *s, const char *job);
+/* SIGKILLs s while job trains: once it is past epoch `past`, plus 200 ms
+ * for a few checkpoints. Asserts the job had not reached its `epochs`,
+ * restarts s with extra and returns the epoch the job was killed at. */
+long kill_mid_job(api_server *s, const char *job, long past, long epochs,
+                  const char *const *extra);
+
+/* Asserts s's log says job resumed from its checkpoint at an epoch in
+ * (0, at]: at most where kill_mid_job stopped it, and not from scratch. */
+void assert_resumed_from_checkpoint(api_server *s, const char *job, long at);
 
 double text_unigram_nats(const char *text, size_t from, size_t to);
 

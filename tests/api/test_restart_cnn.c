@@ -88,14 +88,6 @@ static json_t *get_json(const char *fmt, const char *id)
     return j;
 }
 
-static json_int_t job_epoch(const char *job)
-{
-    json_t *j = get_json("/v1/jobs/%s", job);
-    json_int_t e = api_int(j, "epoch");
-    json_decref(j);
-    return e;
-}
-
 /* A succeeded job's model's weights (a new reference). */
 static json_t *final_weights(const char *job, const char *md)
 {
@@ -119,19 +111,9 @@ Test(restart_cnn, killed_job_resumes_to_the_uninterrupted_weights)
     make_cnn(md);
     make_cnn(ref_md);
     start_cnn_job(md, ds, job);
-    json_int_t at = 0;
-    for (int i = 0; i < 6000 && (at = job_epoch(job)) < 100; i++)
-        nanosleep(&(struct timespec){0, 5000000}, NULL);
-    nanosleep(&(struct timespec){0, 200000000}, NULL); /* a few checkpoints */
-    at = job_epoch(job);
-    api_kill(&srv);
-    cr_assert(at >= 100 && at < EPOCHS, "killed mid-job (epoch %lld of %d)",
-              (long long)at, EPOCHS);
-    api_restart(&srv, fast);
+    long at = kill_mid_job(&srv, job, 100, EPOCHS, fast);
     json_t *resumed = final_weights(job, md);
-    long from = job_resumed_from(&srv, job);
-    cr_assert(from > 0 && from <= at, "resumed from epoch %ld, killed at %lld",
-              from, (long long)at);
+    assert_resumed_from_checkpoint(&srv, job, at);
 
     start_cnn_job(ref_md, ds, ref_job);
     json_t *straight = final_weights(ref_job, ref_md);

@@ -177,16 +177,6 @@ static json_t *weights_after(const char *job, const char *md)
     return w;
 }
 
-static json_int_t job_epoch(const char *job)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s", job);
-    json_t *j = mt_get(&srv, path);
-    json_int_t e = api_int(j, "epoch");
-    json_decref(j);
-    return e;
-}
-
 Test(sequence_jobs, a_killed_text_job_resumes_to_the_straight_weights)
 {
     const char *fast[] = {"--checkpoint-ms", "50", "--workers", "1", NULL};
@@ -204,19 +194,9 @@ Test(sequence_jobs, a_killed_text_job_resumes_to_the_straight_weights)
         " \"learning_rate\": 0.003}, \"lr_schedule\": {\"warmup_steps\": 20,"
         " \"decay\": \"cosine\"}, \"clip_grad_norm\": 1.0, \"seed\": 8";
     start_job(&srv, md, ds, fields, job, EPOCHS);
-    json_int_t at = 0;
-    for (int i = 0; i < 6000 && (at = job_epoch(job)) < 40; i++)
-        nanosleep(&(struct timespec){0, 5000000}, NULL);
-    nanosleep(&(struct timespec){0, 200000000}, NULL); /* a few checkpoints */
-    at = job_epoch(job);
-    api_kill(&srv);
-    cr_assert(at >= 40 && at < EPOCHS, "killed mid-job (epoch %lld of %d)",
-              (long long)at, EPOCHS);
-    api_restart(&srv, fast);
+    long at = kill_mid_job(&srv, job, 40, EPOCHS, fast);
     json_t *resumed = weights_after(job, md);
-    long from = job_resumed_from(&srv, job);
-    cr_assert(from > 0 && from <= at, "resumed from its checkpoint (epoch "
-              "%ld; killed at %lld)", from, (long long)at);
+    assert_resumed_from_checkpoint(&srv, job, at);
     start_job(&srv, ref, ds, fields, rj, EPOCHS);
     json_t *straight = weights_after(rj, ref);
     cr_assert(json_equal(resumed, straight),
