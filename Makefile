@@ -57,7 +57,9 @@ TEST_SRC  := $(wildcard tests/core/*.c)
 TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
-SERVER_SRC := $(wildcard server/*.c)
+SERVER_SRC := $(wildcard server/*.c server/store/*.c)
+SERVER_HDR := $(wildcard server/*.h server/store/*.h)
+SERVER_INC := -Iserver -Iserver/store
 SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
               $(BUILD)/gen/web_data.c $(BUILD)/gen/onnx.pb-c.c
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
@@ -108,10 +110,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libnn.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-# migrations/*.sql and api-docs/openapi.yaml are compiled into the daemon.
-$(BUILD)/gen/migrations_data.c: $(wildcard migrations/*.sql) tools/embed.sh
+# migrations/sqlite/*.sql and api-docs/openapi.yaml are compiled into the daemon.
+$(BUILD)/gen/migrations_data.c: $(wildcard migrations/sqlite/*.sql) tools/embed.sh
 	@mkdir -p $(@D)
-	sh tools/embed.sh migrations $@ $(sort $(wildcard migrations/*.sql))
+	sh tools/embed.sh migrations $@ $(sort $(wildcard migrations/sqlite/*.sql))
 
 $(BUILD)/gen/openapi_data.c: api-docs/openapi.yaml tools/embed.sh
 	@mkdir -p $(@D)
@@ -138,22 +140,24 @@ $(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h &: $(ONNX_PROTO)
 
 $(filter-out $(BUILD)/gen/onnx.pb-c.o,$(SERVER_OBJ)): | $(BUILD)/gen/onnx.pb-c.h
 
+$(BUILD)/server/%.o: override CFLAGS += $(SERVER_INC)
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/neurond: $(SERVER_OBJ) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ $(SERVER_LIBS) $(LDLIBS)
 
-$(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(wildcard server/*.h core/*.h core/layers/*.h)
+$(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(SERVER_HDR) $(wildcard core/*.h core/layers/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) -Iserver $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $(SERVER_INC) $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
 $(BUILD)/test-api: $(API_OBJ)
 	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lz -lcrypto -lm -pthread
 
 # --model reads its file with the server's own parser, so bench-train links
 # the server's objects (all but main).
-$(BUILD)/bench/model_file.o: override CFLAGS += -Iserver
+$(BUILD)/bench/model_file.o: override CFLAGS += $(SERVER_INC)
 $(BUILD)/bench-train: $(BENCH_OBJ) $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) $(BUILD)/libnn.a
 	$(CC) $(CFLAGS) $^ -o $@ -lz $(SERVER_LIBS) $(LDLIBS)
 
@@ -256,11 +260,11 @@ FUZZ_NAMES := model_def dataset_json csv_ingest idx_ingest router json_body
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -pthread -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Icore -Iserver -Itests/fuzz -I$(BUILD)/gen $(BLAS_CFLAGS)
+    -Icore $(SERVER_INC) -Itests/fuzz -I$(BUILD)/gen $(BLAS_CFLAGS)
 FUZZ_SRC := $(filter-out server/main.c,$(SERVER_SRC)) $(SERVER_GEN) $(CORE_SRC) \
     tests/fuzz/fuzz_support.c
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard server/*.h core/*.h core/layers/*.h tests/fuzz/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(SERVER_HDR) $(wildcard core/*.h core/layers/*.h tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $< $(FUZZ_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
@@ -271,7 +275,7 @@ fuzz-build:
 # What `make test` checks of the harnesses, cheaply and without clang:
 # that they still compile against the server's headers.
 fuzz-check:
-	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -Iserver -Itests/fuzz -fsyntax-only \
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(SERVER_INC) -Itests/fuzz -fsyntax-only \
 	    $(wildcard tests/fuzz/*.c)
 
 fuzz: fuzz-build

@@ -1,5 +1,5 @@
 /* dataset_store.h — datasets in SQLite (tables `datasets` and
- * `dataset_chunks`, migrations/001_init.sql).
+ * `dataset_chunks`, migrations/sqlite/001_init.sql).
  *
  * Writing: a dataset is written row by row through an nd_ds_writer, which
  * stores the rows in chunks of about ND_DS_CHUNK_BYTES, each in its own
