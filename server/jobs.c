@@ -302,7 +302,7 @@ void jobs_list(nd_request *req)
                                               "cancelled");
         return;
     }
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT " ND_JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR "
         "(created_at, id) < (?1, ?2)) AND (?3 IS NULL OR status = ?3) AND "
         "(?4 IS NULL OR model_id = ?4) AND (?6 IS NULL OR owner = ?6) "
@@ -312,24 +312,24 @@ void jobs_list(nd_request *req)
         return;
     }
     if (after.id[0]) {
-        sqlite3_bind_text(st, 1, after.created_at, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, after.id, -1, SQLITE_STATIC);
+        nd_bind_text(st, 1, after.created_at);
+        nd_bind_text(st, 2, after.id);
     }
-    sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)limit + 1);
+    nd_bind_text(st, 3, status);
+    nd_bind_text(st, 4, model);
+    nd_bind_int64(st, 5, (int64_t)limit + 1);
     if (after.owner[0])
-        sqlite3_bind_text(st, 6, after.owner, -1, SQLITE_STATIC);
+        nd_bind_text(st, 6, after.owner);
     json_t *items = json_array();
     bool more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (nd_step(st) == ND_ROW) {
         if (json_array_size(items) == limit) {
             more = true;
             break;
         }
         json_array_append_new(items, nd_job_view_row(st));
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     json_t *next = nd_page_next(items, more);
     nd_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
                                       "next_cursor", next));
@@ -376,28 +376,28 @@ void jobs_history(nd_request *req)
         history_sampled(req, after);
         return;
     }
-    sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+    nd_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
                                   "WHERE job_id = ? AND epoch > ? ORDER BY "
                                   "epoch LIMIT ?");
     if (!st) {
         nd_reply_problem(req, 500, "cannot read the history");
         return;
     }
-    sqlite3_bind_text(st, 1, req->params[0], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    nd_bind_text(st, 1, req->params[0]);
+    nd_bind_int64(st, 2, (int64_t)after);
+    nd_bind_int64(st, 3, (int64_t)limit + 1);
     json_t *items = json_array();
     json_int_t last = 0;
     bool more = false;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (nd_step(st) == ND_ROW) {
         if (json_array_size(items) == limit) {
             more = true;
             break;
         }
-        last = sqlite3_column_int64(st, 0);
+        last = nd_col_int64(st, 0);
         json_array_append_new(items, nd_history_view_row(st));
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     nd_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,
                                       "next_after_epoch",
                                       more ? json_integer(last) : json_null()));

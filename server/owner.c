@@ -55,18 +55,18 @@ static reach reach_of(const kind *k, const char *id, const char *user)
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT coalesce(owner = ?2, 0), %s FROM %s "
              "WHERE id = ?1", k->public_col, k->table);
-    sqlite3_stmt *st = nd_prepare(sql);
+    nd_stmt *st = nd_prepare(sql);
     if (!st)
         return REACH_UNKNOWN;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    reach r = rc == SQLITE_DONE ? REACH_NONE : REACH_UNKNOWN;
-    if (rc == SQLITE_ROW)
-        r = sqlite3_column_int(st, 0)   ? REACH_OWN
-            : sqlite3_column_int(st, 1) ? REACH_PUBLIC
+    nd_bind_text(st, 1, id);
+    nd_bind_text(st, 2, user);
+    int rc = nd_step(st);
+    reach r = rc == ND_DONE ? REACH_NONE : REACH_UNKNOWN;
+    if (rc == ND_ROW)
+        r = nd_col_int(st, 0)   ? REACH_OWN
+            : nd_col_int(st, 1) ? REACH_PUBLIC
                                         : REACH_NONE;
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return r;
 }
 
@@ -219,15 +219,15 @@ void nd_owner_claim(nd_request *req)
     char sql[128];
     snprintf(sql, sizeof sql, "UPDATE %s SET owner = ? WHERE id = ?",
              k->table);
-    sqlite3_stmt *st = nd_prepare(sql);
-    int rc = SQLITE_ERROR;
+    nd_stmt *st = nd_prepare(sql);
+    int rc = ND_ERR;
     if (st) {
-        sqlite3_bind_text(st, 1, req->user_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        nd_bind_text(st, 1, req->user_id);
+        nd_bind_text(st, 2, id);
+        rc = nd_step(st);
+        nd_finalize(st);
     }
-    if (rc == SQLITE_DONE) {
+    if (rc == ND_DONE) {
         nd_log(ND_LOG_INFO, "audit.created", NULL, ND_LS("id", id),
                ND_LS("user", req->user_id),
                ND_LS("request_id", req->request_id));

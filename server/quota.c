@@ -13,13 +13,13 @@
 /* The caller's count by sql (one ? for the owner), or −1. */
 static long long count(const char *sql, const char *user)
 {
-    sqlite3_stmt *st = nd_prepare(sql);
+    nd_stmt *st = nd_prepare(sql);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-    long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+    nd_bind_text(st, 1, user);
+    long long n = nd_step(st) == ND_ROW ? nd_col_int64(st, 0)
                                                  : -1;
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return n;
 }
 

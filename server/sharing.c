@@ -10,11 +10,11 @@
 #include "sharing.h"
 #include "store.h"
 
-int nd_share_fields(json_t *obj, sqlite3_stmt *st, int col)
+int nd_share_fields(json_t *obj, nd_stmt *st, int col)
 {
-    const char *owner = (const char *)sqlite3_column_text(st, col + 1);
+    const char *owner = nd_col_text(st, col + 1);
     return json_object_set_new(obj, "public",
-                               json_boolean(sqlite3_column_int(st, col))) |
+                               json_boolean(nd_col_int(st, col))) |
            json_object_set_new(obj, "owner",
                                owner ? json_string(owner) : json_null());
 }
@@ -34,14 +34,14 @@ static int set_public(const shareable *s, const char *id, bool on)
              s->table,
              strcmp(s->table, "datasets") == 0 ? " AND uploading IS NULL"
                                                : "");
-    sqlite3_stmt *st = nd_prepare(sql);
+    nd_stmt *st = nd_prepare(sql);
     if (!st)
         return -1;
-    sqlite3_bind_int(st, 1, on);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize(st);
-    if (rc == 0 && sqlite3_changes(nd_db()) == 0)
+    nd_bind_int(st, 1, on);
+    nd_bind_text(st, 2, id);
+    int rc = nd_step(st) == ND_DONE ? 0 : -1;
+    nd_finalize(st);
+    if (rc == 0 && nd_changes() == 0)
         rc = 1;
     return rc;
 }

@@ -8,8 +8,8 @@
 #define ND_SHARING_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 
+#include "db.h"
 #include "http.h"
 
 /* The two columns nd_share_fields reads, for a SELECT on table
@@ -19,7 +19,7 @@
 
 /* Sets obj's "public" (column col of st's row) and "owner" (column
  * col + 1, null when NULL). Returns 0, or −1 when out of memory. */
-int nd_share_fields(json_t *obj, sqlite3_stmt *st, int col);
+int nd_share_fields(json_t *obj, nd_stmt *st, int col);
 
 /* PATCH /v1/datasets/{id} and PATCH /v1/models/{id} with
  * {"public": bool} (required; any other member is a 400): sets the flag,

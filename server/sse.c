@@ -91,14 +91,14 @@ static bool append_status(sse_stream *s)
  * come live (coalesced), so a replay never chases a fast job. */
 static void begin_replay(sse_stream *s)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT MAX(epoch) FROM history WHERE "
+    nd_stmt *st = nd_prepare("SELECT MAX(epoch) FROM history WHERE "
                                   "job_id = ?");
     s->replay_until = 0;
     if (st) {
-        sqlite3_bind_text(st, 1, s->job_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            s->replay_until = (uint64_t)sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        nd_bind_text(st, 1, s->job_id);
+        if (nd_step(st) == ND_ROW)
+            s->replay_until = (uint64_t)nd_col_int64(st, 0);
+        nd_finalize(st);
     }
     s->phase = PHASE_REPLAY;
 }
@@ -107,25 +107,25 @@ static void begin_replay(sse_stream *s)
  * how many, −1 on a store error. */
 static int replay_page(sse_stream *s)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+    nd_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
                                   "WHERE job_id = ? AND epoch > ? AND epoch "
                                   "<= ? ORDER BY epoch LIMIT ?");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, s->job_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pos.last_epoch);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)s->replay_until);
-    sqlite3_bind_int(st, 4, REPLAY_ROWS);
+    nd_bind_text(st, 1, s->job_id);
+    nd_bind_int64(st, 2, (int64_t)s->pos.last_epoch);
+    nd_bind_int64(st, 3, (int64_t)s->replay_until);
+    nd_bind_int(st, 4, REPLAY_ROWS);
     int n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        uint64_t epoch = (uint64_t)sqlite3_column_int64(st, 0);
+    while (nd_step(st) == ND_ROW) {
+        uint64_t epoch = (uint64_t)nd_col_int64(st, 0);
         if (!append(s, nd_events_format("epoch", epoch,
                                         nd_history_view_row(st))))
             break;
         s->pos.last_epoch = epoch;
         n++;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return n;
 }
 
@@ -134,20 +134,20 @@ static int replay_page(sse_stream *s)
  * replay began, would otherwise be missing before the end. */
 static void append_last_point(sse_stream *s)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+    nd_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
                                   "WHERE job_id = ? AND epoch > ? ORDER BY "
                                   "epoch DESC LIMIT 1");
     if (!st)
         return;
-    sqlite3_bind_text(st, 1, s->job_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->pos.last_epoch);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        uint64_t epoch = (uint64_t)sqlite3_column_int64(st, 0);
+    nd_bind_text(st, 1, s->job_id);
+    nd_bind_int64(st, 2, (int64_t)s->pos.last_epoch);
+    if (nd_step(st) == ND_ROW) {
+        uint64_t epoch = (uint64_t)nd_col_int64(st, 0);
         if (append(s, nd_events_format("epoch", epoch,
                                        nd_history_view_row(st))))
             s->pos.last_epoch = epoch;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
 }
 
 /* The hub's end event is in s->out: puts the last epoch before it. */

@@ -13,9 +13,7 @@
 /* err from the connection's last error; returns ND_USERS_ERROR. */
 static int failed(char *err, size_t errlen, const char *during)
 {
-    sqlite3 *db = nd_db();
-    snprintf(err, errlen, "%s: %s", during, db ? sqlite3_errmsg(db)
-                                               : "no database connection");
+    snprintf(err, errlen, "%s: %s", during, nd_errmsg());
     return ND_USERS_ERROR;
 }
 
@@ -27,13 +25,13 @@ void nd_time_rfc3339(time_t t, char out[32])
 }
 
 /* {"id", "name", "admin", "created_at"} from a row's first four columns. */
-static json_t *user_object(sqlite3_stmt *st)
+static json_t *user_object(nd_stmt *st)
 {
     return json_pack("{s:s, s:s, s:b, s:s}",
-                     "id", (const char *)sqlite3_column_text(st, 0),
-                     "name", (const char *)sqlite3_column_text(st, 1),
-                     "admin", sqlite3_column_int(st, 2),
-                     "created_at", (const char *)sqlite3_column_text(st, 3));
+                     "id", nd_col_text(st, 0),
+                     "name", nd_col_text(st, 1),
+                     "admin", nd_col_int(st, 2),
+                     "created_at", nd_col_text(st, 3));
 }
 
 int nd_user_add(const char *name, bool admin, json_t **user, char *err,
@@ -42,21 +40,21 @@ int nd_user_add(const char *name, bool admin, json_t **user, char *err,
     char id[ND_ID_MAX], now[ND_TIME_MAX];
     nd_new_id(id, ND_USER_ID_PREFIX);
     nd_now(now);
-    sqlite3_stmt *st = nd_prepare("INSERT INTO users (id, name, admin, "
+    nd_stmt *st = nd_prepare("INSERT INTO users (id, name, admin, "
                                   "created_at) VALUES (?, ?, ?, ?)");
     if (!st)
         return failed(err, errlen, "adding the user");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, admin);
-    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT) {
+    nd_bind_text(st, 1, id);
+    nd_bind_text(st, 2, name);
+    nd_bind_int(st, 3, admin);
+    nd_bind_text(st, 4, now);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    if (rc == ND_CONSTRAINT) {
         snprintf(err, errlen, "a user named '%s' exists", name);
         return ND_USERS_TAKEN;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != ND_DONE)
         return failed(err, errlen, "adding the user");
     *user = json_pack("{s:s, s:s, s:b, s:s}", "id", id, "name", name,
                       "admin", admin, "created_at", now);
@@ -69,15 +67,15 @@ int nd_user_add(const char *name, bool admin, json_t **user, char *err,
 
 int nd_user_get(const char *id, json_t **user, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT id, name, admin, created_at FROM "
+    nd_stmt *st = nd_prepare("SELECT id, name, admin, created_at FROM "
                                   "users WHERE id = ?");
     if (!st)
         return failed(err, errlen, "reading the user");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *user = rc == SQLITE_ROW ? user_object(st) : NULL;
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
+    nd_bind_text(st, 1, id);
+    int rc = nd_step(st);
+    *user = rc == ND_ROW ? user_object(st) : NULL;
+    nd_finalize(st);
+    if (rc == ND_DONE) {
         snprintf(err, errlen, "no user %s", id);
         return ND_USERS_NOT_FOUND;
     }
@@ -86,7 +84,7 @@ int nd_user_get(const char *id, json_t **user, char *err, size_t errlen)
 
 int nd_user_list(time_t now, json_t **items, char *err, size_t errlen)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT u.id, u.name, u.admin, u.created_at,"
         " (SELECT count(*) FROM tokens t WHERE t.user_id = u.id"
         "  AND t.revoked_at IS NULL"
@@ -94,19 +92,19 @@ int nd_user_list(time_t now, json_t **items, char *err, size_t errlen)
         " FROM users u ORDER BY u.created_at, u.id");
     if (!st)
         return failed(err, errlen, "listing the users");
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+    nd_bind_int64(st, 1, (int64_t)now);
     json_t *list = json_array();
     int rc;
-    while (list && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (list && (rc = nd_step(st)) == ND_ROW) {
         json_t *u = user_object(st);
         if (!u || json_object_set_new(u, "tokens", json_integer(
-                      sqlite3_column_int64(st, 4))) ||
+                      nd_col_int64(st, 4))) ||
             json_array_append_new(list, u)) {
             json_decref(list);
             list = NULL;
         }
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     if (!list)
         return failed(err, errlen, "listing the users");
     *items = list;
@@ -115,32 +113,32 @@ int nd_user_list(time_t now, json_t **items, char *err, size_t errlen)
 
 int nd_users_exist(bool *any)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT EXISTS (SELECT 1 FROM users)");
+    nd_stmt *st = nd_prepare("SELECT EXISTS (SELECT 1 FROM users)");
     if (!st)
         return ND_USERS_ERROR;
-    int rc = sqlite3_step(st);
-    *any = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? ND_USERS_OK : ND_USERS_ERROR;
+    int rc = nd_step(st);
+    *any = rc == ND_ROW && nd_col_int(st, 0);
+    nd_finalize(st);
+    return rc == ND_ROW ? ND_USERS_OK : ND_USERS_ERROR;
 }
 
 /* The id of user name into id; ND_USERS_NOT_FOUND when there is none. */
 static int user_id_of(const char *name, char id[ND_ID_MAX], char *err,
                       size_t errlen)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT id FROM users WHERE name = ?");
+    nd_stmt *st = nd_prepare("SELECT id FROM users WHERE name = ?");
     if (!st)
         return failed(err, errlen, "finding the user");
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        snprintf(id, ND_ID_MAX, "%s", sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE) {
+    nd_bind_text(st, 1, name);
+    int rc = nd_step(st);
+    if (rc == ND_ROW)
+        snprintf(id, ND_ID_MAX, "%s", nd_col_text(st, 0));
+    nd_finalize(st);
+    if (rc == ND_DONE) {
         snprintf(err, errlen, "no user named '%s'", name);
         return ND_USERS_NOT_FOUND;
     }
-    return rc == SQLITE_ROW ? ND_USERS_OK
+    return rc == ND_ROW ? ND_USERS_OK
                             : failed(err, errlen, "finding the user");
 }
 
@@ -151,22 +149,22 @@ static int insert_token(const char *id, const char *user_id,
 {
     unsigned char hash[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)text, strlen(text), hash);
-    sqlite3_stmt *st = nd_prepare("INSERT INTO tokens (id, user_id, hash, "
+    nd_stmt *st = nd_prepare("INSERT INTO tokens (id, user_id, hash, "
                                   "created_at, expires_at) "
                                   "VALUES (?, ?, ?, ?, ?)");
     if (!st)
         return failed(err, errlen, "storing the token");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, hash, sizeof hash, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    nd_bind_text(st, 1, id);
+    nd_bind_text(st, 2, user_id);
+    nd_bind_blob(st, 3, hash, sizeof hash);
+    nd_bind_text(st, 4, now);
     if (expires_at)
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)expires_at);
+        nd_bind_int64(st, 5, (int64_t)expires_at);
     else
-        sqlite3_bind_null(st, 5);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? ND_USERS_OK
+        nd_bind_null(st, 5);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_DONE ? ND_USERS_OK
                              : failed(err, errlen, "storing the token");
 }
 
@@ -200,17 +198,17 @@ int nd_token_revoke(const char *id, char *err, size_t errlen)
 {
     char now[ND_TIME_MAX];
     nd_now(now);
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?");
     if (!st)
         return failed(err, errlen, "revoking the token");
-    sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    nd_bind_text(st, 1, now);
+    nd_bind_text(st, 2, id);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    if (rc != ND_DONE)
         return failed(err, errlen, "revoking the token");
-    if (sqlite3_changes(nd_db()) == 0) {
+    if (nd_changes() == 0) {
         snprintf(err, errlen, "no token %s", id);
         return ND_USERS_NOT_FOUND;
     }
@@ -222,45 +220,45 @@ int nd_token_lookup(const char *text, size_t len, time_t now,
 {
     unsigned char hash[SHA256_DIGEST_LENGTH];
     SHA256((const unsigned char *)text, len, hash);
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT t.hash, u.id, u.admin, t.id FROM tokens t JOIN users u"
         " ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL"
         " AND (t.expires_at IS NULL OR t.expires_at > ?)");
     if (!st)
         return failed(err, errlen, "checking the token");
-    sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    int rc = sqlite3_step(st);
+    nd_bind_blob(st, 1, hash, sizeof hash);
+    nd_bind_int64(st, 2, (int64_t)now);
+    int rc = nd_step(st);
     /* The index found the row by the hash of a 128-bit random text; the
      * comparison again in constant time keeps even that step's timing
      * from depending on how much of a guess matched. */
-    bool match = rc == SQLITE_ROW &&
-                 sqlite3_column_bytes(st, 0) == (int)sizeof hash &&
-                 CRYPTO_memcmp(sqlite3_column_blob(st, 0), hash,
+    bool match = rc == ND_ROW &&
+                 nd_col_bytes(st, 0) == (int)sizeof hash &&
+                 CRYPTO_memcmp(nd_col_blob(st, 0), hash,
                                sizeof hash) == 0;
     if (match) {
-        snprintf(who->id, sizeof who->id, "%s", sqlite3_column_text(st, 1));
-        who->admin = sqlite3_column_int(st, 2) != 0;
+        snprintf(who->id, sizeof who->id, "%s", nd_col_text(st, 1));
+        who->admin = nd_col_int(st, 2) != 0;
         snprintf(who->token_id, sizeof who->token_id, "%s",
-                 sqlite3_column_text(st, 3));
+                 nd_col_text(st, 3));
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    nd_finalize(st);
+    if (rc != ND_ROW && rc != ND_DONE)
         return failed(err, errlen, "checking the token");
     return match ? ND_USERS_OK : ND_USERS_NOT_FOUND;
 }
 
 bool nd_token_live(const char *id, time_t now)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL"
         " AND (expires_at IS NULL OR expires_at > ?)");
     if (!st)
         return false;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-    bool live = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
+    nd_bind_text(st, 1, id);
+    nd_bind_int64(st, 2, (int64_t)now);
+    bool live = nd_step(st) == ND_ROW;
+    nd_finalize(st);
     return live;
 }
 

@@ -25,18 +25,18 @@
 #define SHARE_COL 14 /* public, then owner (sharing.h) */
 
 /* A JSON text column parsed, or NULL. */
-static json_t *column_json(sqlite3_stmt *st, int col)
+static json_t *column_json(nd_stmt *st, int col)
 {
-    const char *text = (const char *)sqlite3_column_text(st, col);
+    const char *text = nd_col_text(st, col);
     return text ? json_loads(text, 0, NULL) : NULL;
 }
 
 /* The stored input shape, or [input_dim] for a dataset of plain vectors
  * (input_shape NULL); NULL when out of memory or corrupt. */
-static json_t *shape_from_row(sqlite3_stmt *st)
+static json_t *shape_from_row(nd_stmt *st)
 {
-    if (sqlite3_column_type(st, 12) == SQLITE_NULL)
-        return json_pack("[I]", (json_int_t)sqlite3_column_int64(st, 3));
+    if (nd_col_null(st, 12))
+        return json_pack("[I]", (json_int_t)nd_col_int64(st, 3));
     return column_json(st, 12);
 }
 
@@ -52,46 +52,46 @@ static const char *text_tokenizer(const char *source)
 
 /* The dataset object of a text from a row of OBJECT_COLUMNS: its tokens
  * are the rows, its vocabulary the classes. */
-static json_t *text_object_from_row(sqlite3_stmt *st, const char *tokenizer)
+static json_t *text_object_from_row(nd_stmt *st, const char *tokenizer)
 {
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:s}", "id",
-        (const char *)sqlite3_column_text(st, 0), "name",
-        (const char *)sqlite3_column_text(st, 1), "task",
+        nd_col_text(st, 0), "name",
+        nd_col_text(st, 1), "task",
         "language_modeling", "tokenizer", tokenizer, "tokens",
-        (json_int_t)sqlite3_column_int64(st, 2), "vocab_size",
-        (json_int_t)sqlite3_column_int64(st, 4), "vocabulary",
+        (json_int_t)nd_col_int64(st, 2), "vocab_size",
+        (json_int_t)nd_col_int64(st, 4), "vocabulary",
         column_json(st, 6), "sha256",
-        (const char *)sqlite3_column_text(st, 9), "created_at",
-        (const char *)sqlite3_column_text(st, 10));
+        nd_col_text(st, 9), "created_at",
+        nd_col_text(st, 10));
 }
 
 /* The dataset object but its sharing fields from a row of OBJECT_COLUMNS. */
-static json_t *unshared_object_from_row(sqlite3_stmt *st)
+static json_t *unshared_object_from_row(nd_stmt *st)
 {
     const char *tokenizer =
-        text_tokenizer((const char *)sqlite3_column_text(st, 13));
+        text_tokenizer(nd_col_text(st, 13));
     if (tokenizer)
         return text_object_from_row(st, tokenizer);
     return json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:o, s:o, s:o, s:s, s:s, s:o}",
-        "id", (const char *)sqlite3_column_text(st, 0), "name",
-        (const char *)sqlite3_column_text(st, 1), "rows",
-        (json_int_t)sqlite3_column_int64(st, 2), "input_dim",
-        (json_int_t)sqlite3_column_int64(st, 3), "output_dim",
-        (json_int_t)sqlite3_column_int64(st, 4), "input_shape",
+        "id", nd_col_text(st, 0), "name",
+        nd_col_text(st, 1), "rows",
+        (json_int_t)nd_col_int64(st, 2), "input_dim",
+        (json_int_t)nd_col_int64(st, 3), "output_dim",
+        (json_int_t)nd_col_int64(st, 4), "input_shape",
         shape_from_row(st), "task",
-        (const char *)sqlite3_column_text(st, 5), "classes",
+        nd_col_text(st, 5), "classes",
         column_json(st, 6), "feature_names", column_json(st, 7),
         "target_names", column_json(st, 8), "sha256",
-        (const char *)sqlite3_column_text(st, 9), "created_at",
-        (const char *)sqlite3_column_text(st, 10), "stats",
+        nd_col_text(st, 9), "created_at",
+        nd_col_text(st, 10), "stats",
         column_json(st, 11));
 }
 
 /* The dataset object from a row of OBJECT_COLUMNS; NULL when out of
  * memory or the row's JSON is corrupt. */
-static json_t *object_from_row(sqlite3_stmt *st)
+static json_t *object_from_row(nd_stmt *st)
 {
     json_t *o = unshared_object_from_row(st);
     if (o && nd_share_fields(o, st, SHARE_COL)) {
@@ -103,46 +103,46 @@ static json_t *object_from_row(sqlite3_stmt *st)
 
 int nd_ds_object(const char *id, json_t **out)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT " OBJECT_COLUMNS " FROM datasets "
+    nd_stmt *st = nd_prepare("SELECT " OBJECT_COLUMNS " FROM datasets "
                                   "WHERE id = ?1 AND uploading IS NULL");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    nd_bind_text(st, 1, id);
+    int rc = nd_step(st);
+    if (rc == ND_ROW) {
         *out = object_from_row(st);
         rc = *out ? 0 : -1;
     } else {
-        rc = rc == SQLITE_DONE ? 1 : -1;
+        rc = rc == ND_DONE ? 1 : -1;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return rc;
 }
 
 int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
                bool *more)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT " OBJECT_COLUMNS " FROM datasets WHERE uploading IS NULL "
         "AND (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
         "AND (?4 IS NULL OR owner = ?4 OR public = 1) "
         "ORDER BY created_at DESC, id DESC LIMIT ?3");
     *items = json_array();
     if (!st || !*items) {
-        sqlite3_finalize(st);
+        nd_finalize(st);
         json_decref(*items);
         return -1;
     }
     if (after->id[0]) {
-        sqlite3_bind_text(st, 1, after->created_at, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, after->id, -1, SQLITE_STATIC);
+        nd_bind_text(st, 1, after->created_at);
+        nd_bind_text(st, 2, after->id);
     }
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    nd_bind_int64(st, 3, (int64_t)limit + 1);
     if (after->owner[0])
-        sqlite3_bind_text(st, 4, after->owner, -1, SQLITE_STATIC);
+        nd_bind_text(st, 4, after->owner);
     int rc;
     *more = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = nd_step(st)) == ND_ROW) {
         if (json_array_size(*items) == limit) {
             *more = true;
             continue;
@@ -151,8 +151,8 @@ int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
         if (!o || json_array_append_new(*items, o))
             break;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
+    nd_finalize(st);
+    if (rc != ND_DONE) {
         json_decref(*items);
         return -1;
     }
@@ -171,10 +171,10 @@ typedef struct {
 
 /* The stored input_shape of column col into *image (all 0 when NULL);
  * false when it is corrupt. */
-static bool image_shape(sqlite3_stmt *st, int col, nd_shape *image)
+static bool image_shape(nd_stmt *st, int col, nd_shape *image)
 {
     *image = (nd_shape){{0}};
-    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+    if (nd_col_null(st, col))
         return true;
     json_t *js = column_json(st, col);
     nd_ds_error e;
@@ -186,23 +186,23 @@ static bool image_shape(sqlite3_stmt *st, int col, nd_shape *image)
 /* Reads the shape of complete dataset id; 0, 1 (none) or −1. */
 static int read_shape(const char *id, shape *s, bool want_classes)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT rows, input_dim, output_dim, target_dim, task, classes, "
         "source, input_shape FROM datasets WHERE id = ?1 AND uploading IS "
         "NULL");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        s->rows = (size_t)sqlite3_column_int64(st, 0);
-        s->input_dim = (size_t)sqlite3_column_int64(st, 1);
-        s->output_dim = (size_t)sqlite3_column_int64(st, 2);
-        s->target_dim = (size_t)sqlite3_column_int64(st, 3);
-        s->classification = strcmp((const char *)sqlite3_column_text(st, 4),
+    nd_bind_text(st, 1, id);
+    int rc = nd_step(st);
+    if (rc == ND_ROW) {
+        s->rows = (size_t)nd_col_int64(st, 0);
+        s->input_dim = (size_t)nd_col_int64(st, 1);
+        s->output_dim = (size_t)nd_col_int64(st, 2);
+        s->target_dim = (size_t)nd_col_int64(st, 3);
+        s->classification = strcmp(nd_col_text(st, 4),
                                    "classification") == 0;
         const char *tok = text_tokenizer(
-            (const char *)sqlite3_column_text(st, 6));
+            nd_col_text(st, 6));
         s->text = tok != NULL;
         s->byte_tokens = tok && strcmp(tok, "byte") == 0;
         s->classes = want_classes ? column_json(st, 5) : NULL;
@@ -213,9 +213,9 @@ static int read_shape(const char *id, shape *s, bool want_classes)
         if (rc)
             json_decref(s->classes);
     } else {
-        rc = rc == SQLITE_DONE ? 1 : -1;
+        rc = rc == ND_DONE ? 1 : -1;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return rc;
 }
 
@@ -229,23 +229,23 @@ typedef int (*chunk_fn)(void *ctx, size_t first, size_t n,
 static int each_chunk(const char *id, const shape *s, size_t from, size_t to,
                       chunk_fn fn, void *ctx)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT first_row, rows, x, y FROM dataset_chunks WHERE dataset_id = "
         "?1 AND first_row < ?3 AND first_row + rows > ?2 ORDER BY seq");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+    nd_bind_text(st, 1, id);
+    nd_bind_int64(st, 2, (int64_t)from);
+    nd_bind_int64(st, 3, (int64_t)to);
     int rc = 0, step;
     size_t covered = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t first = (size_t)sqlite3_column_int64(st, 0);
-        size_t n = (size_t)sqlite3_column_int64(st, 1);
-        const unsigned char *x = sqlite3_column_blob(st, 2);
-        size_t xb = (size_t)sqlite3_column_bytes(st, 2);
-        const unsigned char *y = sqlite3_column_blob(st, 3);
-        size_t yb = (size_t)sqlite3_column_bytes(st, 3);
+    while ((step = nd_step(st)) == ND_ROW) {
+        size_t first = (size_t)nd_col_int64(st, 0);
+        size_t n = (size_t)nd_col_int64(st, 1);
+        const unsigned char *x = nd_col_blob(st, 2);
+        size_t xb = (size_t)nd_col_bytes(st, 2);
+        const unsigned char *y = nd_col_blob(st, 3);
+        size_t yb = (size_t)nd_col_bytes(st, 3);
         if (first + n > s->rows || xb != n * s->input_dim * sizeof(float) ||
             yb != n * s->target_dim * sizeof(float) || !x || !y)
             rc = -1; /* corrupt */
@@ -257,9 +257,9 @@ static int each_chunk(const char *id, const shape *s, size_t from, size_t to,
                                                                     : first);
     }
     /* every row asked for must have been in some chunk */
-    if (rc == 0 && (step != SQLITE_DONE || covered != to - from))
+    if (rc == 0 && (step != ND_DONE || covered != to - from))
         rc = -1;
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return rc;
 }
 
@@ -424,25 +424,25 @@ static int delete_once(const char *id)
 {
     if (nd_tx_begin())
         return -1;
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT (SELECT count(*) FROM datasets WHERE id = ?1 AND uploading "
         "IS NULL), (SELECT count(*) FROM jobs WHERE dataset_id = ?1 AND "
         "status IN ('queued', 'running', 'paused'))");
     int rc = -1;
     if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            rc = sqlite3_column_int(st, 0) == 0   ? 1
-                 : sqlite3_column_int(st, 1) > 0 ? 2
+        nd_bind_text(st, 1, id);
+        if (nd_step(st) == ND_ROW)
+            rc = nd_col_int(st, 0) == 0   ? 1
+                 : nd_col_int(st, 1) > 0 ? 2
                                                  : 0;
-        sqlite3_finalize(st);
+        nd_finalize(st);
     }
     if (rc == 0) {
         st = nd_prepare("DELETE FROM datasets WHERE id = ?1");
         if (st)
-            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        rc = st && sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-        sqlite3_finalize(st);
+            nd_bind_text(st, 1, id);
+        rc = st && nd_step(st) == ND_DONE ? 0 : -1;
+        nd_finalize(st);
     }
     if (rc == 0)
         return nd_tx_commit();

@@ -131,20 +131,19 @@ static nd_ds_writer *writer_alloc(const nd_ds_spec *spec)
 /* Fills e with the database's last error. */
 static void db_fail(nd_ds_error *e, const char *what)
 {
-    sqlite3 *db = nd_db();
     if (nd_store_full())
         nd_ds_fail(e, 507, NULL, "%s: " ND_DISK_FULL_DETAIL, what);
     else
         nd_ds_fail(e, 500, NULL, "database error while %s: %s", what,
-                   db ? sqlite3_errmsg(db) : "no connection");
+                   nd_errmsg());
 }
 
 /* Steps st once to completion and finalizes it; 0 or −1. */
-static int step_done(sqlite3_stmt *st)
+static int step_done(nd_stmt *st)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_DONE ? 0 : -1;
 }
 
 /* Deletes the dataset's row, its chunks following (ON DELETE CASCADE). */
@@ -152,12 +151,12 @@ static int delete_dataset(const char *id)
 {
     if (nd_tx_begin())
         return -1;
-    sqlite3_stmt *st = nd_prepare("DELETE FROM datasets WHERE id = ?1");
+    nd_stmt *st = nd_prepare("DELETE FROM datasets WHERE id = ?1");
     if (!st) {
         nd_tx_rollback();
         return -1;
     }
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    nd_bind_text(st, 1, id);
     if (step_done(st)) {
         nd_tx_rollback();
         return -1;
@@ -169,11 +168,11 @@ static int delete_dataset(const char *id)
  * transaction. */
 static int sweep_abandoned(void)
 {
-    sqlite3_stmt *st = nd_prepare("DELETE FROM datasets WHERE uploading IS "
+    nd_stmt *st = nd_prepare("DELETE FROM datasets WHERE uploading IS "
                                   "NOT NULL AND uploading <> ?1");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
+    nd_bind_text(st, 1, boot_id);
     return step_done(st);
 }
 
@@ -188,7 +187,7 @@ static int insert_row(const nd_ds_writer *w, const nd_ds_spec *spec)
     char *shape = spec->input_shape
                       ? json_dumps(spec->input_shape, JSON_COMPACT)
                       : NULL;
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "INSERT INTO datasets (id, name, rows, input_dim, output_dim, "
         "target_dim, task, classes, feature_names, target_names, stats, "
         "sha256, source, created_at, uploading, input_shape) VALUES (?1, ?2, "
@@ -196,21 +195,21 @@ static int insert_row(const nd_ds_writer *w, const nd_ds_spec *spec)
         "?10)");
     int rc = -1;
     if (st && features && targets && (shape || !spec->input_shape)) {
-        sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, spec->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)w->input_dim);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)w->target_dim);
-        sqlite3_bind_text(st, 5, features, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, targets, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, spec->source, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, boot_id, -1, SQLITE_STATIC);
+        nd_bind_text(st, 1, w->id);
+        nd_bind_text(st, 2, spec->name);
+        nd_bind_int64(st, 3, (int64_t)w->input_dim);
+        nd_bind_int64(st, 4, (int64_t)w->target_dim);
+        nd_bind_text(st, 5, features);
+        nd_bind_text(st, 6, targets);
+        nd_bind_text(st, 7, spec->source);
+        nd_bind_text(st, 8, now);
+        nd_bind_text(st, 9, boot_id);
         if (shape)
-            sqlite3_bind_text(st, 10, shape, -1, SQLITE_STATIC);
+            nd_bind_text(st, 10, shape);
         rc = step_done(st);
         st = NULL;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     free(features);
     free(targets);
     free(shape);
@@ -256,16 +255,16 @@ static int flush_chunk(nd_ds_writer *w, nd_ds_error *e)
         db_fail(e, "writing rows");
         return -1;
     }
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "INSERT INTO dataset_chunks (dataset_id, seq, first_row, rows, x, y) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (st) {
-        sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)w->chunks);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)(w->rows - w->chunk_rows));
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)w->chunk_rows);
-        sqlite3_bind_blob64(st, 5, w->cx, xb, SQLITE_STATIC);
-        sqlite3_bind_blob64(st, 6, w->cy, yb, SQLITE_STATIC);
+        nd_bind_text(st, 1, w->id);
+        nd_bind_int64(st, 2, (int64_t)w->chunks);
+        nd_bind_int64(st, 3, (int64_t)(w->rows - w->chunk_rows));
+        nd_bind_int64(st, 4, (int64_t)w->chunk_rows);
+        nd_bind_blob(st, 5, w->cx, xb);
+        nd_bind_blob(st, 6, w->cy, yb);
     }
     if (!st || step_done(st) || nd_tx_commit()) {
         db_fail(e, "writing rows");
@@ -327,22 +326,22 @@ size_t nd_ds_writer_rows(const nd_ds_writer *w)
 /* Reads chunk seq's Y into w->cy; its value count goes to *n. */
 static int read_chunk_y(nd_ds_writer *w, size_t seq, size_t *n)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT y FROM dataset_chunks WHERE "
+    nd_stmt *st = nd_prepare("SELECT y FROM dataset_chunks WHERE "
                                   "dataset_id = ?1 AND seq = ?2");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+    nd_bind_text(st, 1, w->id);
+    nd_bind_int64(st, 2, (int64_t)seq);
     int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        size_t bytes = (size_t)sqlite3_column_bytes(st, 0);
+    if (nd_step(st) == ND_ROW) {
+        size_t bytes = (size_t)nd_col_bytes(st, 0);
         if (bytes <= w->chunk_cap * w->target_dim * sizeof(float)) {
-            memcpy(w->cy, sqlite3_column_blob(st, 0), bytes);
+            memcpy(w->cy, nd_col_blob(st, 0), bytes);
             *n = bytes / sizeof(float);
             rc = 0;
         }
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return rc;
 }
 
@@ -351,12 +350,12 @@ static int write_chunk_y(nd_ds_writer *w, size_t seq, size_t n)
 {
     if (nd_tx_begin())
         return -1;
-    sqlite3_stmt *st = nd_prepare("UPDATE dataset_chunks SET y = ?3 WHERE "
+    nd_stmt *st = nd_prepare("UPDATE dataset_chunks SET y = ?3 WHERE "
                                   "dataset_id = ?1 AND seq = ?2");
     if (st) {
-        sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-        sqlite3_bind_blob64(st, 3, w->cy, n * sizeof(float), SQLITE_STATIC);
+        nd_bind_text(st, 1, w->id);
+        nd_bind_int64(st, 2, (int64_t)seq);
+        nd_bind_blob(st, 3, w->cy, n * sizeof(float));
     }
     if (!st || step_done(st) || nd_tx_commit()) {
         nd_tx_rollback();
@@ -442,7 +441,7 @@ static int publish(nd_ds_writer *w, const nd_class_table *classes,
     json_decref(names);
     size_t output_dim = classes ? nd_class_table_count(classes)
                                 : w->target_dim;
-    sqlite3_stmt *st = NULL;
+    nd_stmt *st = NULL;
     int rc = -1;
     if (!class_text || !stats)
         nd_ds_fail(e, 503, NULL, "out of memory");
@@ -454,15 +453,14 @@ static int publish(nd_ds_writer *w, const nd_class_table *classes,
                    "uploading = NULL WHERE id = ?1")))
         db_fail(e, "finishing an upload");
     if (st) {
-        sqlite3_bind_text(st, 1, w->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)w->rows);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)output_dim);
-        sqlite3_bind_text(st, 4, classes ? "classification" : "regression",
-                          -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, class_text, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, stats, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, sha, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+        nd_bind_text(st, 1, w->id);
+        nd_bind_int64(st, 2, (int64_t)w->rows);
+        nd_bind_int64(st, 3, (int64_t)output_dim);
+        nd_bind_text(st, 4, classes ? "classification" : "regression");
+        nd_bind_text(st, 5, class_text);
+        nd_bind_text(st, 6, stats);
+        nd_bind_text(st, 7, sha);
+        nd_bind_text(st, 8, now);
         rc = step_done(st) || nd_tx_commit() ? -1 : 0;
         if (rc)
             db_fail(e, "finishing an upload");

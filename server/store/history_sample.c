@@ -17,24 +17,24 @@ typedef struct {
     bool any;
 } bucket;
 
-static double column_or_nan(sqlite3_stmt *st, int i)
+static double column_or_nan(nd_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL
+    return nd_col_null(st, i)
                ? NAN
-               : sqlite3_column_double(st, i);
+               : nd_col_double(st, i);
 }
 
 /* The current row of a SELECT of ND_HISTORY_COLUMNS. */
-static point read_point(sqlite3_stmt *st)
+static point read_point(nd_stmt *st)
 {
-    point p = {.perceptron = sqlite3_column_type(st, 6) != SQLITE_NULL};
-    p.st.epoch = (size_t)sqlite3_column_int64(st, 0);
+    point p = {.perceptron = !nd_col_null(st, 6)};
+    p.st.epoch = (size_t)nd_col_int64(st, 0);
     p.st.loss = column_or_nan(st, 1);
     p.st.val_loss = column_or_nan(st, 2);
     p.st.accuracy = column_or_nan(st, 3);
     p.st.val_accuracy = column_or_nan(st, 4);
-    p.st.elapsed_ms = sqlite3_column_double(st, 5);
-    p.st.mistakes = p.perceptron ? (size_t)sqlite3_column_int64(st, 6) : 0;
+    p.st.elapsed_ms = nd_col_double(st, 5);
+    p.st.mistakes = p.perceptron ? (size_t)nd_col_int64(st, 6) : 0;
     return p;
 }
 
@@ -71,13 +71,13 @@ static void bucket_take(bucket *b, const point *p)
         b->hi = *p;
 }
 
-static sqlite3_stmt *select_after(const char *sql, const char *job_id,
+static nd_stmt *select_after(const char *sql, const char *job_id,
                                   uint64_t after)
 {
-    sqlite3_stmt *st = nd_prepare(sql);
+    nd_stmt *st = nd_prepare(sql);
     if (st) {
-        sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)after);
+        nd_bind_text(st, 1, job_id);
+        nd_bind_int64(st, 2, (int64_t)after);
     }
     return st;
 }
@@ -85,23 +85,23 @@ static sqlite3_stmt *select_after(const char *sql, const char *job_id,
 json_t *nd_history_sample(const char *job_id, uint64_t after,
                           size_t max_points)
 {
-    sqlite3_stmt *st = select_after("SELECT COUNT(*) FROM history WHERE "
+    nd_stmt *st = select_after("SELECT COUNT(*) FROM history WHERE "
                                     "job_id = ? AND epoch > ?",
                                     job_id, after);
-    if (!st || sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    if (!st || nd_step(st) != ND_ROW) {
+        nd_finalize(st);
         return NULL;
     }
-    size_t total = (size_t)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    size_t total = (size_t)nd_col_int64(st, 0);
+    nd_finalize(st);
     st = select_after("SELECT " ND_HISTORY_COLUMNS " FROM history WHERE "
                       "job_id = ? AND epoch > ? ORDER BY epoch LIMIT ?",
                       job_id, after);
     if (st) /* rows stored since the count wait for the next call */
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)total);
+        nd_bind_int64(st, 3, (int64_t)total);
     json_t *items = json_array();
     if (!st || !items) {
-        sqlite3_finalize(st);
+        nd_finalize(st);
         json_decref(items);
         return NULL;
     }
@@ -110,7 +110,7 @@ json_t *nd_history_sample(const char *job_id, uint64_t after,
            n_buckets = (max_points - 2) / 2, i = 0, current = 0;
     bool all = total <= max_points;
     bucket b = {0};
-    for (; sqlite3_step(st) == SQLITE_ROW; i++) {
+    for (; nd_step(st) == ND_ROW; i++) {
         point p = read_point(st);
         if (all || i == 0 || i == total - 1 || n_buckets == 0) {
             if (all || i == 0 || i == total - 1)
@@ -126,6 +126,6 @@ json_t *nd_history_sample(const char *job_id, uint64_t after,
         if (i == total - 2)
             flush_bucket(items, &b);
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return items;
 }

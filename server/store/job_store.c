@@ -8,16 +8,16 @@
 #include "job_store.h"
 #include "jsonv.h"
 
-static json_t *column_real(sqlite3_stmt *st, int i)
+static json_t *column_real(nd_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL
+    return nd_col_null(st, i)
                ? json_null()
-               : nd_json_real(sqlite3_column_double(st, i));
+               : nd_json_real(nd_col_double(st, i));
 }
 
-static json_t *column_text(sqlite3_stmt *st, int i)
+static json_t *column_text(nd_stmt *st, int i)
 {
-    const char *t = (const char *)sqlite3_column_text(st, i);
+    const char *t = nd_col_text(st, i);
     return t ? json_string(t) : json_null();
 }
 
@@ -40,31 +40,31 @@ bool nd_job_state_valid(const char *s)
 int nd_job_count_states(long long counts[ND_JOB_STATES])
 {
     memset(counts, 0, ND_JOB_STATES * sizeof *counts);
-    sqlite3_stmt *st = nd_prepare("SELECT status, count(*) FROM jobs GROUP "
+    nd_stmt *st = nd_prepare("SELECT status, count(*) FROM jobs GROUP "
                                   "BY status");
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int i = state_index((const char *)sqlite3_column_text(st, 0));
+    while ((rc = nd_step(st)) == ND_ROW) {
+        int i = state_index(nd_col_text(st, 0));
         if (i >= 0)
-            counts[i] = sqlite3_column_int64(st, 1);
+            counts[i] = nd_col_int64(st, 1);
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    nd_finalize(st);
+    return rc == ND_DONE ? 0 : -1;
 }
 
-json_t *nd_history_view_row(sqlite3_stmt *st)
+json_t *nd_history_view_row(nd_stmt *st)
 {
     json_t *p = json_pack("{s:I, s:o, s:o, s:o, s:o, s:f}", "epoch",
-                          (json_int_t)sqlite3_column_int64(st, 0), "loss",
+                          (json_int_t)nd_col_int64(st, 0), "loss",
                           column_real(st, 1), "val_loss", column_real(st, 2),
                           "accuracy", column_real(st, 3), "val_accuracy",
                           column_real(st, 4), "elapsed_ms",
-                          sqlite3_column_double(st, 5));
-    if (p && sqlite3_column_type(st, 6) != SQLITE_NULL)
+                          nd_col_double(st, 5));
+    if (p && !nd_col_null(st, 6))
         json_object_set_new(p, "mistakes",
-                            json_integer(sqlite3_column_int64(st, 6)));
+                            json_integer(nd_col_int64(st, 6)));
     return p;
 }
 
@@ -89,24 +89,24 @@ json_t *nd_history_view_point(const nn_epoch_stats *st, bool perceptron)
 
 static json_int_t queue_position(int64_t rowid)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT COUNT(*) FROM jobs WHERE status = "
+    nd_stmt *st = nd_prepare("SELECT COUNT(*) FROM jobs WHERE status = "
                                   "'queued' AND rowid <= ?");
     json_int_t pos = 0;
     if (st) {
-        sqlite3_bind_int64(st, 1, rowid);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            pos = sqlite3_column_int64(st, 0);
+        nd_bind_int64(st, 1, rowid);
+        if (nd_step(st) == ND_ROW)
+            pos = nd_col_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return pos;
 }
 
-json_t *nd_job_view_row(sqlite3_stmt *st)
+json_t *nd_job_view_row(nd_stmt *st)
 {
-    const char *status = (const char *)sqlite3_column_text(st, 4);
-    json_int_t epoch = sqlite3_column_int64(st, 5);
-    json_int_t epochs = sqlite3_column_int64(st, 6);
-    json_t *params = json_loads((const char *)sqlite3_column_text(st, 3), 0,
+    const char *status = nd_col_text(st, 4);
+    json_int_t epoch = nd_col_int64(st, 5);
+    json_int_t epochs = nd_col_int64(st, 6);
+    json_t *params = json_loads(nd_col_text(st, 3), 0,
                                 NULL);
     json_t *job = json_pack(
         "{s:o, s:o, s:o, s:s, s:I, s:I, s:f, s:o, s:o, s:o, s:o, s:o, s:o, "
@@ -120,50 +120,50 @@ json_t *nd_job_view_row(sqlite3_stmt *st)
         column_text(st, 12), "created_at", column_text(st, 13), "started_at",
         column_text(st, 14), "finished_at", column_text(st, 15), "params",
         params ? params : json_null(), "cancel_requested",
-        sqlite3_column_int(st, 16) != 0);
+        nd_col_int(st, 16) != 0);
     if (!job)
         return NULL;
-    if (sqlite3_column_type(st, 11) != SQLITE_NULL) /* perceptrons only */
+    if (!nd_col_null(st, 11)) /* perceptrons only */
         json_object_set_new(job, "converged",
-                            json_boolean(sqlite3_column_int(st, 11)));
+                            json_boolean(nd_col_int(st, 11)));
     if (strcmp(status, "queued") == 0)
         json_object_set_new(
             job, "queue_position",
-            json_integer(queue_position(sqlite3_column_int64(st, 17))));
+            json_integer(queue_position(nd_col_int64(st, 17))));
     json_object_set_new(job, "pause_requested",
-                        json_boolean(sqlite3_column_int(st, 18)));
+                        json_boolean(nd_col_int(st, 18)));
     json_object_set_new(job, "pause_at",
-                        sqlite3_column_type(st, 19) == SQLITE_NULL
+                        nd_col_null(st, 19)
                             ? json_null()
-                            : json_integer(sqlite3_column_int64(st, 19)));
+                            : json_integer(nd_col_int64(st, 19)));
     return job;
 }
 
 json_t *nd_job_view(const char *id)
 {
-    sqlite3_stmt *st =
+    nd_stmt *st =
         nd_prepare("SELECT " ND_JOB_COLUMNS " FROM jobs WHERE id = ?");
     json_t *job = NULL;
     if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
+        nd_bind_text(st, 1, id);
+        if (nd_step(st) == ND_ROW)
             job = nd_job_view_row(st);
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return job;
 }
 
 /* Runs a statement with text parameters to completion; 0 or −1. */
 static int exec_text(const char *sql, const char *const *args, size_t n)
 {
-    sqlite3_stmt *st = nd_prepare(sql);
+    nd_stmt *st = nd_prepare(sql);
     if (!st)
         return -1;
     for (size_t i = 0; i < n; i++)
-        sqlite3_bind_text(st, (int)i + 1, args[i], -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+        nd_bind_text(st, (int)i + 1, args[i]);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_DONE || rc == ND_ROW ? 0 : -1;
 }
 
 /* Why the job cannot be queued now (ND_JOB_QUEUED when it can), read in
@@ -172,7 +172,7 @@ static int exec_text(const char *sql, const char *const *args, size_t n)
 static int insert_refusal(const char *model_id, const char *dataset_id,
                           size_t max_queued)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "SELECT EXISTS (SELECT 1 FROM models WHERE id = ?1), EXISTS (SELECT "
         "1 FROM datasets WHERE id = ?2 AND uploading IS NULL), EXISTS "
         "(SELECT 1 FROM jobs WHERE model_id = ?1 AND status IN ('queued', "
@@ -180,17 +180,17 @@ static int insert_refusal(const char *model_id, const char *dataset_id,
         "'queued')");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, model_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, dataset_id, -1, SQLITE_STATIC);
+    nd_bind_text(st, 1, model_id);
+    nd_bind_text(st, 2, dataset_id);
     int why = -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        why = !sqlite3_column_int(st, 0)  ? ND_JOB_NO_MODEL
-              : !sqlite3_column_int(st, 1) ? ND_JOB_NO_DATASET
-              : sqlite3_column_int(st, 2)  ? ND_JOB_BUSY
-              : (size_t)sqlite3_column_int64(st, 3) >= max_queued
+    if (nd_step(st) == ND_ROW)
+        why = !nd_col_int(st, 0)  ? ND_JOB_NO_MODEL
+              : !nd_col_int(st, 1) ? ND_JOB_NO_DATASET
+              : nd_col_int(st, 2)  ? ND_JOB_BUSY
+              : (size_t)nd_col_int64(st, 3) >= max_queued
                   ? ND_JOB_FULL
                   : ND_JOB_QUEUED;
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return why;
 }
 
@@ -213,24 +213,24 @@ int nd_job_insert(const char *id, const char *model_id,
     }
     char now[ND_TIME_MAX];
     nd_now(now);
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "INSERT INTO jobs (id, model_id, dataset_id, params, status, epochs, "
         "converged, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)");
     if (!st)
         goto fail;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, model_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, dataset_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, params_json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)epochs);
+    nd_bind_text(st, 1, id);
+    nd_bind_text(st, 2, model_id);
+    nd_bind_text(st, 3, dataset_id);
+    nd_bind_text(st, 4, params_json);
+    nd_bind_int64(st, 5, (int64_t)epochs);
     if (perceptron)
-        sqlite3_bind_int(st, 6, 0);
-    sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+        nd_bind_int(st, 6, 0);
+    nd_bind_text(st, 7, now);
+    int rc = nd_step(st);
+    nd_finalize(st);
     /* Read before the commit: once committed, the job may run, end and
      * go with its model before the caller could read it. */
-    if (rc != SQLITE_DONE || !(*view = nd_job_view(id)))
+    if (rc != ND_DONE || !(*view = nd_job_view(id)))
         goto fail;
     if (nd_tx_commit() == 0)
         return 0;
@@ -246,15 +246,15 @@ int nd_job_claim(char id[ND_ID_MAX], int *attempts)
 {
     if (nd_tx_begin())
         return -1;
-    sqlite3_stmt *st = nd_prepare("SELECT id, attempts FROM jobs WHERE status "
+    nd_stmt *st = nd_prepare("SELECT id, attempts FROM jobs WHERE status "
                                   "= 'queued' ORDER BY rowid LIMIT 1");
     int found = 0;
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(id, ND_ID_MAX, "%s", sqlite3_column_text(st, 0));
-        *attempts = sqlite3_column_int(st, 1);
+    if (st && nd_step(st) == ND_ROW) {
+        snprintf(id, ND_ID_MAX, "%s", nd_col_text(st, 0));
+        *attempts = nd_col_int(st, 1);
         found = 1;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     if (!st || !found) {
         nd_tx_rollback();
         return st ? 0 : -1;
@@ -293,53 +293,53 @@ int nd_job_recover(int max_attempts)
         nd_tx_rollback();
         return -1;
     }
-    int changed = sqlite3_changes(nd_db());
+    int changed = nd_changes();
     return nd_tx_commit() ? -1 : changed;
 }
 
-static void bind_real(sqlite3_stmt *st, int i, double v)
+static void bind_real(nd_stmt *st, int i, double v)
 {
     if (v == v) /* NaN is stored as NULL: "not measured" */
-        sqlite3_bind_double(st, i, v);
+        nd_bind_double(st, i, v);
     else
-        sqlite3_bind_null(st, i);
+        nd_bind_null(st, i);
 }
 
 static int insert_points(const char *id, const nd_history_point *p, size_t n,
                          bool perceptron)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "INSERT OR REPLACE INTO history (job_id, epoch, loss, val_loss, "
         "accuracy, val_accuracy, elapsed_ms, mistakes) VALUES (?, ?, ?, ?, "
         "?, ?, ?, ?)");
     if (!st)
         return -1;
-    int rc = SQLITE_DONE;
-    for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+    int rc = ND_DONE;
+    for (size_t i = 0; i < n && rc == ND_DONE; i++) {
         const nn_epoch_stats *e = &p[i].st;
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)e->epoch);
+        nd_reset(st);
+        nd_bind_text(st, 1, id);
+        nd_bind_int64(st, 2, (int64_t)e->epoch);
         bind_real(st, 3, e->loss);
         bind_real(st, 4, e->val_loss);
         bind_real(st, 5, e->accuracy);
         bind_real(st, 6, e->val_accuracy);
-        sqlite3_bind_double(st, 7, e->elapsed_ms);
+        nd_bind_double(st, 7, e->elapsed_ms);
         if (perceptron)
-            sqlite3_bind_int64(st, 8, (sqlite3_int64)e->mistakes);
+            nd_bind_int64(st, 8, (int64_t)e->mistakes);
         else
-            sqlite3_bind_null(st, 8);
-        rc = sqlite3_step(st);
+            nd_bind_null(st, 8);
+        rc = nd_step(st);
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    nd_finalize(st);
+    return rc == ND_DONE ? 0 : -1;
 }
 
 static int update_progress(const char *id, const nn_epoch_stats *e,
                            bool perceptron, bool converged,
                            const unsigned char *ckpt, size_t ckpt_len)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         ckpt ? "UPDATE jobs SET epoch = ?, loss = ?, val_loss = ?, accuracy "
                "= ?, val_accuracy = ?, converged = ?, checkpoint = ? WHERE "
                "id = ?"
@@ -347,36 +347,36 @@ static int update_progress(const char *id, const nn_epoch_stats *e,
                "= ?, val_accuracy = ?, converged = ? WHERE id = ?");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)e->epoch);
+    nd_bind_int64(st, 1, (int64_t)e->epoch);
     bind_real(st, 2, e->loss);
     bind_real(st, 3, e->val_loss);
     bind_real(st, 4, e->accuracy);
     bind_real(st, 5, e->val_accuracy);
     if (perceptron)
-        sqlite3_bind_int(st, 6, converged);
+        nd_bind_int(st, 6, converged);
     else
-        sqlite3_bind_null(st, 6);
+        nd_bind_null(st, 6);
     int next = 7;
     if (ckpt)
-        sqlite3_bind_blob64(st, next++, ckpt, ckpt_len, SQLITE_STATIC);
-    sqlite3_bind_text(st, next, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+        nd_bind_blob(st, next++, ckpt, ckpt_len);
+    nd_bind_text(st, next, id);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_DONE ? 0 : -1;
 }
 
 static int store_checkpoint(const char *id, const unsigned char *ckpt,
                             size_t len)
 {
-    sqlite3_stmt *st = nd_prepare("UPDATE jobs SET checkpoint = ? WHERE id "
+    nd_stmt *st = nd_prepare("UPDATE jobs SET checkpoint = ? WHERE id "
                                   "= ?");
     if (!st)
         return -1;
-    sqlite3_bind_blob64(st, 1, ckpt, len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    nd_bind_blob(st, 1, ckpt, len);
+    nd_bind_text(st, 2, id);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_DONE ? 0 : -1;
 }
 
 int nd_job_record(const char *id, const nd_history_point *points, size_t n,
@@ -410,40 +410,40 @@ int nd_job_trim_history(const char *id, size_t epoch)
 unsigned char *nd_job_checkpoint(const char *id, size_t *len)
 {
     *len = 0;
-    sqlite3_stmt *st = nd_prepare("SELECT checkpoint FROM jobs WHERE id = ?");
+    nd_stmt *st = nd_prepare("SELECT checkpoint FROM jobs WHERE id = ?");
     unsigned char *copy = NULL;
     if (!st)
         return NULL;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_type(st, 0) == SQLITE_BLOB) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+    nd_bind_text(st, 1, id);
+    if (nd_step(st) == ND_ROW &&
+        !nd_col_null(st, 0)) {
+        size_t n = (size_t)nd_col_bytes(st, 0);
         copy = malloc(n ? n : 1);
         if (copy) {
-            memcpy(copy, sqlite3_column_blob(st, 0), n);
+            memcpy(copy, nd_col_blob(st, 0), n);
             *len = n;
         }
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return copy;
 }
 
 int nd_job_inputs(const char *id, char **params, char **model_id,
                   char **dataset_id)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT params, model_id, dataset_id FROM "
+    nd_stmt *st = nd_prepare("SELECT params, model_id, dataset_id FROM "
                                   "jobs WHERE id = ?");
     int rc = -1;
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *params = strdup((const char *)sqlite3_column_text(st, 0));
-        *model_id = strdup((const char *)sqlite3_column_text(st, 1));
-        *dataset_id = strdup((const char *)sqlite3_column_text(st, 2));
+    nd_bind_text(st, 1, id);
+    if (nd_step(st) == ND_ROW) {
+        *params = strdup(nd_col_text(st, 0));
+        *model_id = strdup(nd_col_text(st, 1));
+        *dataset_id = strdup(nd_col_text(st, 2));
         rc = *params && *model_id && *dataset_id ? 0 : -1;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return rc;
 }
 
@@ -451,19 +451,19 @@ int nd_job_finish(const char *id, const char *status, const char *error)
 {
     char now[ND_TIME_MAX];
     nd_now(now);
-    sqlite3_stmt *st = nd_prepare("UPDATE jobs SET status = ?, error = ?, "
+    nd_stmt *st = nd_prepare("UPDATE jobs SET status = ?, error = ?, "
                                   "finished_at = ?, checkpoint = NULL WHERE "
                                   "id = ?");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    nd_bind_text(st, 1, status);
     if (error)
-        sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+        nd_bind_text(st, 2, error);
+    nd_bind_text(st, 3, now);
+    nd_bind_text(st, 4, id);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_DONE ? 0 : -1;
 }
 
 int nd_job_requeue(const char *id)
@@ -481,16 +481,16 @@ static int guarded_update(const char *sql, const char *id)
 {
     char now[ND_TIME_MAX];
     nd_now(now);
-    sqlite3_stmt *st = nd_prepare(sql);
+    nd_stmt *st = nd_prepare(sql);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+    nd_bind_text(st, 1, now);
+    nd_bind_text(st, 2, id);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    if (rc != ND_DONE)
         return -1;
-    return sqlite3_changes(nd_db()) ? 0 : 1;
+    return nd_changes() ? 0 : 1;
 }
 
 int nd_job_cancel_queued(const char *id)
@@ -513,14 +513,14 @@ int nd_job_request_cancel(const char *id)
 
 bool nd_job_cancel_requested(const char *id)
 {
-    sqlite3_stmt *st =
+    nd_stmt *st =
         nd_prepare("SELECT cancel_requested FROM jobs WHERE id = ?");
     bool yes = false;
     if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        yes = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+        nd_bind_text(st, 1, id);
+        yes = nd_step(st) == ND_ROW && nd_col_int(st, 0);
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return yes;
 }
 
@@ -549,35 +549,35 @@ int nd_job_paused(const char *id)
 
 int nd_job_resume(const char *id, size_t pause_at)
 {
-    sqlite3_stmt *st = nd_prepare("UPDATE jobs SET status = 'queued', "
+    nd_stmt *st = nd_prepare("UPDATE jobs SET status = 'queued', "
                                   "pause_requested = 0, pause_at = ?1 WHERE "
                                   "id = ?2 AND status = 'paused'");
     if (!st)
         return -1;
     if (pause_at)
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)pause_at);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
+        nd_bind_int64(st, 1, (int64_t)pause_at);
+    nd_bind_text(st, 2, id);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    if (rc != ND_DONE)
         return -1;
-    return sqlite3_changes(nd_db()) ? 0 : 1;
+    return nd_changes() ? 0 : 1;
 }
 
 int nd_job_pause_state(const char *id, bool *requested, size_t *pause_at)
 {
-    sqlite3_stmt *st = nd_prepare("SELECT pause_requested, pause_at FROM jobs "
+    nd_stmt *st = nd_prepare("SELECT pause_requested, pause_at FROM jobs "
                                   "WHERE id = ?");
     *requested = false;
     *pause_at = 0;
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *requested = sqlite3_column_int(st, 0) != 0;
-        *pause_at = (size_t)sqlite3_column_int64(st, 1);
+    nd_bind_text(st, 1, id);
+    int rc = nd_step(st);
+    if (rc == ND_ROW) {
+        *requested = nd_col_int(st, 0) != 0;
+        *pause_at = (size_t)nd_col_int64(st, 1);
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
+    nd_finalize(st);
+    return rc == ND_ROW ? 0 : -1;
 }

@@ -30,7 +30,7 @@ int nd_job_count_states(long long counts[ND_JOB_STATES]);
 
 /* The job at the current row of st (a SELECT of ND_JOB_COLUMNS) as the
  * API shows it, queue_position included while it is queued. */
-json_t *nd_job_view_row(sqlite3_stmt *st);
+json_t *nd_job_view_row(nd_stmt *st);
 
 /* The job id as the API shows it; NULL when there is no such job. */
 json_t *nd_job_view(const char *id);
@@ -69,7 +69,7 @@ int nd_job_recover(int max_attempts);
     "epoch, loss, val_loss, accuracy, val_accuracy, elapsed_ms, mistakes"
 
 /* The history point at the current row of st as the API shows it. */
-json_t *nd_history_view_row(sqlite3_stmt *st);
+json_t *nd_history_view_row(nd_stmt *st);
 
 /* A point the worker has just measured, as nd_history_view_row shows it
  * once stored (NAN measures are null; mistakes for perceptrons). */

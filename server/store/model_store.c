@@ -39,15 +39,13 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 /* ND_STORE_ERROR with SQLite's message about what failed. */
 static int db_fail(char *err, size_t errlen, const char *what)
 {
-    sqlite3 *db = nd_db();
-    return fail(err, errlen, "%s: %s", what,
-                db ? sqlite3_errmsg(db) : "no database connection");
+    return fail(err, errlen, "%s: %s", what, nd_errmsg());
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+static const char *col_text(nd_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
+    const char *t = nd_col_text(st, i);
+    return t ? t : "";
 }
 
 /* The models.type column keeps the name it had before "network" (its
@@ -59,7 +57,7 @@ static const char *stored_type_name(nn_model_type type)
 
 /* The model object of the MODEL_COLUMNS of st's current row; NULL when
  * out of memory or when the stored definition is not JSON. */
-static json_t *row_json(sqlite3_stmt *st)
+static json_t *row_json(nd_stmt *st)
 {
     json_t *def = json_loads(col_text(st, 3), 0, NULL);
     const char *type = col_text(st, 2);
@@ -72,9 +70,9 @@ static json_t *row_json(sqlite3_stmt *st)
     if (!failed)
         failed =
             json_object_set_new(m, "parameters",
-                                json_integer(sqlite3_column_int64(st, 4))) |
+                                json_integer(nd_col_int64(st, 4))) |
             json_object_set_new(m, "trained",
-                                json_boolean(sqlite3_column_int(st, 5))) |
+                                json_boolean(nd_col_int(st, 5))) |
             json_object_set_new(m, "created_at", json_string(col_text(st, 6))) |
             json_object_set_new(m, "updated_at", json_string(col_text(st, 7))) |
             nd_share_fields(m, st, SHARE_COL);
@@ -86,12 +84,12 @@ static json_t *row_json(sqlite3_stmt *st)
 }
 
 /* Loads the libnn model in column i of st's current row into *net. */
-static int blob_network(sqlite3_stmt *st, int i, nn_network **net, char *err,
+static int blob_network(nd_stmt *st, int i, nn_network **net, char *err,
                         size_t errlen)
 {
     nn_error e;
-    const void *blob = sqlite3_column_blob(st, i);
-    size_t len = (size_t)sqlite3_column_bytes(st, i);
+    const void *blob = nd_col_blob(st, i);
+    size_t len = (size_t)nd_col_bytes(st, i);
     if (nn_model_load(net, blob, len, &e) != NN_OK)
         return fail(err, errlen, "stored model: %s", e.message);
     return ND_STORE_OK;
@@ -100,16 +98,16 @@ static int blob_network(sqlite3_stmt *st, int i, nn_network **net, char *err,
 int nd_model_get(const char *id, json_t **model, nn_network **net, char *err,
                  size_t errlen)
 {
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         net ? "SELECT " MODEL_COLUMNS ", blob FROM models WHERE id = ?1"
             : "SELECT " MODEL_COLUMNS " FROM models WHERE id = ?1");
     if (!st)
         return db_fail(err, errlen, "reading a model");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st), result = ND_STORE_OK;
-    if (rc == SQLITE_DONE)
+    nd_bind_text(st, 1, id);
+    int rc = nd_step(st), result = ND_STORE_OK;
+    if (rc == ND_DONE)
         result = ND_STORE_NOT_FOUND;
-    else if (rc != SQLITE_ROW)
+    else if (rc != ND_ROW)
         result = db_fail(err, errlen, "reading a model");
     else if (model && !(*model = row_json(st)))
         result = fail(err, errlen, "out of memory (or a corrupt definition)");
@@ -119,7 +117,7 @@ int nd_model_get(const char *id, json_t **model, nn_network **net, char *err,
         json_decref(*model);
         *model = NULL;
     }
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return result;
 }
 
@@ -137,25 +135,24 @@ static int insert_row(const char *id, const char *name, const nn_network *net,
     nd_now(now);
     if (nd_tx_begin())
         return db_fail(err, errlen, "starting a transaction");
-    sqlite3_stmt *st =
+    nd_stmt *st =
         nd_prepare("INSERT INTO models (" STORED_COLUMNS ", blob) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)");
     int ok = st != NULL;
     if (ok) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, stored_type_name(net->type), -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, definition, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)net->n_params);
-        sqlite3_bind_int(st, 6, trained);
-        sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+        nd_bind_text(st, 1, id);
+        nd_bind_text(st, 2, name);
+        nd_bind_text(st, 3, stored_type_name(net->type));
+        nd_bind_text(st, 4, definition);
+        nd_bind_int64(st, 5, (int64_t)net->n_params);
+        nd_bind_int(st, 6, trained);
+        nd_bind_text(st, 7, now);
         ok =
-            sqlite3_bind_blob64(st, 8, blob, len, SQLITE_STATIC) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_DONE;
+            nd_bind_blob(st, 8, blob, len) == ND_OK &&
+            nd_step(st) == ND_DONE;
     }
     int result = ok ? ND_STORE_OK : db_fail(err, errlen, "storing a model");
-    sqlite3_finalize(st);
+    nd_finalize(st);
     if (!ok)
         nd_tx_rollback();
     else if (nd_tx_commit())
@@ -194,12 +191,12 @@ int nd_model_insert(const char *name, const nn_network *net,
 
 /* Appends to items the model objects st yields, up to limit; *more tells
  * whether a further row exists. */
-static int collect(sqlite3_stmt *st, size_t limit, json_t *items, bool *more,
+static int collect(nd_stmt *st, size_t limit, json_t *items, bool *more,
                    char *err, size_t errlen)
 {
     int rc;
     *more = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = nd_step(st)) == ND_ROW) {
         if (json_array_size(items) == limit) {
             *more = true;
             return ND_STORE_OK;
@@ -207,14 +204,14 @@ static int collect(sqlite3_stmt *st, size_t limit, json_t *items, bool *more,
         if (json_array_append_new(items, row_json(st)))
             return fail(err, errlen, "out of memory");
     }
-    return rc == SQLITE_DONE ? ND_STORE_OK
+    return rc == ND_DONE ? ND_STORE_OK
                              : db_fail(err, errlen, "listing models");
 }
 
 int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
                   char *err, size_t errlen)
 {
-    sqlite3_stmt *st =
+    nd_stmt *st =
         nd_prepare("SELECT " MODEL_COLUMNS " FROM models "
                    "WHERE (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
                    "AND (?4 IS NULL OR owner = ?4 OR public = 1) "
@@ -222,17 +219,17 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
     if (!st)
         return db_fail(err, errlen, "listing models");
     if (after->id[0]) {
-        sqlite3_bind_text(st, 1, after->created_at, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, after->id, -1, SQLITE_STATIC);
+        nd_bind_text(st, 1, after->created_at);
+        nd_bind_text(st, 2, after->id);
     }
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit + 1);
+    nd_bind_int64(st, 3, (int64_t)limit + 1);
     if (after->owner[0])
-        sqlite3_bind_text(st, 4, after->owner, -1, SQLITE_STATIC);
+        nd_bind_text(st, 4, after->owner);
     json_t *items = json_array();
     bool more = false;
     int result = items ? collect(st, limit, items, &more, err, errlen)
                        : fail(err, errlen, "out of memory");
-    sqlite3_finalize(st);
+    nd_finalize(st);
     *page = result == ND_STORE_OK
                 ? json_pack("{s:O, s:o}", "items", items, "next_cursor",
                             nd_page_next(items, more))
@@ -247,19 +244,19 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
  * read inside the caller's transaction. */
 static int model_state(const char *id, char *err, size_t errlen)
 {
-    sqlite3_stmt *st =
+    nd_stmt *st =
         nd_prepare("SELECT EXISTS (SELECT 1 FROM models WHERE id = ?1), "
                    "EXISTS (SELECT 1 FROM jobs WHERE model_id = ?1 "
                    "AND status IN ('queued', 'running', 'paused'))");
     if (!st)
         return db_fail(err, errlen, "reading a model");
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    int result = sqlite3_step(st) != SQLITE_ROW
+    nd_bind_text(st, 1, id);
+    int result = nd_step(st) != ND_ROW
                      ? db_fail(err, errlen, "reading a model")
-                 : !sqlite3_column_int(st, 0) ? ND_STORE_NOT_FOUND
-                 : sqlite3_column_int(st, 1)  ? ND_STORE_BUSY
+                 : !nd_col_int(st, 0) ? ND_STORE_NOT_FOUND
+                 : nd_col_int(st, 1)  ? ND_STORE_BUSY
                                               : ND_STORE_OK;
-    sqlite3_finalize(st);
+    nd_finalize(st);
     return result;
 }
 
@@ -270,12 +267,12 @@ static int remove_once(const char *id, char *err, size_t errlen)
         return db_fail(err, errlen, "starting a transaction");
     int result = model_state(id, err, errlen);
     if (result == ND_STORE_OK) {
-        sqlite3_stmt *st = nd_prepare("DELETE FROM models WHERE id = ?1");
+        nd_stmt *st = nd_prepare("DELETE FROM models WHERE id = ?1");
         if (st)
-            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (!st || sqlite3_step(st) != SQLITE_DONE)
+            nd_bind_text(st, 1, id);
+        if (!st || nd_step(st) != ND_DONE)
             result = db_fail(err, errlen, "deleting a model");
-        sqlite3_finalize(st);
+        nd_finalize(st);
     }
     if (result != ND_STORE_OK)
         nd_tx_rollback();
@@ -310,7 +307,7 @@ static int update_blob(const char *id, const nn_network *net,
         if (!vocab)
             return fail(err, errlen, "out of memory");
     }
-    sqlite3_stmt *st = nd_prepare(
+    nd_stmt *st = nd_prepare(
         "UPDATE models SET blob = ?1, trained = 1, updated_at = ?2, "
         "definition = CASE WHEN ?5 IS NULL THEN definition ELSE "
         "json_set(definition, '$.vocabulary', json(?5)) END "
@@ -319,18 +316,18 @@ static int update_blob(const char *id, const nn_network *net,
         free(vocab);
         return db_fail(err, errlen, "storing a model");
     }
-    sqlite3_bind_blob64(st, 1, blob, len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)net->n_params);
+    nd_bind_blob(st, 1, blob, len);
+    nd_bind_text(st, 2, now);
+    nd_bind_text(st, 3, id);
+    nd_bind_int64(st, 4, (int64_t)net->n_params);
     if (vocab)
-        sqlite3_bind_text(st, 5, vocab, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+        nd_bind_text(st, 5, vocab);
+    int rc = nd_step(st);
+    nd_finalize(st);
     free(vocab);
-    if (rc != SQLITE_DONE)
+    if (rc != ND_DONE)
         return db_fail(err, errlen, "storing a model");
-    if (sqlite3_changes(nd_db()) != 1)
+    if (nd_changes() != 1)
         return fail(err, errlen, "no model %s with %zu parameters", id,
                     net->n_params);
     return ND_STORE_OK;
@@ -342,13 +339,10 @@ int nd_model_store(const char *id, const nn_network *net, char *err,
     unsigned char *blob = NULL;
     size_t len = 0;
     nn_error e;
-    sqlite3 *db = nd_db();
-    if (!db)
-        return fail(err, errlen, "no database connection");
     if (nn_model_save(net, &blob, &len, &e) != NN_OK)
         return fail(err, errlen, "%s", e.message);
     /* In autocommit mode no transaction is open: this call owns one. */
-    bool own = sqlite3_get_autocommit(db);
+    bool own = !nd_in_tx();
     int result = own && nd_tx_begin()
                      ? db_fail(err, errlen, "starting a transaction")
                      : update_blob(id, net, blob, len, err, errlen);
@@ -367,18 +361,18 @@ static int reset_row(const char *id, const unsigned char *blob, size_t len,
 {
     char now[ND_TIME_MAX];
     nd_now(now);
-    sqlite3_stmt *st = nd_prepare("UPDATE models SET blob = ?1, definition = "
+    nd_stmt *st = nd_prepare("UPDATE models SET blob = ?1, definition = "
                                   "?2, trained = 0, updated_at = ?3 WHERE id "
                                   "= ?4");
     if (!st)
         return db_fail(err, errlen, "resetting a model");
-    sqlite3_bind_blob64(st, 1, blob, len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, definition, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? ND_STORE_OK
+    nd_bind_blob(st, 1, blob, len);
+    nd_bind_text(st, 2, definition);
+    nd_bind_text(st, 3, now);
+    nd_bind_text(st, 4, id);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_DONE ? ND_STORE_OK
                              : db_fail(err, errlen, "resetting a model");
 }
 

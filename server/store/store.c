@@ -1,205 +1,45 @@
-/* store.c — SQLite connections, migrations, IDs and timestamps. */
-#include <errno.h>
+/* store.c — the store opened on its backend (db.h), transactions,
+ * IDs and timestamps. */
 #include <stdatomic.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include "log.h"
-#include "metrics.h"
+#include "db.h"
 #include "migrations.h"
 #include "reserve.h"
 #include "store.h"
 
-static char db_path[1024];
-static pthread_key_t conn_key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-static pthread_once_t log_once = PTHREAD_ONCE_INIT;
-
-/* Whether this thread's connection met a full disk (SQLITE_FULL) since
- * its last BEGIN: what nd_store_full answers. */
-static _Thread_local bool saw_full;
-
-/* SQLite's error log (SQLITE_CONFIG_LOG): every error any statement on
- * any connection meets comes here, so this is where they are counted for
- * /metrics and logged. Notices (a WAL recovered) and warnings are logged
- * only; SQLITE_SCHEMA is retried by SQLite itself. It must not call
- * SQLite. */
-static void on_sqlite_log(void *arg, int code, const char *msg)
+/* Which backend a --db value names: a libpq URI selects PostgreSQL,
+ * anything else is the path of a SQLite file. */
+static const nd_db_backend *backend_for(const char *where)
 {
-    (void)arg;
-    int primary = code & 0xff;
-    if (primary == SQLITE_SCHEMA)
-        return;
-    bool error = primary != SQLITE_NOTICE && primary != SQLITE_WARNING;
-    if (primary == SQLITE_FULL)
-        saw_full = true; /* the log is called on the failing thread */
-    if (error)
-        nd_metrics_sqlite_error();
-    nd_log(error ? ND_LOG_ERROR : ND_LOG_WARN,
-           error ? "sqlite.error" : "sqlite.notice", msg, ND_LI("code", code));
+    (void)where;
+    return &nd_db_sqlite;
 }
 
-/* Before SQLite initialises, as SQLITE_CONFIG_LOG requires. */
-static void install_log(void)
+int nd_store_open(const char *where, char *err, size_t errlen)
 {
-    sqlite3_config(SQLITE_CONFIG_LOG, on_sqlite_log, NULL);
-}
-
-static void close_conn(void *db)
-{
-    sqlite3_close_v2(db);
-}
-
-static void make_key(void)
-{
-    pthread_key_create(&conn_key, close_conn);
-}
-
-static sqlite3 *open_conn(const char *path, char *err, size_t errlen)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                 SQLITE_OPEN_NOMUTEX,
-                             NULL);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path,
-                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close_v2(db);
-        return NULL;
+    const nd_db_backend *b = backend_for(where);
+    if (!b) {
+        snprintf(err, errlen, "this neurond was built without the backend "
+                              "%s names", where);
+        return -1;
     }
-    sqlite3_busy_timeout(db, 10000);
-    char *msg = NULL;
-    rc = sqlite3_exec(db,
-                      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                      "PRAGMA foreign_keys=ON; PRAGMA secure_delete=FAST;",
-                      NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errstr(rc));
-        sqlite3_free(msg);
-        sqlite3_close_v2(db);
-        return NULL;
-    }
-    return db;
-}
-
-sqlite3 *nd_db(void)
-{
-    pthread_once(&key_once, make_key);
-    sqlite3 *db = pthread_getspecific(conn_key);
-    if (db)
-        return db;
-    char err[1400];
-    db = open_conn(db_path, err, sizeof err);
-    if (db)
-        pthread_setspecific(conn_key, db);
-    else
-        nd_log(ND_LOG_ERROR, "store.open_failed", err, ND_LS("db", db_path));
-    return db;
+    nd_db_use(b);
+    return b->open(where, err, errlen);
 }
 
 void nd_db_close(void)
 {
-    pthread_once(&key_once, make_key);
-    sqlite3 *db = pthread_getspecific(conn_key);
-    if (db) {
-        sqlite3_close_v2(db);
-        pthread_setspecific(conn_key, NULL);
-    }
-}
-
-/* mkdir -p of the folder that will hold path. */
-static int make_parent(const char *path, char *err, size_t errlen)
-{
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) && errno != EEXIST)
-            goto fail;
-        *p = '/';
-    }
-    if (mkdir(dir, 0755) && errno != EEXIST)
-        goto fail;
-    return 0;
-fail:
-    snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-    return -1;
-}
-
-static int user_version(sqlite3 *db)
-{
-    sqlite3_stmt *st = NULL;
-    int v = -1;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* Applies migration n (1-based) and sets user_version to n, atomically. */
-static int migrate(sqlite3 *db, int n, char *err, size_t errlen)
-{
-    char *msg = NULL, bump[64];
-    snprintf(bump, sizeof bump, "PRAGMA user_version = %d", n);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) == SQLITE_OK &&
-        sqlite3_exec(db, nd_migration_sql[n - 1], NULL, NULL, &msg) ==
-            SQLITE_OK &&
-        sqlite3_exec(db, bump, NULL, NULL, &msg) == SQLITE_OK &&
-        sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) == SQLITE_OK)
-        return 0;
-    snprintf(err, errlen, "migration %s failed: %s", nd_migration_name[n - 1],
-             msg ? msg : sqlite3_errmsg(db));
-    sqlite3_free(msg);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
-}
-
-int nd_store_open(const char *path, char *err, size_t errlen)
-{
-    if (strlen(path) >= sizeof db_path) {
-        snprintf(err, errlen, "database path too long");
-        return -1;
-    }
-    if (make_parent(path, err, errlen))
-        return -1;
-    pthread_once(&log_once, install_log);
-    snprintf(db_path, sizeof db_path, "%s", path);
-    sqlite3 *db = nd_db();
-    if (!db) {
-        snprintf(err, errlen, "cannot open %s", path);
-        return -1;
-    }
-    int have = user_version(db);
-    if (have < 0 || have > nd_migration_count) {
-        snprintf(err, errlen,
-                 "%s has schema version %d; this neurond knows up to %d",
-                 path, have, nd_migration_count);
-        return -1;
-    }
-    for (int n = have + 1; n <= nd_migration_count; n++)
-        if (migrate(db, n, err, errlen))
-            return -1;
-    return 0;
+    nd_db_current()->close_thread();
 }
 
 int nd_store_schema_version(void)
 {
-    sqlite3 *db = nd_db();
-    return db ? user_version(db) : -1;
+    return nd_db_current()->schema_version();
 }
 
 int nd_store_migrations(void)
@@ -209,58 +49,28 @@ int nd_store_migrations(void)
 
 int nd_tx_begin(void)
 {
-    sqlite3 *db = nd_db();
-    saw_full = false;
-    return db && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-                     SQLITE_OK
-               ? 0
-               : -1;
+    nd_db_clear_full();
+    return nd_db_current()->tx_begin();
 }
 
 int nd_tx_commit(void)
 {
-    sqlite3 *db = nd_db();
-    if (!db)
-        return -1;
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-        return 0;
-    /* A commit fails past its statement (writing the WAL: a full disk,
-     * an I/O error), where SQLite's error log does not look: counted and
-     * logged here, as on_sqlite_log does for the rest. */
-    int code = sqlite3_extended_errcode(db);
-    saw_full |= (code & 0xff) == SQLITE_FULL;
-    nd_metrics_sqlite_error();
-    nd_log(ND_LOG_ERROR, "sqlite.error", sqlite3_errmsg(db),
-           ND_LS("during", "commit"), ND_LI("code", code));
-    nd_tx_rollback();
-    return -1;
-}
-
-bool nd_store_full(void)
-{
-    return saw_full;
-}
-
-bool nd_store_retry_full(void)
-{
-    return saw_full && nd_reserve_release();
+    return nd_db_current()->tx_commit();
 }
 
 void nd_tx_rollback(void)
 {
-    sqlite3 *db = nd_db();
-    if (db && !sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    nd_db_current()->tx_rollback();
 }
 
-sqlite3_stmt *nd_prepare(const char *sql)
+bool nd_store_full(void)
 {
-    sqlite3 *db = nd_db();
-    sqlite3_stmt *st = NULL;
-    /* A failure was logged and counted: by nd_db, or by on_sqlite_log. */
-    if (!db || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return NULL;
-    return st;
+    return nd_db_full();
+}
+
+bool nd_store_retry_full(void)
+{
+    return nd_db_full() && nd_reserve_release();
 }
 
 static const char base32[] = "abcdefghijklmnopqrstuvwxyz234567";

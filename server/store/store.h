@@ -1,38 +1,37 @@
-/* store.h — the SQLite store: one connection per thread, opened on first
- * use in WAL mode with foreign keys on and a busy timeout; migrations
- * applied at start-up; writers in BEGIN IMMEDIATE transactions; IDs and
- * timestamps. All SQL goes through prepared statements. */
+/* store.h — the store: opened on one backend (db.h: SQLite by default),
+ * one connection per thread, migrations applied at start-up, writers in
+ * transactions; IDs and timestamps. All SQL goes through prepared
+ * statements (db.h). */
 #ifndef ND_STORE_H
 #define ND_STORE_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Opens (creating the file and its folder if missing) the database at
- * path, applies the migrations it lacks, each in its own transaction, and
- * remembers path for the per-thread connections. Returns 0, or −1 with a
- * message in err. */
-int nd_store_open(const char *path, char *err, size_t errlen);
+#include "db.h"
 
-/* This thread's connection (opened on first use), or NULL if it cannot be
- * opened. It is closed when the thread exits. */
-sqlite3 *nd_db(void);
+/* Opens the database where names (a SQLite file, created with its folder
+ * if missing), applies the migrations it lacks, each in its own
+ * transaction, and remembers where for the per-thread connections, which
+ * open on first use and close when their thread exits. Returns 0, or −1
+ * with a message in err. */
+int nd_store_open(const char *where, char *err, size_t errlen);
 
 /* Closes this thread's connection now (before the store is discarded). */
 void nd_db_close(void);
 
-/* The number of migrations the database has applied (PRAGMA user_version). */
+/* The number of migrations the database has applied. */
 int nd_store_schema_version(void);
 /* The number of migrations this build carries. */
 int nd_store_migrations(void);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK on this thread's connection; 0 or −1. */
+/* Begins (as the only writer: BEGIN IMMEDIATE on SQLite), commits or
+ * rolls back a transaction on this thread's connection; 0 or −1. */
 int nd_tx_begin(void);
 int nd_tx_commit(void);
 void nd_tx_rollback(void);
 
-/* Whether this thread's connection met a full disk (SQLITE_FULL) since
+/* Whether this thread's connection met a full disk since
  * its last nd_tx_begin: a failed write's caller answers 507 then. */
 bool nd_store_full(void);
 
@@ -40,10 +39,6 @@ bool nd_store_full(void);
  * (reserve.h) was still there, removes the reserve and returns true, so
  * that the caller runs the deletion once more in the room it leaves. */
 bool nd_store_retry_full(void);
-
-/* Prepares sql on this thread's connection; NULL on failure. The caller
- * finalizes it. */
-sqlite3_stmt *nd_prepare(const char *sql);
 
 /* A new unguessable ID: prefix then 26 characters of base32 from 128
  * random bits (e.g. "ds_…"). out needs ND_ID_MAX bytes. */
