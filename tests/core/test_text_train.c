@@ -155,7 +155,13 @@ Test(text_train, val_loss_scores_the_whole_block_once, .init = setup)
     double score, acc;
     cr_assert_eq(nn_text_score(net, ws, &block, &score, &acc, &err), NN_OK,
                  "%s", err.message);
-    cr_assert_float_eq(score, st.val_loss, 1e-9 * score);
+    /* Float32 products batched differently (the trainer scores several
+     * windows a product, this one at a time) round differently on some
+     * BLAS kernels (2e-9 apart on an AMD EPYC); another choice of windows
+     * would move the mean by far more than 1e-7. */
+    cr_assert_float_eq(score, st.val_loss, 1e-7 * score,
+                       "nn_text_score %.12g, the trainer %.12g", score,
+                       st.val_loss);
     cr_assert_float_eq(acc, st.val_accuracy, 1e-12);
     block.n = T; /* shorter than a window */
     cr_assert_eq(nn_text_score(net, ws, &block, &score, NULL, &err),
