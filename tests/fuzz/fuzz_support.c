@@ -45,18 +45,12 @@ void fuzz_store_open(const char *harness)
     }
     atexit(remove_db);
     /* Durability is not under test here; speed is. */
-    sqlite3_stmt *st = nd_prepare("PRAGMA synchronous = OFF");
-    if (st)
-        sqlite3_step(st);
-    sqlite3_finalize(st);
+    nd_exec("PRAGMA synchronous = OFF");
 }
 
 void fuzz_store_reset(void)
 {
-    sqlite3_stmt *st = nd_prepare("DELETE FROM datasets");
-    if (st)
-        sqlite3_step(st);
-    sqlite3_finalize(st);
+    nd_exec("DELETE FROM datasets");
 }
 
 void fuzz_request_init(nd_request *req)
