@@ -70,6 +70,8 @@ typedef struct {
     double accuracy, val_accuracy;
     double elapsed_ms; /* wall time of this epoch, validation included */
     size_t mistakes;   /* perceptron only */
+    double lr; /* the learning rate the epoch's last step trained with
+                  (nn_train_epoch_lr); NAN for a perceptron */
 } nn_epoch_stats;
 
 /* Called after every epoch (from the thread that called run); returning
@@ -146,6 +148,22 @@ size_t nn_trainer_train_rows(const nn_trainer *tr);
  * S a cosine schedule ends at. */
 size_t nn_trainer_steps_per_epoch(const nn_trainer *tr);
 uint64_t nn_trainer_total_steps(const nn_trainer *tr);
+
+/* The optimizer steps in an epoch of cfg, as a trainer created with it
+ * takes them, without making one: over n rows (context 0; the
+ * validation_split share held out, at least one row kept) or over a text
+ * of n tokens for a model of context T (its windows of T + 1 tokens before
+ * the held-out block, batch_size a step; epoch_steps when set). 0 when
+ * the text holds no window. */
+size_t nn_train_steps_per_epoch(const nn_train_config *cfg, size_t n,
+                                size_t context);
+
+/* The learning rate the last step of epoch `epoch` (from 1) trains with
+ * in a run of cfg->epochs epochs of steps_per_epoch steps each: the
+ * schedule's at step epoch · steps_per_epoch − 1, or the per-epoch decay's
+ * (nn_optim_step_lr) — what nn_epoch_stats.lr reports. */
+float nn_train_epoch_lr(const nn_train_config *cfg, size_t steps_per_epoch,
+                        size_t epoch);
 
 /* Trains from the next epoch up to cfg.epochs, calling cb (may be NULL)
  * after each. Ends with NN_OK (all epochs, early stop, or a converged

@@ -96,12 +96,19 @@ static nn_status check_data(const nn_network *net, const nn_data *d,
 /* Splits rows into training and validation sets by a permutation drawn
  * from its own RNG (seed-derived), so a resumed run recomputes it exactly;
  * each set keeps the rows' original order. */
+size_t nn_train_held_out(const nn_train_config *cfg, size_t n,
+                         size_t context)
+{
+    size_t n_val = (size_t)((double)n * cfg->validation_split);
+    if (!context && n > 0 && n_val >= n)
+        n_val = n - 1;
+    return n_val;
+}
+
 static nn_status make_split(nn_trainer *tr, nn_error *err)
 {
     size_t rows = tr->data.rows;
-    size_t n_val = (size_t)((double)rows * tr->cfg.validation_split);
-    if (n_val >= rows)
-        n_val = rows - 1;
+    size_t n_val = nn_train_held_out(&tr->cfg, rows, 0);
     tr->n_val = n_val;
     tr->n_train = rows - n_val;
     tr->train_idx = malloc(rows * sizeof *tr->train_idx);
@@ -279,7 +286,7 @@ nn_status nn_trainer_create(nn_trainer **out, nn_network *net,
         return st;
     tr->data = *data;
     st = make_split(tr, err);
-    tr->steps_per_epoch = (tr->n_train + cfg->batch_size - 1) / cfg->batch_size;
+    tr->steps_per_epoch = nn_train_steps_per_epoch(cfg, data->rows, 0);
     if (st == NN_OK)
         st = fit_norm(tr, err);
     return nn_trainer_finish(tr, st, out, err);
@@ -327,4 +334,26 @@ size_t nn_trainer_steps_per_epoch(const nn_trainer *tr)
 uint64_t nn_trainer_total_steps(const nn_trainer *tr)
 {
     return (uint64_t)tr->steps_per_epoch * tr->cfg.epochs;
+}
+
+size_t nn_train_steps_per_epoch(const nn_train_config *cfg, size_t n,
+                                size_t context)
+{
+    size_t B = cfg->batch_size ? cfg->batch_size : 1;
+    size_t n_train = n - nn_train_held_out(cfg, n, context);
+    if (!context)
+        return (n_train + B - 1) / B;
+    if (cfg->epoch_steps)
+        return cfg->epoch_steps;
+    size_t windows = n_train > context ? n_train - context : 0;
+    return (windows + B - 1) / B;
+}
+
+float nn_train_epoch_lr(const nn_train_config *cfg, size_t steps_per_epoch,
+                        size_t epoch)
+{
+    uint64_t step = (uint64_t)epoch * steps_per_epoch;
+    return nn_optim_step_lr(&cfg->optim, &cfg->schedule, epoch,
+                            step ? step - 1 : 0,
+                            (uint64_t)steps_per_epoch * cfg->epochs);
 }

@@ -389,6 +389,7 @@ static nn_status gradient_epoch(nn_trainer *tr, nn_epoch_stats *st,
     tr->epoch_correct = 0;
     tr->epoch_items = 0;
     post(tr, TASK_EPOCH);
+    st->lr = tr->opt.cfg.learning_rate; /* set by the last begin_step */
     if (tr->diverged)
         return nn_fail(err, NN_ERR_DIVERGED, NULL,
                        "training diverged: the loss became NaN or infinite "
@@ -418,6 +419,7 @@ static nn_status perceptron_epoch(nn_trainer *tr, nn_epoch_stats *st)
         mistakes += nn_perceptron_epoch(tr->net, w->xb, w->yb, k, NULL);
     }
     st->mistakes = mistakes;
+    st->lr = NAN; /* Rosenblatt's rule steps by whole errors */
     st->loss = (double)mistakes;
     eval_task(tr, w, tr->train_idx, tr->n_train);
     st->accuracy = (double)w->correct / (double)tr->n_train;

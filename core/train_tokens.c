@@ -39,7 +39,7 @@ static nn_status check_text(const nn_network *net, const nn_tokens *tok,
 static nn_status split_text(nn_trainer *tr, nn_error *err)
 {
     size_t n = tr->tok.n, T = tr->context;
-    tr->n_val = (size_t)((double)n * tr->cfg.validation_split);
+    tr->n_val = nn_train_held_out(&tr->cfg, n, T);
     tr->n_train = n - tr->n_val;
     if (tr->n_train < T + 1)
         return nn_fail(err, NN_ERR_INVALID, "/context",
@@ -50,10 +50,7 @@ static nn_status split_text(nn_trainer *tr, nn_error *err)
                        "the held-out block has %zu tokens, fewer than one "
                        "window of context + 1 = %zu", tr->n_val, T + 1);
     tr->n_windows = tr->n_train - T;
-    size_t B = tr->cfg.batch_size;
-    tr->steps_per_epoch = tr->cfg.epoch_steps
-                              ? tr->cfg.epoch_steps
-                              : (tr->n_windows + B - 1) / B;
+    tr->steps_per_epoch = nn_train_steps_per_epoch(&tr->cfg, n, T);
     if (tr->cfg.epoch_steps)
         return NN_OK;
     tr->order = malloc(tr->n_windows * sizeof *tr->order);

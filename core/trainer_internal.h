@@ -77,6 +77,11 @@ nn_status nn_trainer_alloc(nn_trainer **out, nn_network *net,
 nn_status nn_trainer_finish(nn_trainer *tr, nn_status st, nn_trainer **out,
                             nn_error *err);
 
+/* train.c: the items of n a trainer of cfg holds out for validation:
+ * rows (context 0: at least one kept for training) or a text's tokens. */
+size_t nn_train_held_out(const nn_train_config *cfg, size_t n,
+                         size_t context);
+
 /* train_tokens.c: a text's window starts of step `step` of the epoch
  * (its count into *n); a worker's shard of windows gathered (inputs into
  * w->xb as ids, targets into w->tb); the epoch's window order; a worker's

@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "events.h"
+#include "history_lr.h"
 #include "job_store.h"
 #include "model_view.h"
 #include "store.h"
@@ -238,7 +239,9 @@ void nd_events_epoch(nd_events *h, const char *job_id,
     bool weights = false;
     if (!h || !watched(h, job_id, &weights))
         return;
-    json_t *p = nd_history_view_point(st, perceptron), *pw = NULL;
+    json_t *p = nd_lr_add_measured(nd_history_view_point(st, perceptron),
+                                   st->lr),
+           *pw = NULL;
     if (p && weights && net) {
         pw = json_deep_copy(p);
         if (pw && nd_model_add_weights(pw, net)) {

@@ -335,10 +335,15 @@ static double num(json_t *o, const char *key, double dflt)
 bool nd_job_params_parse(const char *text, nn_train_config *cfg)
 {
     json_t *p = json_loads(text, 0, NULL);
-    if (!json_is_object(p)) {
-        json_decref(p);
+    bool ok = nd_job_params_of(p, cfg);
+    json_decref(p);
+    return ok;
+}
+
+bool nd_job_params_of(json_t *p, nn_train_config *cfg)
+{
+    if (!json_is_object(p))
         return false;
-    }
     *cfg = nn_train_defaults();
     cfg->epochs = (size_t)num(p, "epochs", 1);
     cfg->batch_size = (size_t)num(p, "batch_size", 32);
@@ -375,6 +380,5 @@ bool nd_job_params_parse(const char *text, nn_train_config *cfg)
     json_t *es = json_object_get(p, "early_stopping");
     cfg->patience = (size_t)num(es, "patience", 0);
     cfg->min_delta = (float)num(es, "min_delta", 0);
-    json_decref(p);
     return ok;
 }

@@ -37,4 +37,8 @@ json_t *nd_job_params_json(const nn_train_config *cfg, nd_job_kind kind);
 /* Parses what nd_job_params_json wrote; false if text is not such JSON. */
 bool nd_job_params_parse(const char *text, nn_train_config *cfg);
 
+/* The same from the parsed object (a job's "params"); false when p is
+ * not an object or names an unknown optimizer, decay or normalisation. */
+bool nd_job_params_of(json_t *p, nn_train_config *cfg);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "datasets.h"
 #include "events.h"
+#include "history_lr.h"
 #include "history_sample.h"
 #include "job_params.h"
 #include "job_store.h"
@@ -74,6 +75,7 @@ static bool perceptron_targets(nd_request *req, const char *dataset_id)
 typedef struct {
     nd_job_kind kind;
     size_t tokens, context; /* a text job's text length and model context */
+    size_t rows;            /* the dataset's rows (a text's tokens) */
 } pair_info;
 
 /* A language model (vocab tokens, context T, lm: an output per position)
@@ -175,7 +177,7 @@ static bool check_pair(nd_request *req, const char *model_id,
     bool lm = vocab && nd_seq_per_position(net->layers, net->n_layers);
     bool perceptron = net->type == NN_MODEL_PERCEPTRON;
     *info = (pair_info){perceptron ? ND_JOB_PERCEPTRON : ND_JOB_NETWORK, 0,
-                        ins};
+                        ins, 0};
     bool trainable = has_gradient(req, net);
     nn_network_free(net);
     if (!trainable)
@@ -193,6 +195,7 @@ static bool check_pair(nd_request *req, const char *model_id,
         return false;
     }
     bool text = nd_ds_is_text(dataset_id);
+    info->rows = rows;
     if (text || vocab) {
         info->kind = ND_JOB_TEXT;
         info->tokens = rows;
@@ -247,6 +250,11 @@ void jobs_create(nd_request *req)
     char id[ND_ID_MAX], *params = NULL;
     nd_new_id(id, "jb_");
     json_t *pj = nd_job_params_json(&cfg, pair.kind);
+    if (pj && !perceptron) /* what each point's lr is worked out from */
+        json_object_set_new(
+            pj, "steps_per_epoch",
+            json_integer((json_int_t)nn_train_steps_per_epoch(
+                &cfg, pair.rows, pair.kind == ND_JOB_TEXT ? pair.context : 0)));
     params = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
     nd_job_refusal why = ND_JOB_QUEUED;
@@ -337,7 +345,8 @@ void jobs_list(nd_request *req)
 
 /* ?max_points=N: the whole history after `after`, downsampled, in one
  * page. */
-static void history_sampled(nd_request *req, uint64_t after)
+static void history_sampled(nd_request *req, uint64_t after,
+                            const nd_lr_plan *lr)
 {
     uint64_t max_points;
     if (!nd_query_uint(req, "max_points", ND_SAMPLE_MAX, ND_SAMPLE_MAX,
@@ -354,7 +363,8 @@ static void history_sampled(nd_request *req, uint64_t after)
         nd_reply_problem(req, 500, "cannot read the history");
         return;
     }
-    nd_reply_json(req, 200, json_pack("{s:o, s:n}", "items", items,
+    nd_reply_json(req, 200, json_pack("{s:o, s:n}", "items",
+                                      nd_lr_plan_add_all(lr, items),
                                       "next_after_epoch"));
 }
 
@@ -364,6 +374,8 @@ void jobs_history(nd_request *req)
     json_t *job = jobs_path_job(req);
     if (!job)
         return;
+    nd_lr_plan lr;
+    nd_lr_plan_of(json_object_get(job, "params"), &lr);
     json_decref(job);
     if (!nd_query_uint(req, "after_epoch", 0, INT64_MAX, &after) ||
         !nd_query_uint(req, "limit", 100, 1000, &limit))
@@ -373,7 +385,7 @@ void jobs_history(nd_request *req)
         return;
     }
     if (nd_query(req, "max_points")) {
-        history_sampled(req, after);
+        history_sampled(req, after, &lr);
         return;
     }
     nd_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
@@ -395,7 +407,8 @@ void jobs_history(nd_request *req)
             break;
         }
         last = nd_col_int64(st, 0);
-        json_array_append_new(items, nd_history_view_row(st));
+        json_array_append_new(items,
+                              nd_lr_plan_add(&lr, nd_history_view_row(st)));
     }
     nd_finalize(st);
     nd_reply_json(req, 200, json_pack("{s:o, s:o}", "items", items,

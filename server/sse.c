@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "events.h"
+#include "history_lr.h"
 #include "job_store.h"
 #include "jobs.h"
 #include "model_store.h"
@@ -36,6 +37,7 @@ typedef struct {
     uint64_t replay_until; /* the last stored epoch when the replay began */
     bool resync; /* after a catch-up: say the status as stored */
     char *final; /* the end event when the job had ended at connect */
+    nd_lr_plan lr; /* each stored epoch's learning rate */
     size_t cap;  /* of out: OUT_CAP, or OUT_CAP_WEIGHTS with ?weights */
     size_t out_len, out_pos;
     char out[];
@@ -103,6 +105,12 @@ static void begin_replay(sse_stream *s)
     s->phase = PHASE_REPLAY;
 }
 
+/* The stored point at st's row, with its learning rate. */
+static json_t *stored_point(const sse_stream *s, nd_stmt *st)
+{
+    return nd_lr_plan_add(&s->lr, nd_history_view_row(st));
+}
+
 /* Appends stored epochs after pos.last_epoch, up to replay_until; returns
  * how many, −1 on a store error. */
 static int replay_page(sse_stream *s)
@@ -120,7 +128,7 @@ static int replay_page(sse_stream *s)
     while (nd_step(st) == ND_ROW) {
         uint64_t epoch = (uint64_t)nd_col_int64(st, 0);
         if (!append(s, nd_events_format("epoch", epoch,
-                                        nd_history_view_row(st))))
+                                        stored_point(s, st))))
             break;
         s->pos.last_epoch = epoch;
         n++;
@@ -144,7 +152,7 @@ static void append_last_point(sse_stream *s)
     if (nd_step(st) == ND_ROW) {
         uint64_t epoch = (uint64_t)nd_col_int64(st, 0);
         if (append(s, nd_events_format("epoch", epoch,
-                                       nd_history_view_row(st))))
+                                       stored_point(s, st))))
             s->pos.last_epoch = epoch;
     }
     nd_finalize(st);
@@ -300,6 +308,8 @@ void jobs_events(nd_request *req)
         return;
     }
     bool ok = weights_arg(req, job, &weights);
+    nd_lr_plan lr;
+    nd_lr_plan_of(json_object_get(job, "params"), &lr);
     json_decref(job);
     uint64_t last_epoch;
     if (!ok || !last_event_id(req, &last_epoch))
@@ -310,6 +320,7 @@ void jobs_events(nd_request *req)
         nd_reply_problem(req, 503, "out of memory");
         return;
     }
+    s->lr = lr;
     s->cap = cap;
     s->hub = req->srv->events;
     s->conn = req->conn;

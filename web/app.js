@@ -17,7 +17,7 @@ const state = {
 };
 // Measures the browser test reads: end-event latency, events received.
 const stats = { endLatencyMs: [], epochEvents: 0, boundaryDraws: 0, evaluations: 0, filterDraws: 0, generations: [] };
-window.neurond = { state, stats, series: () => series };
+window.neurond = { state, stats, series: () => charts.series };
 
 const COLORS = [[47, 111, 223], [230, 120, 40], [60, 170, 90], [200, 60, 160], [120, 120, 120]];
 
@@ -52,7 +52,7 @@ async function api(method, path, body, type) {
   }
   const text = await r.text();
   const json = (r.headers.get('Content-Type') || '').includes('json') && text ? JSON.parse(text) : null;
-  if (!r.ok) throw new Error((json && json.detail) || `${method} ${path}: ${r.status}`);
+  if (!r.ok) throw Object.assign(new Error((json && json.detail) || `${method} ${path}: ${r.status}`), { problem: json });
   return json;
 }
 
@@ -251,7 +251,8 @@ function renderInputs() {
 function modelName(inputs, layers) {
   const short = { conv2d: (l) => `c${l.filters}`, maxpool2d: (l) => `mp${l.size}`, avgpool2d: (l) => `ap${l.size}`,
     flatten: () => 'f', dropout: () => 'do', batchnorm: () => 'bn', dense: (l) => String(l.units),
-    embedding: (l) => `e${l.dim}`, rnn: (l) => `rnn${l.units}`, lstm: (l) => `lstm${l.units}`, gru: (l) => `gru${l.units}` };
+    embedding: (l) => `e${l.dim}`, rnn: (l) => `rnn${l.units}`, lstm: (l) => `lstm${l.units}`, gru: (l) => `gru${l.units}`,
+    transformer_block: (l) => `tb${l.heads}`, layernorm: () => 'ln' };
   return `net-${[inputs, ...layers.map((l) => short[l.type](l))].join('-')}`;
 }
 
@@ -265,12 +266,36 @@ async function createModel() {
   const m = await api('POST', '/v1/models', {
     name: modelName(text.isText(d) ? `t${context}` : shape ? shape.join('x') : d.input_dim, layers), ...input,
     layers, loss: $('loss').value, seed: Number($('model-seed').value),
-  });
+  }).catch((e) => { markRefusal(e); throw e; });
+  builder.markInvalid($('layers').tBodies[0], null); // taken: no mark left
   await pickModel(m);
+}
+
+// A refused definition: the field the server's 422 names, marked in the
+// builder with its message.
+function markRefusal(e) {
+  const first = e.problem && e.problem.errors && e.problem.errors[0];
+  if (first) builder.markInvalid($('layers').tBodies[0], first.pointer, first.message);
+}
+
+// The tiny GPT preset for the picked text: its stack and context, and
+// nanoGPT's way to train it (AdamW 1e-3, batch 12, a warm-up then cosine
+// to 1e-4, one round so that the schedule spans the run).
+function tinyGpt() {
+  const d = state.dataset;
+  if (!text.isText(d)) throw new Error('pick a text first');
+  const p = builder.tinyGpt(d.tokens);
+  state.layers = p.layers;
+  const set = { context: p.context, loss: 'cross_entropy', optimizer: 'adamw', lr: 0.001, batch: 12,
+    'warmup-steps': 20, decay: 'cosine', 'min-lr': 0.0001, rounds: 1,
+    'val-split': d.tokens * 0.1 >= p.context + 1 ? 0.1 : 0 };
+  for (const [id, v] of Object.entries(set)) $(id).value = v;
+  renderLayers();
 }
 
 async function pickModel(m) {
   state.model = m;
+  $('model-params').textContent = m.parameters != null ? `${m.parameters.toLocaleString('en-US')} parameters` : '';
   $('evaluation').replaceChildren();
   const idle = { 'job-id': '—', 'job-status': 'idle', 'job-epoch': '0', 'job-loss': '—' };
   for (const [id, text] of Object.entries(idle)) $(id).textContent = text;
@@ -318,49 +343,14 @@ async function evaluate() {
   stats.evaluations++;
 }
 
-// ---- charts --------------------------------------------------------------
+// ---- charts (charts.js) -------------------------------------------------
 
-const series = { x: [], loss: [], vloss: [], acc: [], vacc: [] };
-let lossPlot = null, accPlot = null, redraw = 0;
-
-// A chart of two series against epochs; log scale for losses, whose fall
-// spans orders of magnitude.
-function makePlot(el, title, a, b, log) {
-  const opts = {
-    title, width: Math.max(260, Math.min(420, el.clientWidth - 8)), height: 180,
-    scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-    axes: [{}, log ? { size: 56, values: (u, vals) => vals.map((v) => (v == null ? '' : v.toExponential(0))) } : {}],
-    series: [{ label: 'epoch' }, { label: a, stroke: '#2f6fdf', width: 2 }, { label: b, stroke: '#e67828', width: 1.5 }],
-  };
-  el.replaceChildren();
-  return new uPlot(opts, [[], [], []], el);
-}
-
-function resetCharts() {
-  for (const k of Object.keys(series)) series[k] = [];
-  lossPlot = makePlot($('loss-chart'), 'loss (log scale)', 'loss', 'val_loss', true);
-  accPlot = makePlot($('acc-chart'), 'accuracy', 'accuracy', 'val_accuracy', false);
-}
-
-// Adds a history point (epoch shifted by offset, for rounds) and redraws at
-// most once a frame.
+// Charts a history point or epoch event (epoch shifted by offset, for
+// rounds) and shows it as the job's latest.
 function addPoint(p, offset) {
-  const x = p.epoch + offset;
-  if (series.x.length && x <= series.x[series.x.length - 1]) return;
-  series.x.push(x);
-  series.loss.push(p.loss > 0 ? p.loss : null); // log scale: no zeros
-  series.vloss.push(p.val_loss > 0 ? p.val_loss : null);
-  series.acc.push(p.accuracy);
-  series.vacc.push(p.val_accuracy);
-  $('job-epoch').textContent = x;
+  if (!charts.add(p, offset)) return;
+  $('job-epoch').textContent = p.epoch + offset;
   $('job-loss').textContent = fmt(p.loss);
-  if (!redraw) {
-    redraw = requestAnimationFrame(() => {
-      redraw = 0;
-      lossPlot.setData([series.x, series.loss, series.vloss]);
-      accPlot.setData([series.x, series.acc, series.vacc]);
-    });
-  }
 }
 
 // ---- events --------------------------------------------------------------
@@ -383,7 +373,7 @@ async function readEvents(jobId, after, onEvent) {
 // reconnecting after a drop. Resolves with the final job.
 async function watchJob(jobId, offset, fresh) {
   state.job = jobId;
-  if (fresh) resetCharts();
+  if (fresh) charts.reset();
   $('job-id').textContent = jobId;
   const h = await api('GET', `/v1/jobs/${jobId}/history?max_points=1000`);
   h.items.forEach((p) => addPoint(p, offset));
@@ -405,8 +395,7 @@ async function watchJob(jobId, offset, fresh) {
 // Live epochs are coalesced (20 a second): once the job has ended, its
 // points are replaced by every epoch of its stored history.
 async function completeChart(jobId, offset, job) {
-  const keep = series.x.findIndex((x) => x > offset);
-  if (keep >= 0) for (const k of Object.keys(series)) series[k].length = keep;
+  charts.dropAfter(offset);
   for (let after = 0; after !== null;) {
     const h = await api('GET', `/v1/jobs/${jobId}/history?limit=1000&after_epoch=${after}`);
     h.items.forEach((p) => addPoint(p, offset));
@@ -425,7 +414,15 @@ function jobBody(epochs) {
     model_id: state.model.id, dataset_id: state.dataset.id, epochs,
     batch_size: Number($('batch').value), optimizer, normalize: $('normalize').value,
     validation_split: Number($('val-split').value), seed: state.seed, ...(steps ? { epoch_steps: steps } : {}),
+    ...(schedule() ? { lr_schedule: schedule() } : {}),
   };
+}
+
+// The form's lr_schedule, or null when it sets none.
+function schedule() {
+  const warmup = Number($('warmup-steps').value), decay = $('decay').value;
+  return warmup > 0 || decay !== 'none'
+    ? { warmup_steps: warmup, decay, min_learning_rate: Number($('min-lr').value) } : null;
 }
 
 // Trains in rounds: each a job from the weights the last one stored, so
@@ -436,12 +433,13 @@ async function train(ev) {
   if (!state.model || !state.dataset) throw new Error('create or pick a dataset and a network first');
   // One seed for every round: the same validation rows throughout.
   state.seed = Math.floor(Math.random() * 2 ** 31);
-  const total = Number($('epochs').value), rounds = Math.min(total, Number($('rounds').value) || 1);
+  const total = Number($('epochs').value);
+  const rounds = schedule() ? 1 : Math.min(total, Number($('rounds').value) || 1); // a schedule spans one job
   const per = Math.ceil(total / rounds);
   document.body.dataset.training = 'running';
   state.cancelled = false;
   $('cancel-job').disabled = false;
-  resetCharts();
+  charts.reset();
   try {
     for (let done = 0; done < total && !state.cancelled; done += per) {
       const job = await api('POST', '/v1/jobs', jobBody(Math.min(per, total - done)));
@@ -576,13 +574,14 @@ function start() {
   on('context', 'input', async () => renderInputs());
   on('evaluate', 'click', evaluate);
   on('add-layer', 'click', async () => { state.layers.push(builder.layer('dense')); renderLayers(); });
+  on('tiny-gpt', 'click', async () => tinyGpt());
   on('create-model', 'click', createModel);
   on('job-form', 'submit', train);
   on('cancel-job', 'click', cancelJob);
   on('predict-form', 'submit', predict);
   on('downloads', 'click', download);
   renderLayers();
-  resetCharts();
+  charts.reset();
   refresh().catch(showError);
 }
 

@@ -1,13 +1,15 @@
 // builder.js — the dashboard's network builder: the layer kinds a student
 // can stack (dense, conv2d, maxpool2d, avgpool2d, flatten, dropout,
-// batchnorm; embedding, rnn, lstm, gru over a text's token ids), each
-// row's settings as inputs, and the model definition
-// POST /v1/models takes (DESIGN.md, "Architectures beyond dense layers").
-// app.js owns the state and calls these.
+// batchnorm; embedding, rnn, lstm, gru, transformer_block and layernorm
+// over a text's token ids), each row's settings as inputs, the model
+// definition POST /v1/models takes (DESIGN.md, "Architectures beyond dense
+// layers"), the tiny GPT preset, and the field a refusal names marked.
+// The server checks every definition (heads dividing the width, …):
+// nothing is validated twice here. app.js owns the state and calls these.
 'use strict';
 
 const builder = (() => {
-  const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'linear', 'softmax', 'step', 'sign'];
+  const ACTIVATIONS = ['tanh', 'sigmoid', 'relu', 'leaky_relu', 'gelu', 'linear', 'softmax', 'step', 'sign'];
   // Each kind's settings (the definition's fields, with their defaults)
   // and whether it has an activation.
   const KINDS = {
@@ -22,6 +24,8 @@ const builder = (() => {
     rnn: { fields: { units: 64, return_sequences: true } },
     lstm: { fields: { units: 64, return_sequences: true } },
     gru: { fields: { units: 64, return_sequences: true } },
+    transformer_block: { fields: { heads: 4, mlp_ratio: 4 } },
+    layernorm: { fields: {} },
   };
   // The settings chosen from a list, and their choices.
   const CHOICES = { padding: ['valid', 'same'], positions: ['none', 'learned'], return_sequences: [true, false] };
@@ -128,5 +132,31 @@ const builder = (() => {
     return dims;
   }
 
-  return { ACTIVATIONS, layer, defaults, rows, definition, parseShape };
+  // nanoGPT's baby GPT made small, for a text of vocabulary V and
+  // `tokens` tokens: embedding 64 wide with learned positions, two
+  // transformer blocks of 4 heads, layernorm (the dense softmax over V is
+  // the builder's output row); a context of 64, or a quarter of a shorter
+  // text so that its windows fit.
+  function tinyGpt(tokens) {
+    const emb = { ...layer('embedding'), dim: 64, positions: 'learned' };
+    return { layers: [emb, layer('transformer_block'), layer('transformer_block'), layer('layernorm')],
+      context: Math.max(1, Math.min(64, Math.floor(tokens / 4))) };
+  }
+
+  // Marks the input a refusal's pointer names in the builder's rows
+  // (tbody), e.g. "/layers/1/heads", with the server's message as its
+  // title; clears earlier marks. Returns the input, or null when the
+  // pointer names no row's field.
+  function markInvalid(tbody, pointer, message) {
+    for (const el of tbody.querySelectorAll('.invalid')) { el.classList.remove('invalid'); el.title = ''; }
+    const m = /^\/layers\/(\d+)(?:\/(\w+))?/.exec(pointer || '');
+    const row = m && tbody.rows[Number(m[1])];
+    const input = row && (row.querySelector(`[data-field="${m[2] || 'type'}"]`) || row.querySelector('[data-field=type]'));
+    if (!input) return null;
+    input.classList.add('invalid');
+    input.title = message;
+    return input;
+  }
+
+  return { ACTIVATIONS, layer, defaults, rows, definition, parseShape, tinyGpt, markInvalid };
 })();

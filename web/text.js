@@ -26,11 +26,11 @@ const text = (() => {
   // The input part of a model definition for a text.
   const modelInput = (d, context) => ({ vocab_size: d.vocab_size, context });
 
-  // Shows what only a text uses (the context and steps-per-epoch fields)
-  // instead of the input shape, and sets the training form's
+  // Shows what only a text uses (the context and steps-per-epoch fields,
+  // the tiny GPT preset) instead of the input shape, and sets the training form's
   // normalisation to none.
   function showFields(isTextData) {
-    for (const id of ['context-field', 'epoch-steps-field']) document.getElementById(id).hidden = !isTextData;
+    for (const id of ['context-field', 'epoch-steps-field', 'tiny-gpt']) document.getElementById(id).hidden = !isTextData;
     document.getElementById('input-shape-field').hidden = isTextData;
     if (isTextData) document.getElementById('normalize').value = 'none';
   }

@@ -111,6 +111,7 @@ const views = (() => {
       case 'dropout': return `rate ${l.rate}`;
       case 'embedding': return `dim ${l.dim}, positions ${l.positions}`;
       case 'rnn': case 'lstm': case 'gru': return `${l.units} units${l.return_sequences ? ', every step' : ', last step'}`;
+      case 'transformer_block': return `${l.heads} heads, mlp ×${l.mlp_ratio}`;
       default: return '';
     }
   }

@@ -272,3 +272,63 @@ Test(train_options, resume_with_every_option, .init = setup)
     nn_network_free(a);
     nn_network_free(b);
 }
+
+static bool record_lr(const nn_epoch_stats *st, void *user)
+{
+    ((double *)user)[st->epoch - 1] = st->lr;
+    return true;
+}
+
+/* Each epoch reports the rate its last step trained with: what
+ * nn_train_epoch_lr works out from the configuration and the steps per
+ * epoch alone (nn_train_steps_per_epoch, without a trainer), rising
+ * through the warm-up and ending on the minimum; a 25% split of 24 rows
+ * in batches of 5 is ceil(18 / 5) = 4 steps an epoch. */
+Test(train_options, epochs_report_the_rate_of_their_last_step, .init = setup)
+{
+    nn_train_config cfg = plain_config(NN_OPT_ADAM, 0.05f, 5, 6);
+    cfg.validation_split = 0.25f;
+    cfg.schedule = (nn_lr_schedule){.warmup_steps = 9,
+                                    .decay = NN_LR_DECAY_COSINE,
+                                    .min_learning_rate = 0.005f};
+    nn_error err;
+    nn_network *net = net_of(3);
+    nn_trainer *tr = NULL;
+    cr_assert_eq(nn_trainer_create(&tr, net, &data, &cfg, &err), NN_OK);
+    size_t spe = nn_train_steps_per_epoch(&cfg, ROWS, 0);
+    cr_assert_eq(spe, 4);
+    cr_assert_eq(nn_trainer_steps_per_epoch(tr), spe);
+    double lr[6];
+    cr_assert_eq(nn_trainer_run(tr, record_lr, lr, NULL, &err), NN_OK);
+    nn_trainer_free(tr);
+    nn_network_free(net);
+    for (size_t e = 1; e <= 6; e++)
+        cr_assert(ieee_ulp_eq(flt, (float)lr[e - 1],
+                              nn_train_epoch_lr(&cfg, spe, e), 0),
+                  "epoch %zu: %g", e, lr[e - 1]);
+    /* step 3 of warm-up 9: 0.05 · 4 / 10; step 7: 0.05 · 8 / 10 */
+    cr_assert_float_eq(lr[0], 0.02, 1e-7);
+    cr_assert_float_eq(lr[1], 0.04, 1e-7);
+    cr_assert(lr[2] > lr[3] && lr[3] > lr[4] && lr[4] > lr[5]);
+    cr_assert(ieee_ulp_eq(flt, (float)lr[5], 0.005f, 0));
+    cfg.schedule = (nn_lr_schedule){0}; /* per-epoch decay without one */
+    cfg.optim.lr_decay = 0.5f;
+    cr_assert(ieee_ulp_eq(flt, nn_train_epoch_lr(&cfg, spe, 3), 0.0125f, 1));
+}
+
+/* A text's epoch: its windows before the held-out block, batch_size at a
+ * time, or epoch_steps when set; none when no window fits. */
+Test(train_options, steps_per_epoch_of_a_text)
+{
+    nn_train_config cfg = plain_config(NN_OPT_ADAM, 0.01f, 4, 2);
+    cfg.validation_split = 0.1f;
+    /* 100 tokens, 10 held out, context 8: 82 windows, 21 steps */
+    cr_assert_eq(nn_train_steps_per_epoch(&cfg, 100, 8), 21);
+    cfg.epoch_steps = 7;
+    cr_assert_eq(nn_train_steps_per_epoch(&cfg, 100, 8), 7);
+    cfg.epoch_steps = 0;
+    cr_assert_eq(nn_train_steps_per_epoch(&cfg, 9, 8), 1); /* 9 tokens: one window */
+    cr_assert_eq(nn_train_steps_per_epoch(&cfg, 8, 8), 0);
+    cfg.validation_split = 0.9f; /* rows: one row is always kept */
+    cr_assert_eq(nn_train_steps_per_epoch(&cfg, 10, 0), 1);
+}
