@@ -39,7 +39,10 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     nn_blas_set_threads(1);
     if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
         return -1;
-    keep_reserve(&srv->cfg);
+    /* The reserve and the backup's temporary copies are files beside a
+     * SQLite database; PostgreSQL keeps its own disk. */
+    if (!nd_store_is_postgres(srv->cfg.db))
+        keep_reserve(&srv->cfg);
     int stale = nd_backup_remove_stale(srv->cfg.db);
     if (stale)
         nd_log(ND_LOG_WARN, "backup.stale_removed",

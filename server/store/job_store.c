@@ -87,13 +87,13 @@ json_t *nd_history_view_point(const nn_epoch_stats *st, bool perceptron)
     return p;
 }
 
-static json_int_t queue_position(int64_t rowid)
+static json_int_t queue_position(int64_t seq)
 {
     nd_stmt *st = nd_prepare("SELECT COUNT(*) FROM jobs WHERE status = "
-                                  "'queued' AND rowid <= ?");
+                                  "'queued' AND seq <= ?");
     json_int_t pos = 0;
     if (st) {
-        nd_bind_int64(st, 1, rowid);
+        nd_bind_int64(st, 1, seq);
         if (nd_step(st) == ND_ROW)
             pos = nd_col_int64(st, 0);
     }
@@ -215,7 +215,8 @@ int nd_job_insert(const char *id, const char *model_id,
     nd_now(now);
     nd_stmt *st = nd_prepare(
         "INSERT INTO jobs (id, model_id, dataset_id, params, status, epochs, "
-        "converged, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)");
+        "converged, created_at, seq) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, "
+        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs))");
     if (!st)
         goto fail;
     nd_bind_text(st, 1, id);
@@ -247,7 +248,7 @@ int nd_job_claim(char id[ND_ID_MAX], int *attempts)
     if (nd_tx_begin())
         return -1;
     nd_stmt *st = nd_prepare("SELECT id, attempts FROM jobs WHERE status "
-                                  "= 'queued' ORDER BY rowid LIMIT 1");
+                                  "= 'queued' ORDER BY seq LIMIT 1");
     int found = 0;
     if (st && nd_step(st) == ND_ROW) {
         snprintf(id, ND_ID_MAX, "%s", nd_col_text(st, 0));
@@ -281,7 +282,8 @@ int nd_job_recover(int max_attempts)
     if (nd_tx_begin() ||
         exec_text("UPDATE jobs SET status = 'cancelled', finished_at = ?1, "
                   "checkpoint = NULL, error = 'cancelled' WHERE status = "
-                  "'running' AND cancel_requested = 1 AND ?2 IS NOT NULL",
+                  "'running' AND cancel_requested = 1 AND "
+                  "CAST(?2 AS TEXT) IS NOT NULL",
                   fail_args, 2) ||
         exec_text("UPDATE jobs SET status = 'failed', finished_at = ?, "
                   "checkpoint = NULL, error = 'interrupted ' || attempts || "
@@ -309,9 +311,12 @@ static int insert_points(const char *id, const nd_history_point *p, size_t n,
                          bool perceptron)
 {
     nd_stmt *st = nd_prepare(
-        "INSERT OR REPLACE INTO history (job_id, epoch, loss, val_loss, "
-        "accuracy, val_accuracy, elapsed_ms, mistakes) VALUES (?, ?, ?, ?, "
-        "?, ?, ?, ?)");
+        "INSERT INTO history (job_id, epoch, loss, val_loss, accuracy, "
+        "val_accuracy, elapsed_ms, mistakes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (job_id, epoch) DO UPDATE SET loss = excluded.loss, "
+        "val_loss = excluded.val_loss, accuracy = excluded.accuracy, "
+        "val_accuracy = excluded.val_accuracy, elapsed_ms = "
+        "excluded.elapsed_ms, mistakes = excluded.mistakes");
     if (!st)
         return -1;
     int rc = ND_DONE;
@@ -470,8 +475,8 @@ int nd_job_requeue(const char *id)
 {
     const char *args[] = {id};
     return exec_text("UPDATE jobs SET status = 'queued', attempts = "
-                     "MAX(attempts - 1, 0) WHERE id = ? AND status = "
-                     "'running'",
+                     "CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
+                     "WHERE id = ? AND status = 'running'",
                      args, 1);
 }
 
@@ -506,8 +511,9 @@ int nd_job_cancel_queued(const char *id)
 int nd_job_request_cancel(const char *id)
 {
     /* ?1 (the time) is unused here but keeps one binding order. */
-    return guarded_update("UPDATE jobs SET cancel_requested = 1 WHERE ?1 IS "
-                          "NOT NULL AND id = ?2 AND status = 'running'",
+    return guarded_update("UPDATE jobs SET cancel_requested = 1 WHERE "
+                          "CAST(?1 AS TEXT) IS NOT NULL AND id = ?2 AND "
+                          "status = 'running'",
                           id);
 }
 
@@ -526,23 +532,24 @@ bool nd_job_cancel_requested(const char *id)
 
 int nd_job_pause_queued(const char *id)
 {
-    return guarded_update("UPDATE jobs SET status = 'paused' WHERE ?1 IS NOT "
-                          "NULL AND id = ?2 AND status = 'queued'",
+    return guarded_update("UPDATE jobs SET status = 'paused' WHERE CAST(?1 AS "
+                          "TEXT) IS NOT NULL AND id = ?2 AND status = 'queued'",
                           id);
 }
 
 int nd_job_request_pause(const char *id)
 {
     return guarded_update("UPDATE jobs SET pause_requested = 1, pause_at = "
-                          "NULL WHERE ?1 IS NOT NULL AND id = ?2 AND status "
-                          "= 'running'",
+                          "NULL WHERE CAST(?1 AS TEXT) IS NOT NULL AND "
+                          "id = ?2 AND status = 'running'",
                           id);
 }
 
 int nd_job_paused(const char *id)
 {
     return guarded_update("UPDATE jobs SET status = 'paused', "
-                          "pause_requested = 0 WHERE ?1 IS NOT NULL AND id = "
+                          "pause_requested = 0 WHERE CAST(?1 AS TEXT) IS NOT "
+                          "NULL AND id = "
                           "?2 AND status = 'running'",
                           id) < 0 ? -1 : 0;
 }
