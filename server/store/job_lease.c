@@ -31,7 +31,7 @@ static int oldest_queued(nd_claim *c)
 {
     nd_stmt *st = nd_prepare(nd_sql(
         "SELECT id, attempts, lease_token FROM jobs WHERE status = 'queued' "
-        "ORDER BY rowid LIMIT 1",
+        "ORDER BY seq LIMIT 1",
         "SELECT id, attempts, lease_token FROM jobs WHERE status = 'queued' "
         "ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"));
     if (!st)
