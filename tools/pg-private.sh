@@ -33,6 +33,11 @@ start() {
     dir=$1 bin=$(bindir)
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    as_owner test -w "$dir" || {
+        echo "pg-private.sh: $dir (and each folder above it) must be open to" \
+             "the user $(as_owner id -un)" >&2
+        exit 1
+    }
     user=$(as_owner id -un)
     as_owner "$bin/initdb" -D "$dir/data" -U "$user" --auth=trust \
         --encoding=UTF8 --locale=C.UTF-8 > "$dir/initdb.log" 2>&1 ||
