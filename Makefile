@@ -77,7 +77,7 @@ API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps deps-neurond deps-bench docker-test test test-asan test-asan-run test-onednn bench bench-fmnist run demo gpt-step clean help crosscheck \
-        fuzz fuzz-build fuzz-check load
+        fuzz fuzz-build fuzz-check load bench-cluster
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/nn-gpt-step \
      $(BUILD)/test-core $(BUILD)/test-api $(BUILD)/test-store
@@ -95,6 +95,7 @@ help:
 	@echo "make crosscheck a CNN's, rnn/lstm/gru's and a GPT's forward and gradients against PyTorch's"
 	@echo "make fuzz       libFuzzer harnesses, FUZZ_SECONDS (60) each"
 	@echo "make load       wrk on predictions, idle and while two jobs train"
+	@echo "make bench-cluster  1000 jobs through 1-3 nodes on PostgreSQL vs SQLite, failover, predict"
 	@echo "make docker-test  build docker/Dockerfile on a private Docker engine, run it, check it"
 	@echo "make deps       install missing Debian packages (root)"
 
@@ -316,6 +317,14 @@ load:
 	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_LOAD)
 	@$(MAKE) --no-print-directory $(BUILD)/neurond
 	LOAD_SECONDS=$(LOAD_SECONDS) sh bench/load.sh $(BUILD)/neurond
+
+# The cluster on a private PostgreSQL server (bench/cluster.py): job
+# rates through 1, 2 and 3 nodes against one on SQLite, failover time
+# against --lease-ms, predictions through one node and three; loopback.
+bench-cluster:
+	@sh tools/install-deps.sh $(DEPS_BUILD) $(DEPS_LOAD)
+	@$(MAKE) --no-print-directory $(BUILD)/neurond
+	nice python3 bench/cluster.py --bin $(BUILD)/neurond
 
 # The image in docker/ built and run on a Docker engine of its own
 # (tools/docker-test.sh): the README's session against the container through

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "events.h"
 #include "history_lr.h"
+#include "job_lease.h"
 #include "job_store.h"
 #include "model_view.h"
 #include "store.h"
@@ -262,6 +263,40 @@ static bool is_final(const char *status)
 }
 
 void nd_events_status(nd_events *h, const char *job_id)
+{
+    nd_lease_notify(ND_NOTE_STATUS, job_id); /* watchers on other nodes */
+    nd_events_status_here(h, job_id);
+}
+
+void nd_events_stored_epoch(nd_events *h, const char *job_id)
+{
+    if (!h || !watched(h, job_id, NULL))
+        return;
+    nd_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+                             "WHERE job_id = ? ORDER BY epoch DESC LIMIT 1");
+    json_t *point = NULL;
+    uint64_t epoch = 0;
+    if (st) {
+        nd_bind_text(st, 1, job_id);
+        if (nd_step(st) == ND_ROW) {
+            epoch = (uint64_t)nd_col_int64(st, 0);
+            point = nd_history_view_row(st);
+        }
+    }
+    nd_finalize(st);
+    if (point) { /* its lr, as a replay of the stored epoch gives it */
+        json_t *job = nd_job_view(job_id);
+        nd_lr_plan plan;
+        nd_lr_plan_of(json_object_get(job, "params"), &plan);
+        nd_lr_plan_add(&plan, point);
+        json_decref(job);
+    }
+    if (point)
+        publish(h, job_id, epoch, nd_events_format("epoch", epoch, point),
+                NULL, false);
+}
+
+void nd_events_status_here(nd_events *h, const char *job_id)
 {
     if (!h || !watched(h, job_id, NULL))
         return;

@@ -2,8 +2,10 @@
 #include <stdio.h>
 
 #include "backup.h"
+#include "cluster.h"
 #include "daemon.h"
 #include "events.h"
+#include "job_lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "nn_blas.h"
@@ -37,8 +39,11 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     /* Training threads are libnn's; BLAS stays single-threaded inside them
      * so jobs never oversubscribe the cores. */
     nn_blas_set_threads(1);
-    if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
+    if (nd_metrics_init(err, errlen))
         return -1;
+    if (nd_store_open(srv->cfg.db, err, errlen))
+        return -2; /* --db names nothing this process can open */
+    nd_lease_set_node(srv->cfg.node_name);
     /* The reserve and the backup's temporary copies are files beside a
      * SQLite database; PostgreSQL keeps its own disk. */
     if (!nd_store_is_postgres(srv->cfg.db))
@@ -63,7 +68,12 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
         srv->events = NULL;
         return -1;
     }
-    if (nd_daemon_start(srv, err, errlen)) {
+    srv->cluster = nd_cluster_start(srv);
+    if (!srv->cluster || nd_daemon_start(srv, err, errlen)) {
+        if (!srv->cluster)
+            snprintf(err, errlen, "cannot start the lease keeper");
+        nd_cluster_stop(srv->cluster);
+        srv->cluster = NULL;
         nd_workers_stop(srv->workers);
         srv->workers = NULL;
         nd_events_close(srv->events, 0);
@@ -86,6 +96,8 @@ void nd_server_stop(nd_server *srv)
                    ND_LI("streams", left));
     }
     nd_daemon_stop(srv);
+    nd_cluster_stop(srv->cluster);
+    srv->cluster = NULL;
     if (srv->workers)
         nd_workers_stop(srv->workers);
     srv->workers = NULL;
