@@ -32,8 +32,10 @@
 # process killed by its PID turns the container back up with its data
 # (restart: unless-stopped) and the job it was running queued again;
 # `stop` exits 0, `down` keeps the volume for the next `up`, `down -v`
-# removes it. Then everything it started is stopped by PID, unmounted and
-# its bridges deleted, on failure too. Each phase prints its duration.
+# removes it. Then the cluster's images and compose file
+# (tools/docker-test-cluster.sh). Then everything it started is stopped
+# by PID, unmounted and its bridges deleted, on failure too. Each phase
+# prints its duration.
 set -eu -o pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -688,3 +690,7 @@ t0=$(now_ms)
 compose_run down -v
 ! "$DOCKER" volume inspect "$CVOLUME" >/dev/null 2>&1 || fail "docker-compose down -v left volume $CVOLUME"
 echo "docker-compose down -v in $(secs $(($(now_ms) - t0))) s: volume $CVOLUME removed"
+
+# PostgreSQL, three nodes and nginx: docker/compose.cluster.yaml.
+# shellcheck source=tools/docker-test-cluster.sh
+source tools/docker-test-cluster.sh
