@@ -107,6 +107,13 @@ static const opt_def options[] = {
     {"log-format", "NEUROND_LOG_FORMAT",
      "log lines on stdout as text (logfmt) or json", OPT_STR, F(log_format),
      0, 0},
+    {"node-name", "NEUROND_NODE_NAME",
+     "this node's name, shown as the `node` of the jobs it runs (letters, "
+     "digits, . _ -)", OPT_STR, F(node_name), 0, 0},
+    {"lease-ms", "NEUROND_LEASE_MS",
+     "milliseconds a running job's lease lasts; its node renews it every "
+     "third of that, and once it runs out (the node died) another node "
+     "resumes the job", OPT_UINT, F(lease_ms), 1000, 3600000},
 };
 #define N_OPTIONS (sizeof options / sizeof *options)
 
@@ -136,6 +143,7 @@ static void set_defaults(nd_config *c)
     c->max_per_ip = 64;
     c->max_backups = 2;
     c->disk_reserve_bytes = 8u << 20;
+    c->lease_ms = 10000;
     strcpy(c->log_format, "text");
 }
 
@@ -163,13 +171,35 @@ static bool read_token_file(nd_config *c, FILE *err)
     return true;
 }
 
+/* The node's name: the one given, checked, or <host name>-<pid>. */
+static bool node_name(nd_config *c, FILE *err)
+{
+    if (!c->node_name[0]) {
+        char host[32] = "node";
+        gethostname(host, sizeof host - 1);
+        host[sizeof host - 1] = '\0';
+        snprintf(c->node_name, sizeof c->node_name, "%s-%ld", host,
+                 (long)getpid());
+        return true;
+    }
+    if (strspn(c->node_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+                             "TUVWXYZ0123456789._-") != strlen(c->node_name)) {
+        fprintf(err, "neurond: --node-name may hold letters, digits, '.', "
+                     "'_' and '-' only, not '%s'\n", c->node_name);
+        return false;
+    }
+    return true;
+}
+
 /* Checks what single options cannot: a token file, an allowlist that
- * never holds "*" (origins are echoed exactly, one by one), and a log
- * format the log knows. */
+ * never holds "*" (origins are echoed exactly, one by one), a log
+ * format the log knows, and the node's name. */
 static bool finish_config(nd_config *c, FILE *err)
 {
     nd_log_format format;
     if (c->api_token_file[0] && !read_token_file(c, err))
+        return false;
+    if (!node_name(c, err))
         return false;
     if (!nd_log_format_parse(c->log_format, &format)) {
         fprintf(err, "neurond: --log-format must be text or json, not '%s'\n",
@@ -277,7 +307,10 @@ void nd_config_usage(FILE *out)
         else
             snprintf(def, sizeof def, "%zu", *(const size_t *)field);
         fprintf(out, "  --%-16s %-24s %s (default %s)\n", o->flag, o->env,
-                o->help, def[0] ? def : "none");
+                o->help,
+                o->offset == offsetof(nd_config, node_name) ? "<host name>-<pid>"
+                : def[0]                                    ? def
+                                                            : "none");
     }
     fprintf(out, "  --%-41s this text\n  --%-41s the version\n", "help",
             "version");

@@ -37,6 +37,8 @@ typedef struct {
     char api_token_file[1024]; /* --api-token-file: read into api_token */
     char cors_origin[1024];   /* --cors-origin: comma-separated origins */
     char log_format[8];       /* --log-format, NEUROND_LOG_FORMAT: text|json */
+    char node_name[64];       /* --node-name: shown in jobs; <host>-<pid> */
+    unsigned lease_ms;        /* --lease-ms: a running job's lease */
     char backup_to[1024];     /* FILE of `neurond backup FILE` */
 } nd_config;
 

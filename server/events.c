@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "events.h"
+#include "job_lease.h"
 #include "job_store.h"
 #include "model_view.h"
 #include "store.h"
@@ -259,6 +260,33 @@ static bool is_final(const char *status)
 }
 
 void nd_events_status(nd_events *h, const char *job_id)
+{
+    nd_lease_notify(ND_NOTE_STATUS, job_id); /* watchers on other nodes */
+    nd_events_status_here(h, job_id);
+}
+
+void nd_events_stored_epoch(nd_events *h, const char *job_id)
+{
+    if (!h || !watched(h, job_id, NULL))
+        return;
+    nd_stmt *st = nd_prepare("SELECT " ND_HISTORY_COLUMNS " FROM history "
+                             "WHERE job_id = ? ORDER BY epoch DESC LIMIT 1");
+    json_t *point = NULL;
+    uint64_t epoch = 0;
+    if (st) {
+        nd_bind_text(st, 1, job_id);
+        if (nd_step(st) == ND_ROW) {
+            epoch = (uint64_t)nd_col_int64(st, 0);
+            point = nd_history_view_row(st);
+        }
+    }
+    nd_finalize(st);
+    if (point)
+        publish(h, job_id, epoch, nd_events_format("epoch", epoch, point),
+                NULL, false);
+}
+
+void nd_events_status_here(nd_events *h, const char *job_id)
 {
     if (!h || !watched(h, job_id, NULL))
         return;

@@ -49,9 +49,17 @@ void nd_events_epoch(nd_events *h, const char *job_id,
                      const nn_network *net);
 
 /* Publishes the job's state as stored now: a status event, and when the
- * state is final the end event carrying the job. Call after the change is
- * committed. */
+ * state is final the end event carrying the job; in a cluster the other
+ * nodes are told to do the same for their watchers. Call after the change
+ * is committed. */
 void nd_events_status(nd_events *h, const char *job_id);
+
+/* What a notification from another node makes this node publish to its
+ * own watchers of job_id: its state as stored (as nd_events_status, but
+ * telling no one), or its latest stored epoch (events with weights are
+ * this node's own jobs' only: the weights are not stored per epoch). */
+void nd_events_status_here(nd_events *h, const char *job_id);
+void nd_events_stored_epoch(nd_events *h, const char *job_id);
 
 /* The cursor of a watcher into its job's events. */
 typedef struct {

@@ -23,9 +23,11 @@ void ops_healthz(nd_request *req)
 
 void ops_readyz(nd_request *req)
 {
-    int have = nd_store_schema_version(), want = nd_store_migrations();
+    bool reachable = nd_store_ping();
+    int have = reachable ? nd_store_schema_version() : -1;
+    int want = nd_store_migrations();
     unsigned workers = nd_workers_alive(req->srv->workers);
-    bool ready = have == want && workers > 0;
+    bool ready = reachable && have == want && workers > 0;
     nd_reply_json(req, ready ? 200 : 503,
                   json_pack("{s:s, s:{s:b, s:i, s:i}, s:{s:i, s:i}}", "status",
                             ready ? "ready" : "not ready", "database",

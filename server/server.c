@@ -2,8 +2,10 @@
 #include <stdio.h>
 
 #include "backup.h"
+#include "cluster.h"
 #include "daemon.h"
 #include "events.h"
+#include "job_lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "nn_blas.h"
@@ -39,6 +41,7 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     nn_blas_set_threads(1);
     if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
         return -1;
+    nd_lease_set_node(srv->cfg.node_name);
     keep_reserve(&srv->cfg);
     int stale = nd_backup_remove_stale(srv->cfg.db);
     if (stale)
@@ -60,7 +63,12 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
         srv->events = NULL;
         return -1;
     }
-    if (nd_daemon_start(srv, err, errlen)) {
+    srv->cluster = nd_cluster_start(srv);
+    if (!srv->cluster || nd_daemon_start(srv, err, errlen)) {
+        if (!srv->cluster)
+            snprintf(err, errlen, "cannot start the lease keeper");
+        nd_cluster_stop(srv->cluster);
+        srv->cluster = NULL;
         nd_workers_stop(srv->workers);
         srv->workers = NULL;
         nd_events_close(srv->events, 0);
@@ -83,6 +91,8 @@ void nd_server_stop(nd_server *srv)
                    ND_LI("streams", left));
     }
     nd_daemon_stop(srv);
+    nd_cluster_stop(srv->cluster);
+    srv->cluster = NULL;
     if (srv->workers)
         nd_workers_stop(srv->workers);
     srv->workers = NULL;

@@ -11,6 +11,7 @@ struct MHD_Daemon;
 struct nd_workers;
 struct nd_events;
 struct nd_conn_guard;
+struct nd_cluster;
 
 typedef struct nd_server {
     nd_config cfg;
@@ -19,6 +20,7 @@ typedef struct nd_server {
     unsigned port; /* the bound port, also when cfg.port was 0 */
     struct nd_workers *workers;
     struct nd_events *events; /* live job events for /v1/jobs/{id}/events */
+    struct nd_cluster *cluster; /* leases and other nodes' notifications */
     atomic_uint backups_open; /* POST /v1/admin/backup copies held (admin.c) */
 } nd_server;
 

@@ -18,6 +18,7 @@
 #define FLUSH_POINTS 256     /* history rows written per transaction, at most */
 #define FLUSH_MS 250.0       /* and at least this often */
 #define RATE_MS 250.0        /* the throughput gauge's shortest window */
+#define RETRY_MS 100         /* between tries of a write that failed */
 
 typedef struct {
     const nd_job_run *run;
@@ -28,6 +29,9 @@ typedef struct {
     size_t n;
     double last_flush, last_checkpoint;
     bool store_failed;
+    bool fenced;          /* a write found the job claimed by another, or
+                             writes failed past the lease */
+    double failing_since; /* when writes began to fail (0: they work) */
     nn_epoch_stats last;  /* the latest epoch */
     double last_event;    /* when an epoch last went live */
     bool last_published;  /* whether `last` went live */
@@ -41,8 +45,31 @@ typedef struct {
     size_t window_samples;
 } progress;
 
+/* After a failed write: true, having waited RETRY_MS, when it is worth
+ * trying again — the database is shared (PostgreSQL restarting, a cut
+ * connection: it comes back), the disk is not full, and the write has
+ * failed for less than the lease (*since: when it began failing, 0 until
+ * then). Past the lease, *lapsed is set: the lease has run out (it could
+ * not be renewed either) and another node may hold the job. */
+static bool retry_write(const nd_job_run *run, double *since, bool *lapsed)
+{
+    double t = nd_clock_ms();
+    if (!nd_db_shared() || nd_store_full())
+        return false;
+    if (!*since)
+        *since = t;
+    if (t - *since >= run->lease_ms) {
+        *lapsed = true;
+        return false;
+    }
+    nanosleep(&(struct timespec){0, RETRY_MS * 1000000L}, NULL);
+    return true;
+}
+
 /* Writes the buffered history and progress, with a checkpoint of the
- * trainer's state after the last buffered epoch when with_checkpoint. */
+ * trainer's state after the last buffered epoch when with_checkpoint.
+ * Points that could not be written stay buffered while retry_write says
+ * the failure will pass. */
 static void flush(progress *p, bool with_checkpoint)
 {
     unsigned char *ck = NULL;
@@ -51,14 +78,30 @@ static void flush(progress *p, bool with_checkpoint)
         nn_trainer_checkpoint(p->trainer, &ck, &len, NULL) != NN_OK)
         ck = NULL;
     bool converged = p->n && p->points[p->n - 1].st.mistakes == 0;
-    if (nd_job_record(p->run->job_id, p->points, p->n, p->perceptron,
-                      converged, ck, len))
-        p->store_failed = true;
+    int rc = nd_job_record(p->run->job_id, p->run->token, p->points, p->n,
+                           p->perceptron, converged, ck, len);
     free(ck);
-    p->n = 0;
     p->last_flush = nd_clock_ms();
+    if (rc < 0 && nd_db_shared() && !nd_store_full())
+        return; /* kept for the next flush, or flush_all's retries */
+    if (rc < 0)
+        p->store_failed = true;
+    if (rc > 0)
+        p->fenced = true;
+    p->failing_since = 0;
+    p->n = 0;
     if (with_checkpoint)
         p->last_checkpoint = p->last_flush;
+}
+
+/* Flushes, then retries while points are left and the failure should
+ * pass (retry_write). */
+static void flush_all(progress *p, bool with_checkpoint)
+{
+    flush(p, with_checkpoint);
+    while (p->n && !p->store_failed && !p->fenced &&
+           retry_write(p->run, &p->failing_since, &p->fenced))
+        flush(p, with_checkpoint);
 }
 
 /* Sends the latest epoch live. */
@@ -85,6 +128,13 @@ static void count_samples(progress *p, double t)
     p->window_samples = 0;
 }
 
+/* Whether this run no longer holds the job: its node saw the lease lost,
+ * or a write was fenced off. */
+static bool lease_lost(const progress *p)
+{
+    return p->fenced || atomic_load(p->run->lost);
+}
+
 static bool on_epoch(const nn_epoch_stats *st, void *user)
 {
     progress *p = user;
@@ -95,14 +145,16 @@ static bool on_epoch(const nn_epoch_stats *st, void *user)
     p->last_published = false;
     if (t - p->last_event >= ND_EVENTS_MIN_GAP_MS)
         publish_last(p, t);
-    if (p->n == FLUSH_POINTS || t - p->last_flush >= FLUSH_MS)
+    if (p->n == FLUSH_POINTS)
+        flush_all(p, t - p->last_checkpoint >= p->run->checkpoint_ms);
+    else if (t - p->last_flush >= FLUSH_MS)
         flush(p, t - p->last_checkpoint >= p->run->checkpoint_ms);
     /* The last epoch never pauses: the job succeeds instead. */
     p->pausing = st->epoch < p->epochs &&
                  (atomic_load(p->run->pause) ||
                   (p->pause_at && st->epoch >= p->pause_at));
     return !atomic_load(p->run->cancel) && !atomic_load(p->run->stopping) &&
-           !p->store_failed && !p->pausing;
+           !p->store_failed && !p->pausing && !lease_lost(p);
 }
 
 /* Whether every target is 0 or 1 (logic gates): accuracy is then
@@ -117,7 +169,8 @@ static bool binary_targets(const nd_dataset *ds)
 
 /* Resumes from the job's checkpoint, if it has one, and drops history past
  * the epoch it resumes from. Returns 0, or −1 with a message. */
-static int resume(const char *id, nn_trainer *tr, char *err, size_t errlen)
+static int resume(const char *id, int64_t token, nn_trainer *tr, char *err,
+                  size_t errlen)
 {
     size_t len = 0;
     unsigned char *ck = nd_job_checkpoint(id, &len);
@@ -136,7 +189,7 @@ static int resume(const char *id, nn_trainer *tr, char *err, size_t errlen)
         nd_log(ND_LOG_INFO, "job.resumed", msg, ND_LS("job_id", id),
                ND_LI("epoch", nn_trainer_epoch(tr)));
     }
-    if (!rc && nd_job_trim_history(id, nn_trainer_epoch(tr))) {
+    if (!rc && nd_job_trim_history(id, token, nn_trainer_epoch(tr))) {
         snprintf(err, errlen, "cannot trim the history");
         rc = -1;
     }
@@ -162,12 +215,78 @@ static void log_end(const nd_job_run *run, const char *model_id,
            ND_LS("reason", reason));
 }
 
+/* Runs write(run, arg) — a worker's write of the job's state: 0, 1 when
+ * fenced off, −1 — again while retry_write says its failure will pass.
+ * Returns its last result; 1 too when the lease lapsed meanwhile. */
+static int write_state(const nd_job_run *run,
+                       int (*write)(const nd_job_run *run, void *arg),
+                       void *arg)
+{
+    double since = 0;
+    bool lapsed = false;
+    int rc;
+    while ((rc = write(run, arg)) < 0 && retry_write(run, &since, &lapsed))
+        ;
+    return lapsed ? 1 : rc;
+}
+
+/* What a final state write takes. */
+typedef struct {
+    const char *status, *error;
+    const char *model_id; /* with the weights of net, for "succeeded" */
+    const nn_network *net;
+} end_state;
+
+/* Records the job's final state (with the trained weights when it
+ * succeeded) in one transaction; 0, 1 when fenced off, −1. */
+static int write_end(const nd_job_run *run, void *arg)
+{
+    const end_state *e = arg;
+    char msg[256];
+    if (nd_tx_begin())
+        return -1;
+    /* The job's end first: fenced off, it writes no weights either. */
+    int rc = nd_job_finish(run->job_id, run->token, e->status, e->error);
+    if (!rc && e->net && nd_model_store(e->model_id, e->net, msg, sizeof msg))
+        rc = -1;
+    if (rc || nd_tx_commit()) {
+        nd_tx_rollback();
+        return rc ? rc : -1;
+    }
+    return 0;
+}
+
+static int write_requeue(const nd_job_run *run, void *arg)
+{
+    (void)arg;
+    return nd_job_requeue(run->job_id, run->token);
+}
+
+static int write_paused(const nd_job_run *run, void *arg)
+{
+    (void)arg;
+    return nd_job_paused(run->job_id, run->token);
+}
+
 /* Records that the job failed, and why. */
 static void fail(const nd_job_run *run, const char *model_id,
                  const char *reason, const progress *p)
 {
-    nd_job_finish(run->job_id, "failed", reason);
-    log_end(run, model_id, "failed", reason, p);
+    end_state e = {"failed", reason, NULL, NULL};
+    bool fenced = write_state(run, write_end, &e) > 0;
+    log_end(run, model_id, fenced ? "lease_lost" : "failed",
+            fenced ? NULL : reason, p);
+}
+
+/* Logs how a run ended after write_state returned rc: state, or that the
+ * lease was lost, or that the store refused it (then the job fails). */
+static void ended(const nd_job_run *run, const char *model_id, int rc,
+                  const char *state, const char *refused, const progress *p)
+{
+    if (rc < 0)
+        fail(run, model_id, refused, p);
+    else
+        log_end(run, model_id, rc > 0 ? "lease_lost" : state, NULL, p);
 }
 
 /* Records the end of a run that returned st. */
@@ -175,40 +294,38 @@ static void finish(const nd_job_run *run, const char *model_id,
                    nn_network *net, progress *p, nn_status st,
                    const nn_error *e)
 {
-    const char *id = run->job_id;
-    char msg[256];
+    static const char refused[] = "the store refused the job's progress";
     nd_metrics_job_rate(run->worker, 0);
+    if (lease_lost(p)) { /* another claim holds it: write nothing */
+        log_end(run, model_id, "lease_lost", NULL, p);
+        return;
+    }
     if (p->last.epoch && !p->last_published)
         publish_last(p, nd_clock_ms()); /* the last epoch always goes live */
-    if (st == NN_ERR_STOPPED && !atomic_load(run->cancel) &&
-        atomic_load(run->stopping)) {
-        flush(p, true); /* shutdown: keep every epoch, resume later */
-        nd_job_requeue(id);
-        log_end(run, model_id, "requeued", NULL, p);
-        return;
-    }
-    if (st == NN_ERR_STOPPED && !atomic_load(run->cancel) && p->pausing) {
-        flush(p, true); /* the checkpoint the resume starts from */
-        if (p->store_failed || nd_job_paused(id))
-            fail(run, model_id, "the store refused the job's progress", p);
-        else
-            log_end(run, model_id, "paused", NULL, p);
-        return;
-    }
-    flush(p, false);
-    if (p->store_failed) {
-        fail(run, model_id, "the store refused the job's progress", p);
+    bool stopped = st == NN_ERR_STOPPED && !atomic_load(run->cancel);
+    bool requeue = stopped && atomic_load(run->stopping);
+    /* Shutdown keeps every epoch to resume later; a pause keeps the
+     * checkpoint the resume starts from. */
+    flush_all(p, requeue || (stopped && p->pausing));
+    if (lease_lost(p)) {
+        log_end(run, model_id, "lease_lost", NULL, p);
+    } else if (requeue) {
+        ended(run, model_id, write_state(run, write_requeue, NULL),
+              "requeued", refused, p);
+    } else if (stopped && p->pausing) {
+        ended(run, model_id,
+              p->store_failed ? -1 : write_state(run, write_paused, NULL),
+              "paused", refused, p);
+    } else if (p->store_failed) {
+        fail(run, model_id, refused, p);
     } else if (st == NN_OK) {
-        if (nd_tx_begin() || nd_model_store(model_id, net, msg, sizeof msg) ||
-            nd_job_finish(id, "succeeded", NULL) || nd_tx_commit()) {
-            nd_tx_rollback();
-            fail(run, model_id, "cannot store the trained weights", p);
-        } else {
-            log_end(run, model_id, "succeeded", NULL, p);
-        }
+        end_state ok = {"succeeded", NULL, model_id, net};
+        ended(run, model_id, write_state(run, write_end, &ok), "succeeded",
+              "cannot store the trained weights", p);
     } else if (st == NN_ERR_STOPPED) {
-        nd_job_finish(id, "cancelled", "cancelled");
-        log_end(run, model_id, "cancelled", NULL, p);
+        end_state c = {"cancelled", "cancelled", NULL, NULL};
+        ended(run, model_id, write_state(run, write_end, &c), "cancelled",
+              refused, p);
     } else {
         fail(run, model_id, e->message, p);
     }
@@ -242,7 +359,7 @@ static nn_trainer *make_trainer(const nd_job_run *run, const char *model_id,
         fail(run, model_id, msg, NULL);
         return NULL;
     }
-    if (resume(run->job_id, tr, msg, sizeof msg)) {
+    if (resume(run->job_id, run->token, tr, msg, sizeof msg)) {
         fail(run, model_id, msg, NULL);
         nn_trainer_free(tr);
         return NULL;

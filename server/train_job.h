@@ -5,6 +5,7 @@
 #define ND_TRAIN_JOB_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 struct nd_events;
 
@@ -17,12 +18,16 @@ typedef struct {
     struct nd_events *events;    /* where epochs and state changes go live */
     unsigned worker;             /* the worker's index, for its metrics */
     const atomic_bool *pause;    /* set by POST /v1/jobs/{id}/pause */
+    int64_t token;               /* the claim's lease token: every write */
+    unsigned lease_ms;           /* how long failed writes are retried */
+    const atomic_bool *lost;     /* set when the lease was lost */
 } nd_job_run;
 
 /* Trains the job (status running) until it succeeds, fails, is cancelled,
  * is paused (checkpointed, on request or at its pause_at epoch) or — on
- * shutdown — is checkpointed and queued again. Every outcome is
- * written to the store, then published to run->events with the epochs
+ * shutdown — is checkpointed and queued again, or until its lease is lost
+ * (run->lost, or a write fenced off by another claim: then it stops and
+ * writes nothing more). Every outcome is written to the store, then published to run->events with the epochs
  * (at most one every ND_EVENTS_MIN_GAP_MS, and always the last); nothing
  * is returned. */
 void nd_train_job(const nd_job_run *run);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "events.h"
+#include "job_lease.h"
 #include "job_store.h"
 #include "log.h"
 #include "server.h"
@@ -16,20 +17,19 @@
 #include "train_job.h"
 #include "workers.h"
 
-/* A job interrupted by this many crashes fails instead of resuming. */
-#define MAX_ATTEMPTS 3
-
 typedef struct {
     struct nd_workers *pool;
     pthread_t thread;
     bool started;
     char job[ND_ID_MAX]; /* the job being trained, or "" */
+    int64_t token;       /* its claim's lease token */
     atomic_bool cancel;
     atomic_bool pause;
+    atomic_bool lost;    /* its lease is lost: stop, write nothing */
 } slot;
 
 struct nd_workers {
-    unsigned checkpoint_ms;
+    unsigned checkpoint_ms, lease_ms;
     nd_events *events;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -64,16 +64,20 @@ static unsigned threads_for_job(nd_workers *w)
     return t ? t : 1;
 }
 
-static void train_claimed(slot *s, const char *id, int attempts)
+static void train_claimed(slot *s, const nd_claim *c)
 {
     nd_workers *w = s->pool;
     unsigned index = (unsigned)(s - w->slots);
+    const char *id = c->id;
     nd_log(ND_LOG_INFO, "job.claimed", NULL, ND_LS("job_id", id),
-           ND_LI("worker", index), ND_LI("attempt", attempts + 1));
+           ND_LI("worker", index), ND_LI("attempt", c->attempts + 1),
+           ND_LS("node", nd_lease_node()), ND_LI("lease_token", c->token));
     pthread_mutex_lock(&w->lock);
     snprintf(s->job, sizeof s->job, "%s", id);
+    s->token = c->token;
     atomic_store(&s->cancel, false);
     atomic_store(&s->pause, false);
+    atomic_store(&s->lost, false);
     pthread_mutex_unlock(&w->lock);
     /* A cancel or pause that came between the claim and the line above
      * found no worker training the job; its flag is in the store. */
@@ -82,7 +86,8 @@ static void train_claimed(slot *s, const char *id, int attempts)
     atomic_fetch_add(&w->training, 1);
     nd_job_run run = {s->job,           &s->cancel,       &w->stopping,
                       threads_for_job(w), w->checkpoint_ms, w->events,
-                      index,            &s->pause};
+                      index,            &s->pause,        c->token,
+                      w->lease_ms,      &s->lost};
     nd_events_status(w->events, s->job); /* running */
     nd_train_job(&run);
     atomic_fetch_sub(&w->training, 1);
@@ -96,11 +101,10 @@ static void *worker_main(void *arg)
     slot *s = arg;
     nd_workers *w = s->pool;
     while (!atomic_load(&w->stopping)) {
-        char id[ND_ID_MAX];
-        int attempts = 0;
-        int rc = nd_job_claim(id, &attempts);
+        nd_claim c;
+        int rc = nd_job_claim(&c, w->lease_ms);
         if (rc == 1)
-            train_claimed(s, id, attempts);
+            train_claimed(s, &c);
         else
             wait_for_work(w);
     }
@@ -111,7 +115,9 @@ static void *worker_main(void *arg)
 
 nd_workers *nd_workers_start(struct nd_server *srv, unsigned n)
 {
-    int requeued = nd_job_recover(MAX_ATTEMPTS);
+    /* The only process on its database takes back every running job; in
+     * a cluster, only those whose lease ran out. */
+    int requeued = nd_job_reclaim(ND_MAX_ATTEMPTS, !nd_db_shared(), NULL, 0);
     if (requeued < 0)
         return NULL;
     if (requeued > 0)
@@ -130,6 +136,7 @@ nd_workers *nd_workers_start(struct nd_server *srv, unsigned n)
     w->n = n;
     w->slots = slots;
     w->checkpoint_ms = srv->cfg.checkpoint_ms;
+    w->lease_ms = srv->cfg.lease_ms;
     w->events = srv->events;
     w->pending = (unsigned)requeued;
     for (unsigned i = 0; i < n; i++) {
@@ -148,7 +155,7 @@ nd_workers *nd_workers_start(struct nd_server *srv, unsigned n)
     return w;
 }
 
-void nd_workers_notify(nd_workers *w)
+void nd_workers_wake(nd_workers *w)
 {
     pthread_mutex_lock(&w->lock);
     w->pending++;
@@ -156,16 +163,29 @@ void nd_workers_notify(nd_workers *w)
     pthread_mutex_unlock(&w->lock);
 }
 
-/* Raises the cancel or the pause flag of the worker training job_id;
- * true if one does. */
-static bool flag_job(nd_workers *w, const char *job_id, bool pause)
+void nd_workers_notify(nd_workers *w)
+{
+    nd_workers_wake(w);
+    nd_lease_notify(ND_NOTE_QUEUED, "*"); /* idle workers of other nodes */
+}
+
+/* The flag of slot s that what raises. */
+static atomic_bool *flag_of(slot *s, nd_worker_flag what)
+{
+    return what == ND_FLAG_PAUSE    ? &s->pause
+           : what == ND_FLAG_CANCEL ? &s->cancel
+                                    : &s->lost;
+}
+
+bool nd_workers_flag(nd_workers *w, const char *job_id, int64_t token,
+                     nd_worker_flag what)
 {
     bool found = false;
     pthread_mutex_lock(&w->lock);
     for (unsigned i = 0; i < w->n && !found; i++) {
-        if (strcmp(w->slots[i].job, job_id) == 0) {
-            atomic_store(pause ? &w->slots[i].pause : &w->slots[i].cancel,
-                         true);
+        slot *s = &w->slots[i];
+        if (strcmp(s->job, job_id) == 0 && (!token || s->token == token)) {
+            atomic_store(flag_of(s, what), true);
             found = true;
         }
     }
@@ -175,12 +195,32 @@ static bool flag_job(nd_workers *w, const char *job_id, bool pause)
 
 bool nd_workers_cancel(nd_workers *w, const char *job_id)
 {
-    return flag_job(w, job_id, false);
+    if (nd_workers_flag(w, job_id, 0, ND_FLAG_CANCEL))
+        return true;
+    nd_lease_notify(ND_NOTE_CANCEL, job_id); /* it may run on another node */
+    return false;
 }
 
 bool nd_workers_pause(nd_workers *w, const char *job_id)
 {
-    return flag_job(w, job_id, true);
+    if (nd_workers_flag(w, job_id, 0, ND_FLAG_PAUSE))
+        return true;
+    nd_lease_notify(ND_NOTE_PAUSE, job_id);
+    return false;
+}
+
+size_t nd_workers_held(nd_workers *w, nd_held *out, size_t cap)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&w->lock);
+    for (unsigned i = 0; i < w->n && n < cap; i++) {
+        if (!w->slots[i].job[0])
+            continue;
+        snprintf(out[n].job, sizeof out[n].job, "%s", w->slots[i].job);
+        out[n++].token = w->slots[i].token;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return n;
 }
 
 unsigned nd_workers_alive(const nd_workers *w)

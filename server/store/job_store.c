@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "job_lease.h"
 #include "job_params.h"
 #include "job_store.h"
 #include "jsonv.h"
@@ -136,6 +137,7 @@ json_t *nd_job_view_row(nd_stmt *st)
                         nd_col_null(st, 19)
                             ? json_null()
                             : json_integer(nd_col_int64(st, 19)));
+    json_object_set_new(job, "node", column_text(st, 20));
     return job;
 }
 
@@ -242,61 +244,6 @@ fail:
     return -1;
 }
 
-int nd_job_claim(char id[ND_ID_MAX], int *attempts)
-{
-    if (nd_tx_begin())
-        return -1;
-    nd_stmt *st = nd_prepare("SELECT id, attempts FROM jobs WHERE status "
-                                  "= 'queued' ORDER BY rowid LIMIT 1");
-    int found = 0;
-    if (st && nd_step(st) == ND_ROW) {
-        snprintf(id, ND_ID_MAX, "%s", nd_col_text(st, 0));
-        *attempts = nd_col_int(st, 1);
-        found = 1;
-    }
-    nd_finalize(st);
-    if (!st || !found) {
-        nd_tx_rollback();
-        return st ? 0 : -1;
-    }
-    char now[ND_TIME_MAX];
-    nd_now(now);
-    const char *args[] = {now, id};
-    if (exec_text("UPDATE jobs SET status = 'running', attempts = attempts + "
-                  "1, started_at = COALESCE(started_at, ?) WHERE id = ?",
-                  args, 2) ||
-        nd_tx_commit()) {
-        nd_tx_rollback();
-        return -1;
-    }
-    return 1;
-}
-
-int nd_job_recover(int max_attempts)
-{
-    char now[ND_TIME_MAX], limit[16];
-    nd_now(now);
-    snprintf(limit, sizeof limit, "%d", max_attempts);
-    const char *fail_args[] = {now, limit};
-    if (nd_tx_begin() ||
-        exec_text("UPDATE jobs SET status = 'cancelled', finished_at = ?1, "
-                  "checkpoint = NULL, error = 'cancelled' WHERE status = "
-                  "'running' AND cancel_requested = 1 AND ?2 IS NOT NULL",
-                  fail_args, 2) ||
-        exec_text("UPDATE jobs SET status = 'failed', finished_at = ?, "
-                  "checkpoint = NULL, error = 'interrupted ' || attempts || "
-                  "' times by a crash or restart; giving up' WHERE status = "
-                  "'running' AND attempts >= CAST(? AS INTEGER)",
-                  fail_args, 2) ||
-        exec_text("UPDATE jobs SET status = 'queued' WHERE status = "
-                  "'running'", NULL, 0)) {
-        nd_tx_rollback();
-        return -1;
-    }
-    int changed = nd_changes();
-    return nd_tx_commit() ? -1 : changed;
-}
-
 static void bind_real(nd_stmt *st, int i, double v)
 {
     if (v == v) /* NaN is stored as NULL: "not measured" */
@@ -379,32 +326,60 @@ static int store_checkpoint(const char *id, const unsigned char *ckpt,
     return rc == ND_DONE ? 0 : -1;
 }
 
-int nd_job_record(const char *id, const nd_history_point *points, size_t n,
-                  bool perceptron, bool converged,
-                  const unsigned char *checkpoint, size_t checkpoint_len)
+/* Whether this claim (token) still holds the running job, checked in the
+ * open transaction before its worker writes: 0 yes, 1 fenced off, −1. */
+/* The claim (token) of a worker holds the job it runs: ?1 its id, ?2
+ * the token. */
+#define HELD "WHERE id = ?1 AND lease_token = ?2 AND status = 'running'"
+
+static int holds(const char *id, int64_t token)
+{
+    nd_stmt *st = nd_prepare("SELECT 1 FROM jobs " HELD);
+    if (!st)
+        return -1;
+    nd_bind_text(st, 1, id);
+    nd_bind_int64(st, 2, token);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    return rc == ND_ROW ? 0 : rc == ND_DONE ? 1 : -1;
+}
+
+int nd_job_record(const char *id, int64_t token,
+                  const nd_history_point *points, size_t n, bool perceptron,
+                  bool converged, const unsigned char *checkpoint,
+                  size_t checkpoint_len)
 {
     if (n == 0 && !checkpoint)
         return 0;
     if (nd_tx_begin())
         return -1;
+    int held = holds(id, token);
+    if (held) {
+        nd_tx_rollback();
+        return held;
+    }
     if (insert_points(id, points, n, perceptron) ||
         (n && update_progress(id, &points[n - 1].st, perceptron, converged,
                               checkpoint, checkpoint_len)) ||
-        (!n && store_checkpoint(id, checkpoint, checkpoint_len))) {
+        (!n && store_checkpoint(id, checkpoint, checkpoint_len)) ||
+        (n && nd_lease_notify(ND_NOTE_EPOCH, id))) {
         nd_tx_rollback();
         return -1;
     }
     return nd_tx_commit();
 }
 
-int nd_job_trim_history(const char *id, size_t epoch)
+int nd_job_trim_history(const char *id, int64_t token, size_t epoch)
 {
-    char e[32];
+    char e[32], t[32];
     snprintf(e, sizeof e, "%zu", epoch);
-    const char *args[] = {id, e};
-    return exec_text("DELETE FROM history WHERE job_id = ? AND epoch > "
-                     "CAST(? AS INTEGER)",
-                     args, 2);
+    snprintf(t, sizeof t, "%lld", (long long)token);
+    const char *args[] = {id, e, t};
+    return exec_text("DELETE FROM history WHERE job_id = ?1 AND epoch > "
+                     "CAST(?2 AS INTEGER) AND EXISTS (SELECT 1 FROM jobs "
+                     "WHERE id = ?1 AND lease_token = CAST(?3 AS INTEGER) "
+                     "AND status = 'running')",
+                     args, 3);
 }
 
 unsigned char *nd_job_checkpoint(const char *id, size_t *len)
@@ -447,32 +422,49 @@ int nd_job_inputs(const char *id, char **params, char **model_id,
     return rc;
 }
 
-int nd_job_finish(const char *id, const char *status, const char *error)
+/* Binds id (?1) and token (?2) to st, an UPDATE of the job a worker
+ * holds ("… WHERE id = ?1 AND lease_token = ?2 AND status = 'running'"),
+ * runs it and frees it: 0 when it changed the job, 1 when the claim no
+ * longer holds it (fenced off), −1 on error. */
+static int fenced_step(nd_stmt *st, const char *id, int64_t token)
+{
+    if (!st)
+        return -1;
+    nd_bind_text(st, 1, id);
+    nd_bind_int64(st, 2, token);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    if (rc != ND_DONE)
+        return -1;
+    return nd_changes() ? 0 : 1;
+}
+
+int nd_job_finish(const char *id, int64_t token, const char *status,
+                  const char *error)
 {
     char now[ND_TIME_MAX];
     nd_now(now);
-    nd_stmt *st = nd_prepare("UPDATE jobs SET status = ?, error = ?, "
-                                  "finished_at = ?, checkpoint = NULL WHERE "
-                                  "id = ?");
-    if (!st)
-        return -1;
-    nd_bind_text(st, 1, status);
-    if (error)
-        nd_bind_text(st, 2, error);
-    nd_bind_text(st, 3, now);
-    nd_bind_text(st, 4, id);
-    int rc = nd_step(st);
-    nd_finalize(st);
-    return rc == ND_DONE ? 0 : -1;
+    nd_stmt *st = nd_prepare("UPDATE jobs SET status = ?3, error = ?4, "
+                             "finished_at = ?5, checkpoint = NULL, "
+                             "lease_until = NULL " HELD);
+    if (st) {
+        nd_bind_text(st, 3, status);
+        if (error)
+            nd_bind_text(st, 4, error);
+        else
+            nd_bind_null(st, 4);
+        nd_bind_text(st, 5, now);
+    }
+    return fenced_step(st, id, token);
 }
 
-int nd_job_requeue(const char *id)
+int nd_job_requeue(const char *id, int64_t token)
 {
-    const char *args[] = {id};
-    return exec_text("UPDATE jobs SET status = 'queued', attempts = "
-                     "MAX(attempts - 1, 0) WHERE id = ? AND status = "
-                     "'running'",
-                     args, 1);
+    return fenced_step(nd_prepare("UPDATE jobs SET status = 'queued', "
+                                  "attempts = CASE WHEN attempts > 0 THEN "
+                                  "attempts - 1 ELSE 0 END, lease_until = "
+                                  "NULL " HELD),
+                       id, token) < 0 ? -1 : 0;
 }
 
 /* Runs one UPDATE of a job guarded by its status: 0 when it changed the
@@ -539,12 +531,12 @@ int nd_job_request_pause(const char *id)
                           id);
 }
 
-int nd_job_paused(const char *id)
+int nd_job_paused(const char *id, int64_t token)
 {
-    return guarded_update("UPDATE jobs SET status = 'paused', "
-                          "pause_requested = 0 WHERE ?1 IS NOT NULL AND id = "
-                          "?2 AND status = 'running'",
-                          id) < 0 ? -1 : 0;
+    return fenced_step(nd_prepare("UPDATE jobs SET status = 'paused', "
+                                  "pause_requested = 0, lease_until = NULL "
+                                  HELD),
+                       id, token);
 }
 
 int nd_job_resume(const char *id, size_t pause_at)

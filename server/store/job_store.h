@@ -1,4 +1,4 @@
-/* job_store.h — jobs and their history in SQLite: the API view of a job,
+/* job_store.h — jobs and their history in the store: the API view of a job,
  * and the state changes the handlers and the workers make. */
 #ifndef ND_JOB_STORE_H
 #define ND_JOB_STORE_H
@@ -15,7 +15,7 @@
     "id, model_id, dataset_id, params, status, epoch, epochs, loss, "        \
     "val_loss, accuracy, val_accuracy, converged, error, created_at, "       \
     "started_at, finished_at, cancel_requested, rowid, pause_requested, "     \
-    "pause_at"
+    "pause_at, node"
 
 /* Every state a job can be in, in the order of its life. */
 #define ND_JOB_STATES 6
@@ -54,16 +54,6 @@ int nd_job_insert(const char *id, const char *model_id,
                   size_t epochs, bool perceptron, size_t max_queued,
                   nd_job_refusal *why, json_t **view);
 
-/* Claims the oldest queued job: it becomes running, attempts + 1. Writes
- * its id (and how many attempts it had) and returns 1; 0 when none is
- * queued; −1 on a store error. One transaction, so never claimed twice. */
-int nd_job_claim(char id[ND_ID_MAX], int *attempts);
-
-/* At start-up: jobs a crash left running go back to queued to resume from
- * their checkpoint, or fail once they have been interrupted max_attempts
- * times. Returns the number requeued, or −1. */
-int nd_job_recover(int max_attempts);
-
 /* The columns nd_history_view_row reads, for SELECTs of history. */
 #define ND_HISTORY_COLUMNS                                                    \
     "epoch, loss, val_loss, accuracy, val_accuracy, elapsed_ms, mistakes"
@@ -82,18 +72,25 @@ int nd_job_cancel_queued(const char *id);
  * running. */
 int nd_job_request_cancel(const char *id);
 
+/* The worker's writes below carry the lease token of its claim
+ * (job_lease.h) and change nothing once another claim took the job: a
+ * node that lost its lease never writes for the job again (fencing). */
+
 /* One history point per epoch, buffered by the worker and written with
- * the job's progress (and, when given, a checkpoint) in one transaction. */
+ * the job's progress (and, when given, a checkpoint) in one transaction,
+ * which tells the other nodes (job_lease.h). 0, 1 when fenced off, −1. */
 typedef struct {
     nn_epoch_stats st;
 } nd_history_point;
 
-int nd_job_record(const char *id, const nd_history_point *points, size_t n,
-                  bool perceptron, bool converged,
-                  const unsigned char *checkpoint, size_t checkpoint_len);
+int nd_job_record(const char *id, int64_t token,
+                  const nd_history_point *points, size_t n, bool perceptron,
+                  bool converged, const unsigned char *checkpoint,
+                  size_t checkpoint_len);
 
-/* Deletes history rows after epoch (a resumed job repeats them). */
-int nd_job_trim_history(const char *id, size_t epoch);
+/* Deletes history rows after epoch (a resumed job repeats them), while
+ * token holds the job. 0 or −1. */
+int nd_job_trim_history(const char *id, int64_t token, size_t epoch);
 
 /* The stored checkpoint (malloc'd, caller frees) or NULL with *len 0. */
 unsigned char *nd_job_checkpoint(const char *id, size_t *len);
@@ -102,12 +99,14 @@ unsigned char *nd_job_checkpoint(const char *id, size_t *len);
 int nd_job_inputs(const char *id, char **params, char **model_id,
                   char **dataset_id);
 
-/* Final states. `error` may be NULL. Clears the checkpoint. */
-int nd_job_finish(const char *id, const char *status, const char *error);
+/* Final states. `error` may be NULL. Clears the checkpoint. 0, 1 when
+ * fenced off (nothing written), −1. */
+int nd_job_finish(const char *id, int64_t token, const char *status,
+                  const char *error);
 
 /* A job stopped by shutdown goes back to queued (its attempt not counted)
- * to resume from its checkpoint at the next start. */
-int nd_job_requeue(const char *id);
+ * to resume from its checkpoint at the next start. 0 or −1. */
+int nd_job_requeue(const char *id, int64_t token);
 
 /* Whether a cancel was requested for the job. */
 bool nd_job_cancel_requested(const char *id);
@@ -122,8 +121,8 @@ int nd_job_request_pause(const char *id);
 
 /* The worker stopped a running job to pause it: status paused, checkpoint
  * and history kept, no pause pending (pause_at still says where it was
- * told to stop; a pause on request clears it). 0 or −1. */
-int nd_job_paused(const char *id);
+ * told to stop; a pause on request clears it). 0, 1 when fenced off, −1. */
+int nd_job_paused(const char *id, int64_t token);
 
 /* Resuming: a paused job is queued again (0), to pause once epoch pause_at
  * is done (0: run to the end); 1 when it is not paused. */

@@ -42,6 +42,14 @@ int nd_store_schema_version(void)
     return nd_db_current()->schema_version();
 }
 
+bool nd_store_ping(void)
+{
+    nd_stmt *st = nd_prepare("SELECT 1");
+    bool ok = st && nd_step(st) == ND_ROW;
+    nd_finalize(st);
+    return ok;
+}
+
 int nd_store_migrations(void)
 {
     return nd_migration_count;

@@ -22,6 +22,9 @@ void nd_db_close(void);
 
 /* The number of migrations the database has applied. */
 int nd_store_schema_version(void);
+/* Whether the database answers a query now, on this thread's connection
+ * (for /readyz: false while PostgreSQL is unreachable). */
+bool nd_store_ping(void);
 /* The number of migrations this build carries. */
 int nd_store_migrations(void);
 

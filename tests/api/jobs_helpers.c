@@ -124,8 +124,7 @@ double text_unigram_nats(const char *text, size_t from, size_t to)
     return nats / (double)(to - from);
 }
 
-/* The epoch job has reached, as GET /v1/jobs/{id} says. */
-static long epoch_now(api_server *s, const char *job)
+long job_epoch(api_server *s, const char *job)
 {
     char path[128];
     snprintf(path, sizeof path, "/v1/jobs/%s", job);
@@ -139,10 +138,10 @@ static long epoch_now(api_server *s, const char *job)
 long kill_mid_job(api_server *s, const char *job, long past, long epochs,
                   const char *const *extra)
 {
-    for (int i = 0; i < 6000 && epoch_now(s, job) < past; i++)
+    for (int i = 0; i < 6000 && job_epoch(s, job) < past; i++)
         nanosleep(&(struct timespec){0, 5000000}, NULL);
     nanosleep(&(struct timespec){0, 200000000}, NULL); /* a few checkpoints */
-    long at = epoch_now(s, job);
+    long at = job_epoch(s, job);
     api_kill(s);
     cr_assert(at >= past && at < epochs, "killed mid-job (epoch %ld of %ld)",
               at, epochs);
@@ -164,4 +163,69 @@ void assert_resumed_from_checkpoint(api_server *s, const char *job, long at)
     free(log);
     cr_assert(from > 0 && from <= at, "resumed from its checkpoint at epoch "
               "%ld, killed at %ld", from, at);
+}
+
+void wait_epochs(api_server *s, const char *job, long epochs)
+{
+    for (int i = 0; i < 3000 && job_epoch(s, job) < epochs; i++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    cr_assert_geq(job_epoch(s, job), epochs, "job %s is stuck", job);
+}
+
+void assert_history_complete(api_server *s, const char *id, long n)
+{
+    json_int_t next = 1, after = 0;
+    for (;;) {
+        char path[160];
+        snprintf(path, sizeof path,
+                 "/v1/jobs/%s/history?limit=1000&after_epoch=%lld", id,
+                 (long long)after);
+        api_response r = api_call(s, "GET", path, NULL, NULL, 0);
+        json_t *items = json_object_get(r.json, "items"), *p;
+        size_t i;
+        json_array_foreach(items, i, p) {
+            cr_assert_eq(json_integer_value(json_object_get(p, "epoch")), next,
+                         "history of %s skips or repeats at %lld", id,
+                         (long long)next);
+            next++;
+        }
+        json_t *more = json_object_get(r.json, "next_after_epoch");
+        bool done = json_is_null(more);
+        after = json_integer_value(more);
+        api_free(&r);
+        if (done)
+            break;
+    }
+    cr_assert_eq(next - 1, n, "history has %lld epochs, expected %lld",
+                 (long long)(next - 1), (long long)n);
+}
+
+/* A job that trains far longer than any test waits: 2000 spiral rows
+ * (two classes), batch 1, a million epochs; the test cancels it. */
+void start_long_job(api_server *s, char job[64])
+{
+    char ds[64], md[64];
+    api_response r = api_pack(s, "POST", "/v1/datasets", "{s:s, s:s, s:i}",
+                              "name", "spiral", "generator", "spiral", "n",
+                              2000);
+    cr_assert_eq(r.status, 201, "%s", r.body);
+    snprintf(ds, sizeof ds, "%s", api_str(&r, "id"));
+    api_free(&r);
+    make_model(s,
+               "{\"name\":\"n\",\"inputs\":2,\"layers\":[{\"units\":32,"
+               "\"activation\":\"tanh\"},{\"units\":2,\"activation\":"
+               "\"softmax\"}],\"seed\":1}",
+               md);
+    start_job(s, md, ds, "\"epochs\":%u,\"batch_size\":1", job, 1000000u);
+}
+
+json_t *job_get(api_server *s, const char *id)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/jobs/%s", id);
+    api_response r = api_call(s, "GET", path, NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "GET %s: %s", path, r.body);
+    json_t *j = json_incref(r.json);
+    api_free(&r);
+    return j;
 }

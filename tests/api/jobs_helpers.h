@@ -51,4 +51,21 @@ void assert_resumed_from_checkpoint(api_server *s, const char *job, long at);
 
 double text_unigram_nats(const char *text, size_t from, size_t to);
 
+/* A job that trains far longer than any test waits (2000 spiral rows,
+ * batch 1, a million epochs): the test cancels it. Its id into job. */
+void start_long_job(api_server *s, char job[64]);
+
+/* GET /v1/jobs/{id} (asserted 200): the job, the caller's to decref. */
+json_t *job_get(api_server *s, const char *id);
+
+/* The epoch job has reached, as GET /v1/jobs/{id} says (asserted 200). */
+long job_epoch(api_server *s, const char *job);
+
+/* Waits (up to 30 s) until job has recorded at least epochs epochs. */
+void wait_epochs(api_server *s, const char *job, long epochs);
+
+/* Asserts that the job's history holds every epoch 1..n exactly once, in
+ * order (read page by page). */
+void assert_history_complete(api_server *s, const char *id, long n);
+
 #endif

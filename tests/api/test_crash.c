@@ -39,20 +39,9 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-static json_t *get_job(const char *id)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s", id);
-    api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
-    cr_assert_eq(r.status, 200, "GET %s: %s", path, r.body);
-    json_t *j = json_incref(r.json);
-    api_free(&r);
-    return j;
-}
-
 static json_int_t epoch_of(const char *id)
 {
-    json_t *j = get_job(id);
+    json_t *j = job_get(&srv, id);
     json_int_t e = json_integer_value(json_object_get(j, "epoch"));
     json_decref(j);
     return e;
@@ -161,7 +150,7 @@ Test(crash, sigkill_while_two_jobs_train)
         sleep_s(0.02);
     bool was_running[JOBS];
     for (int i = 0; i < JOBS; i++) {
-        json_t *j = get_job(job[i]);
+        json_t *j = job_get(&srv, job[i]);
         const char *st = json_string_value(json_object_get(j, "status"));
         was_running[i] = strcmp(st, "running") == 0;
         json_decref(j);

@@ -29,55 +29,6 @@ static long get_status(const char *path)
     return st;
 }
 
-static json_int_t job_epoch(const char *id)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/v1/jobs/%s", id);
-    api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
-    json_int_t e = json_integer_value(json_object_get(r.json, "epoch"));
-    api_free(&r);
-    return e;
-}
-
-/* Waits until the job has recorded at least `epochs` epochs. */
-static void wait_epochs(const char *id, json_int_t epochs)
-{
-    for (int i = 0; i < 3000 && job_epoch(id) < epochs; i++) {
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    cr_assert_geq(job_epoch(id), epochs, "job %s is stuck", id);
-}
-
-/* Every epoch 1..n appears exactly once, in order. */
-static void assert_history_complete(const char *id, json_int_t n)
-{
-    json_int_t next = 1, after = 0;
-    for (;;) {
-        char path[160];
-        snprintf(path, sizeof path,
-                 "/v1/jobs/%s/history?limit=1000&after_epoch=%lld", id,
-                 (long long)after);
-        api_response r = api_call(&srv, "GET", path, NULL, NULL, 0);
-        json_t *items = json_object_get(r.json, "items"), *p;
-        size_t i;
-        json_array_foreach(items, i, p) {
-            cr_assert_eq(json_integer_value(json_object_get(p, "epoch")), next,
-                         "history of %s skips or repeats at %lld", id,
-                         (long long)next);
-            next++;
-        }
-        json_t *more = json_object_get(r.json, "next_after_epoch");
-        bool done = json_is_null(more);
-        after = json_integer_value(more);
-        api_free(&r);
-        if (done)
-            break;
-    }
-    cr_assert_eq(next - 1, n, "history has %lld epochs, expected %lld",
-                 (long long)(next - 1), (long long)n);
-}
-
 /* A job long enough to be interrupted: XOR, batch 1. */
 static void long_job(char ds[64], char md[64], char job[64], unsigned epochs)
 {
@@ -127,7 +78,7 @@ Test(restart, everything_survives_a_clean_stop)
     cr_assert_str_eq(json_string_value(json_object_get(j, "status")),
                      "succeeded");
     json_decref(j);
-    assert_history_complete(job, 10);
+    assert_history_complete(&srv, job, 10);
 }
 
 /* Whether the server's log has a line holding both a and b. */
@@ -154,7 +105,7 @@ static void stop_and_resume(int sig, const char *sig_name)
     api_start(&srv, NULL);
     char ds[64], md[64], job[64];
     long_job(ds, md, job, 1000000u);
-    wait_epochs(job, 500);
+    wait_epochs(&srv, job, 500);
     api_stop_by(&srv, sig); /* asserts exit status 0 */
     cr_assert(log_has("event=server.stopping", sig_name), "no stopping line "
               "naming %s", sig_name);
@@ -178,7 +129,7 @@ static void stop_and_resume(int sig, const char *sig_name)
     json_t *j = api_wait_job(&srv, job, 30);
     json_int_t last = json_integer_value(json_object_get(j, "epoch"));
     json_decref(j);
-    assert_history_complete(job, last);
+    assert_history_complete(&srv, job, last);
 }
 
 Test(restart, sigterm_requeues_and_the_job_resumes)
@@ -197,13 +148,13 @@ Test(restart, sigkill_resumes_from_the_checkpoint)
     api_start(&srv, fast);
     char ds[64], md[64], job[64];
     long_job(ds, md, job, 1000000u);
-    wait_epochs(job, 2000);
+    wait_epochs(&srv, job, 2000);
     struct timespec ts = {0, 300000000}; /* a few checkpoints */
     nanosleep(&ts, NULL);
-    json_int_t before = job_epoch(job);
+    json_int_t before = job_epoch(&srv, job);
     api_kill(&srv);
     api_restart(&srv, fast);
-    wait_epochs(job, before + 1000);
+    wait_epochs(&srv, job, before + 1000);
     long from = resumed_from(job);
     cr_assert_gt(from, 0, "the job did not resume from a checkpoint");
     cr_assert_leq(from, before, "resumed past the last recorded epoch");
@@ -217,5 +168,5 @@ Test(restart, sigkill_resumes_from_the_checkpoint)
                      "cancelled");
     json_int_t last = json_integer_value(json_object_get(j, "epoch"));
     json_decref(j);
-    assert_history_complete(job, last);
+    assert_history_complete(&srv, job, last);
 }
