@@ -34,12 +34,14 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 DEPS_NEUROND := gcc libc6-dev make pkg-config libopenblas-dev libcsv-dev \
               libmicrohttpd-dev libjansson-dev libyajl-dev libsqlite3-dev \
               libssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler \
-              libonnx-dev
+              libonnx-dev libpq-dev
 # dataset-fashion-mnist: the API tests upload its IDX files.
 # libdnnl-dev: the core tests also run on the BLAS=onednn build.
+# postgresql: the store's tests start a private PostgreSQL server
+# (tools/pg-private.sh) and run the API suite on it too.
 DEPS_BUILD := $(DEPS_NEUROND) libcriterion-dev dataset-fashion-mnist \
               libcurl4-openssl-dev sqlite3 python3-yaml chromium nodejs \
-              prometheus python3-onnx libdnnl-dev
+              prometheus python3-onnx libdnnl-dev postgresql
 # libblis-dev, libdnnl-dev: the GEMM backends build/gemm-backends compares
 # with OpenBLAS (bench only; neurond links OpenBLAS alone).
 DEPS_BENCH := dataset-fashion-mnist python3-torch libblis-dev libdnnl-dev
@@ -59,14 +61,18 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o)
 SERVER_SRC := $(wildcard server/*.c server/store/*.c)
 SERVER_HDR := $(wildcard server/*.h server/store/*.h)
-SERVER_INC := -Iserver -Iserver/store
-SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/openapi_data.c \
+PQ_INC     := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+SERVER_INC := -Iserver -Iserver/store $(PQ_INC)
+SERVER_GEN := $(BUILD)/gen/migrations_data.c $(BUILD)/gen/pg_migrations_data.c \
+              $(BUILD)/gen/openapi_data.c \
               $(BUILD)/gen/web_data.c $(BUILD)/gen/onnx.pb-c.c
 WEB_FILES  := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.LICENSE \
                 web/docs/*.html web/docs/*.js web/docs/*.css web/docs/*.LICENSE))
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o) $(SERVER_GEN:.c=.o)
-SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lcsv -lcrypto -lz \
+SERVER_LIBS := -lmicrohttpd -ljansson -lyajl -lsqlite3 -lpq -lcsv -lcrypto -lz \
                -lprotobuf-c
+STORE_TEST_SRC := $(wildcard tests/store/*.c)
+STORE_TEST_OBJ := $(STORE_TEST_SRC:%.c=$(BUILD)/%.o)
 API_SRC   := $(wildcard tests/api/*.c)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 
@@ -74,7 +80,7 @@ API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
         fuzz fuzz-build fuzz-check load
 
 all: $(BUILD)/libnn.a $(BUILD)/neurond $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/nn-gpt-step \
-     $(BUILD)/test-core $(BUILD)/test-api
+     $(BUILD)/test-core $(BUILD)/test-api $(BUILD)/test-store
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -110,10 +116,15 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libnn.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-# migrations/sqlite/*.sql and api-docs/openapi.yaml are compiled into the daemon.
+# migrations/sqlite/*.sql, migrations/postgres/*.sql and api-docs/openapi.yaml
+# are compiled into the daemon.
 $(BUILD)/gen/migrations_data.c: $(wildcard migrations/sqlite/*.sql) tools/embed.sh
 	@mkdir -p $(@D)
-	sh tools/embed.sh migrations $@ $(sort $(wildcard migrations/sqlite/*.sql))
+	sh tools/embed.sh migrations nd_migration $@ $(sort $(wildcard migrations/sqlite/*.sql))
+
+$(BUILD)/gen/pg_migrations_data.c: $(wildcard migrations/postgres/*.sql) tools/embed.sh
+	@mkdir -p $(@D)
+	sh tools/embed.sh migrations nd_pg_migration $@ $(sort $(wildcard migrations/postgres/*.sql))
 
 $(BUILD)/gen/openapi_data.c: api-docs/openapi.yaml tools/embed.sh
 	@mkdir -p $(@D)
@@ -152,8 +163,16 @@ $(BUILD)/asan/neurond: $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) $(SERVER_HDR) $(w
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(SERVER_INC) $(SERVER_SRC) $(SERVER_GEN) $(CORE_SRC) -o $@ $(SERVER_LIBS) $(LDLIBS)
 
+$(BUILD)/tests/api/%.o: override CFLAGS += $(PQ_INC)
 $(BUILD)/test-api: $(API_OBJ)
-	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lz -lcrypto -lm -pthread
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion -lcurl -ljansson -lsqlite3 -lpq -lz -lcrypto -lm -pthread
+
+# The store's driver tests (tests/store/) call db.h directly, so they link
+# the server's objects (all but main); they need a PostgreSQL server
+# (tools/pg-private.sh run).
+$(BUILD)/tests/store/%.o: override CFLAGS += $(SERVER_INC)
+$(BUILD)/test-store: $(STORE_TEST_OBJ) $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ)) $(BUILD)/libnn.a
+	$(CC) $(CFLAGS) $^ -o $@ -lcriterion $(SERVER_LIBS) $(LDLIBS)
 
 # --model reads its file with the server's own parser, so bench-train links
 # the server's objects (all but main).
@@ -196,7 +215,11 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h core/layers
 
 # `make test` runs the unit tests, then the same tests under ASan + UBSan,
 # then the spec's checks (routes against it, Redocly's lint), then the API
-# tests against a real neurond — plain, then sanitized; their spec walk
+# tests against a real neurond — plain, then sanitized, on SQLite; then
+# the store's driver tests and the API tests (plain) on PostgreSQL, each
+# on a private server of its own (tools/pg-private.sh: initdb into a
+# temporary folder, a free loopback port, stopped by its PID at the end,
+# also on failure); their spec walk
 # sends its calls through Stoplight Prism (tools/prism, installed here with
 # its install scripts off: one of its packages reports installs), and the
 # export tests run exported models in onnx.checker, onnxruntime-node
@@ -206,7 +229,7 @@ $(BUILD)/asan/test-core: $(CORE_SRC) $(TEST_SRC) $(wildcard core/*.h core/layers
 LOGS := $(BUILD)/test-logs
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/test-core $(BUILD)/asan/test-core \
-	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api \
+	    $(BUILD)/neurond $(BUILD)/asan/neurond $(BUILD)/test-api $(BUILD)/test-store \
 	    $(BUILD)/gen/openapi.json $(BUILD)/bench-train $(BUILD)/nn-demo $(BUILD)/nn-gpt-step
 	@rm -rf $(LOGS) $(BUILD)/asan/server-reports.log
 	sh tools/run-logged.sh $(LOGS)/core.log $(BUILD)/test-core --jobs 2
@@ -225,6 +248,12 @@ test: deps
 	    sh tools/run-logged.sh $(LOGS)/api-asan.log $(BUILD)/test-api --jobs 2
 	@if [ -s $(BUILD)/asan/server-reports.log ]; then \
 	    echo "sanitizer reports from neurond:"; cat $(BUILD)/asan/server-reports.log; exit 1; fi
+	sh tools/run-logged.sh $(LOGS)/store-pg.log \
+	    sh tools/pg-private.sh run $(BUILD)/test-store --jobs 2
+	NEUROND_TEST_DB=postgres NEUROND_BIN=$(BUILD)/neurond \
+	    NEUROND_OPENAPI_JSON=$(BUILD)/gen/openapi.json \
+	    sh tools/run-logged.sh $(LOGS)/api-pg.log \
+	    sh tools/pg-private.sh run $(BUILD)/test-api --jobs 2
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	NEUROND_BIN=$(BUILD)/neurond SCREENSHOT=$(BUILD)/dashboard.png sh tools/run-logged.sh \
 	    $(LOGS)/browser.log sh -c 'cd tests/browser && node --test'
@@ -341,4 +370,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(CORE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) \
-    $(API_OBJ:.o=.d)
+    $(API_OBJ:.o=.d) $(STORE_TEST_OBJ:.o=.d)

@@ -16,6 +16,7 @@
 #include "backup.h"
 #include "log.h"
 #include "server.h"
+#include "store.h"
 
 /* Seconds a refused client is told to wait: about the time a copy of a
  * few hundred megabytes takes to reach a reader on a local network. */
@@ -65,6 +66,12 @@ static bool take_slot(nd_server *srv)
 void admin_backup(nd_request *req)
 {
     nd_server *srv = req->srv;
+    if (nd_store_is_postgres(srv->cfg.db)) {
+        nd_reply_problem(req, 409, "the database is PostgreSQL: this route "
+                                   "copies a SQLite file; back it up with "
+                                   "pg_dump");
+        return;
+    }
     if (!take_slot(srv)) {
         nd_log(ND_LOG_WARN, "backup.refused", "all backup slots are held",
                ND_LI("max_backups", srv->cfg.max_backups),

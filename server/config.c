@@ -28,7 +28,8 @@ static const opt_def options[] = {
     {"bind", "NEUROND_BIND", "address to listen on", OPT_STR, F(bind), 0, 0},
     {"port", "NEUROND_PORT", "TCP port (0 picks a free one and prints it)",
      OPT_UINT, F(port), 0, 65535},
-    {"db", "NEUROND_DB", "SQLite database file (created if missing)", OPT_STR,
+    {"db", "NEUROND_DB", "SQLite database file (created if missing), or a PostgreSQL URI "
+     "(postgresql://user@host:port/dbname) for a cluster", OPT_STR,
      F(db), 0, 0},
     {"workers", "NEUROND_WORKERS", "training jobs run at once (one per core by default)",
      OPT_UINT, F(workers), 1, 256},

@@ -303,9 +303,10 @@ void jobs_list(nd_request *req)
         return;
     }
     nd_stmt *st = nd_prepare(
-        "SELECT " ND_JOB_COLUMNS " FROM jobs WHERE (?1 IS NULL OR "
-        "(created_at, id) < (?1, ?2)) AND (?3 IS NULL OR status = ?3) AND "
-        "(?4 IS NULL OR model_id = ?4) AND (?6 IS NULL OR owner = ?6) "
+        "SELECT " ND_JOB_COLUMNS " FROM jobs WHERE (CAST(?1 AS TEXT) IS NULL "
+        "OR (created_at, id) < (?1, ?2)) AND (CAST(?3 AS TEXT) IS NULL OR "
+        "status = ?3) AND (CAST(?4 AS TEXT) IS NULL OR model_id = ?4) AND "
+        "(CAST(?6 AS TEXT) IS NULL OR owner = ?6) "
         "ORDER BY created_at DESC, id DESC LIMIT ?5");
     if (!st) {
         nd_reply_problem(req, 500, "cannot list jobs");

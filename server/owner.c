@@ -52,9 +52,9 @@ static const kind *kind_of_id(const char *id)
 /* How user reaches object id of k. */
 static reach reach_of(const kind *k, const char *id, const char *user)
 {
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT coalesce(owner = ?2, 0), %s FROM %s "
-             "WHERE id = ?1", k->public_col, k->table);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT CASE WHEN owner = ?2 THEN 1 ELSE 0 "
+             "END, %s FROM %s WHERE id = ?1", k->public_col, k->table);
     nd_stmt *st = nd_prepare(sql);
     if (!st)
         return REACH_UNKNOWN;

@@ -42,7 +42,10 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
         return -1;
     nd_lease_set_node(srv->cfg.node_name);
-    keep_reserve(&srv->cfg);
+    /* The reserve and the backup's temporary copies are files beside a
+     * SQLite database; PostgreSQL keeps its own disk. */
+    if (!nd_store_is_postgres(srv->cfg.db))
+        keep_reserve(&srv->cfg);
     int stale = nd_backup_remove_stale(srv->cfg.db);
     if (stale)
         nd_log(ND_LOG_WARN, "backup.stale_removed",

@@ -24,6 +24,7 @@
 
 #include "clock.h"
 #include "backup.h"
+#include "store.h"
 
 #define STEP_PAGES 256 /* 1 MiB of 4 KiB pages a step */
 
@@ -180,9 +181,22 @@ static int sync_parent(const char *path)
     return rc;
 }
 
+/* The backup copies a SQLite file with SQLite's online backup API; a
+ * PostgreSQL store is backed up with PostgreSQL's own tools. */
+static bool refused(const char *db, char *err, size_t errlen)
+{
+    if (!nd_store_is_postgres(db))
+        return false;
+    snprintf(err, errlen, "the database is PostgreSQL: neurond's backup "
+                          "copies a SQLite file; back it up with pg_dump");
+    return true;
+}
+
 int nd_backup_to_file(const char *db, const char *dst, nd_backup_stats *st,
                       char *err, size_t errlen)
 {
+    if (refused(db, err, errlen))
+        return -1;
     nd_backup_stats dummy;
     st = st ? st : &dummy;
     if (same_file(db, dst)) {
@@ -213,6 +227,8 @@ int nd_backup_to_file(const char *db, const char *dst, nd_backup_stats *st,
 int nd_backup_to_temp(const char *db, int *fd, nd_backup_stats *st,
                       char *err, size_t errlen)
 {
+    if (refused(db, err, errlen))
+        return -1;
     nd_backup_stats dummy;
     st = st ? st : &dummy;
     st->stale_removed = 0; /* swept at start-up instead */
@@ -298,5 +314,5 @@ static int remove_stale(const char *near, const char *infix)
 
 int nd_backup_remove_stale(const char *db)
 {
-    return remove_stale(db, ".backup-");
+    return nd_store_is_postgres(db) ? 0 : remove_stale(db, ".backup-");
 }

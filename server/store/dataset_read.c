@@ -124,8 +124,8 @@ int nd_ds_list(const nd_page_key *after, size_t limit, json_t **items,
 {
     nd_stmt *st = nd_prepare(
         "SELECT " OBJECT_COLUMNS " FROM datasets WHERE uploading IS NULL "
-        "AND (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
-        "AND (?4 IS NULL OR owner = ?4 OR public = 1) "
+        "AND (CAST(?1 AS TEXT) IS NULL OR (created_at, id) < (?1, ?2)) "
+        "AND (CAST(?4 AS TEXT) IS NULL OR owner = ?4 OR public = 1) "
         "ORDER BY created_at DESC, id DESC LIMIT ?3");
     *items = json_array();
     if (!st || !*items) {

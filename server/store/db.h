@@ -84,6 +84,7 @@ typedef struct nd_db_backend {
 } nd_db_backend;
 
 extern const nd_db_backend nd_db_sqlite;
+extern const nd_db_backend nd_db_pg;
 
 /* The backend nd_store_open chose (SQLite until then). */
 const nd_db_backend *nd_db_current(void);

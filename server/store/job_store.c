@@ -88,13 +88,13 @@ json_t *nd_history_view_point(const nn_epoch_stats *st, bool perceptron)
     return p;
 }
 
-static json_int_t queue_position(int64_t rowid)
+static json_int_t queue_position(int64_t seq)
 {
     nd_stmt *st = nd_prepare("SELECT COUNT(*) FROM jobs WHERE status = "
-                                  "'queued' AND rowid <= ?");
+                                  "'queued' AND seq <= ?");
     json_int_t pos = 0;
     if (st) {
-        nd_bind_int64(st, 1, rowid);
+        nd_bind_int64(st, 1, seq);
         if (nd_step(st) == ND_ROW)
             pos = nd_col_int64(st, 0);
     }
@@ -217,7 +217,8 @@ int nd_job_insert(const char *id, const char *model_id,
     nd_now(now);
     nd_stmt *st = nd_prepare(
         "INSERT INTO jobs (id, model_id, dataset_id, params, status, epochs, "
-        "converged, created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)");
+        "converged, created_at, seq) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, "
+        "(SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs))");
     if (!st)
         goto fail;
     nd_bind_text(st, 1, id);
@@ -256,9 +257,12 @@ static int insert_points(const char *id, const nd_history_point *p, size_t n,
                          bool perceptron)
 {
     nd_stmt *st = nd_prepare(
-        "INSERT OR REPLACE INTO history (job_id, epoch, loss, val_loss, "
-        "accuracy, val_accuracy, elapsed_ms, mistakes) VALUES (?, ?, ?, ?, "
-        "?, ?, ?, ?)");
+        "INSERT INTO history (job_id, epoch, loss, val_loss, accuracy, "
+        "val_accuracy, elapsed_ms, mistakes) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (job_id, epoch) DO UPDATE SET loss = excluded.loss, "
+        "val_loss = excluded.val_loss, accuracy = excluded.accuracy, "
+        "val_accuracy = excluded.val_accuracy, elapsed_ms = "
+        "excluded.elapsed_ms, mistakes = excluded.mistakes");
     if (!st)
         return -1;
     int rc = ND_DONE;
@@ -498,8 +502,9 @@ int nd_job_cancel_queued(const char *id)
 int nd_job_request_cancel(const char *id)
 {
     /* ?1 (the time) is unused here but keeps one binding order. */
-    return guarded_update("UPDATE jobs SET cancel_requested = 1 WHERE ?1 IS "
-                          "NOT NULL AND id = ?2 AND status = 'running'",
+    return guarded_update("UPDATE jobs SET cancel_requested = 1 WHERE "
+                          "CAST(?1 AS TEXT) IS NOT NULL AND id = ?2 AND "
+                          "status = 'running'",
                           id);
 }
 
@@ -518,16 +523,16 @@ bool nd_job_cancel_requested(const char *id)
 
 int nd_job_pause_queued(const char *id)
 {
-    return guarded_update("UPDATE jobs SET status = 'paused' WHERE ?1 IS NOT "
-                          "NULL AND id = ?2 AND status = 'queued'",
+    return guarded_update("UPDATE jobs SET status = 'paused' WHERE CAST(?1 AS "
+                          "TEXT) IS NOT NULL AND id = ?2 AND status = 'queued'",
                           id);
 }
 
 int nd_job_request_pause(const char *id)
 {
     return guarded_update("UPDATE jobs SET pause_requested = 1, pause_at = "
-                          "NULL WHERE ?1 IS NOT NULL AND id = ?2 AND status "
-                          "= 'running'",
+                          "NULL WHERE CAST(?1 AS TEXT) IS NOT NULL AND "
+                          "id = ?2 AND status = 'running'",
                           id);
 }
 

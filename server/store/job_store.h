@@ -14,7 +14,7 @@
 #define ND_JOB_COLUMNS                                                        \
     "id, model_id, dataset_id, params, status, epoch, epochs, loss, "        \
     "val_loss, accuracy, val_accuracy, converged, error, created_at, "       \
-    "started_at, finished_at, cancel_requested, rowid, pause_requested, "     \
+    "started_at, finished_at, cancel_requested, seq, pause_requested, "     \
     "pause_at, node"
 
 /* Every state a job can be in, in the order of its life. */

@@ -213,8 +213,9 @@ int nd_model_list(const nd_page_key *after, size_t limit, json_t **page,
 {
     nd_stmt *st =
         nd_prepare("SELECT " MODEL_COLUMNS " FROM models "
-                   "WHERE (?1 IS NULL OR (created_at, id) < (?1, ?2)) "
-                   "AND (?4 IS NULL OR owner = ?4 OR public = 1) "
+                   "WHERE (CAST(?1 AS TEXT) IS NULL OR "
+                   "(created_at, id) < (?1, ?2)) "
+                   "AND (CAST(?4 AS TEXT) IS NULL OR owner = ?4 OR public = 1) "
                    "ORDER BY created_at DESC, id DESC LIMIT ?3");
     if (!st)
         return db_fail(err, errlen, "listing models");
@@ -289,6 +290,36 @@ int nd_model_remove(const char *id, char *err, size_t errlen)
     return result;
 }
 
+/* Model id's stored definition with net's vocabulary set in it (a job
+ * on a text sets it: the model reply shows it), as a malloc'd string in
+ * *out; *out NULL when net has none. Done here, not in SQL, because the
+ * two databases' JSON functions differ (and PostgreSQL's jsonb would
+ * reorder the keys). ND_STORE_OK or ND_STORE_ERROR. */
+static int vocab_definition(const char *id, const nn_network *net,
+                            char **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!nd_seq_vocab(net) || !net->n_classes)
+        return ND_STORE_OK;
+    nd_stmt *st = nd_prepare("SELECT definition FROM models WHERE id = ?1");
+    if (!st)
+        return db_fail(err, errlen, "reading a model");
+    nd_bind_text(st, 1, id);
+    json_t *def = nd_step(st) == ND_ROW
+                      ? json_loads(col_text(st, 0), 0, NULL)
+                      : NULL;
+    nd_finalize(st);
+    if (!json_is_object(def)) {
+        json_decref(def);
+        return fail(err, errlen, "model %s has no definition to update", id);
+    }
+    if (json_object_set_new(def, "vocabulary",
+                            nd_model_vocabulary_json(net)) == 0)
+        *out = json_dumps(def, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    json_decref(def);
+    return *out ? ND_STORE_OK : fail(err, errlen, "out of memory");
+}
+
 /* Replaces model id's BLOB, marks it trained; the parameter count must
  * match the stored one (same definition). Runs in the open transaction. */
 static int update_blob(const char *id, const nn_network *net,
@@ -297,20 +328,12 @@ static int update_blob(const char *id, const nn_network *net,
 {
     char now[ND_TIME_MAX];
     nd_now(now);
-    /* A language model's vocabulary (a job on a text sets it) shows in
-     * its definition, so that the model reply has it. */
     char *vocab = NULL;
-    if (nd_seq_vocab(net) && net->n_classes) {
-        json_t *v = nd_model_vocabulary_json(net);
-        vocab = v ? json_dumps(v, JSON_COMPACT) : NULL;
-        json_decref(v);
-        if (!vocab)
-            return fail(err, errlen, "out of memory");
-    }
+    if (vocab_definition(id, net, &vocab, err, errlen))
+        return ND_STORE_ERROR;
     nd_stmt *st = nd_prepare(
         "UPDATE models SET blob = ?1, trained = 1, updated_at = ?2, "
-        "definition = CASE WHEN ?5 IS NULL THEN definition ELSE "
-        "json_set(definition, '$.vocabulary', json(?5)) END "
+        "definition = COALESCE(?5, definition) "
         "WHERE id = ?3 AND parameters = ?4");
     if (!st) {
         free(vocab);

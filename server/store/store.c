@@ -14,10 +14,15 @@
 
 /* Which backend a --db value names: a libpq URI selects PostgreSQL,
  * anything else is the path of a SQLite file. */
+bool nd_store_is_postgres(const char *where)
+{
+    return strncmp(where, "postgresql://", 13) == 0 ||
+           strncmp(where, "postgres://", 11) == 0;
+}
+
 static const nd_db_backend *backend_for(const char *where)
 {
-    (void)where;
-    return &nd_db_sqlite;
+    return nd_store_is_postgres(where) ? &nd_db_pg : &nd_db_sqlite;
 }
 
 int nd_store_open(const char *where, char *err, size_t errlen)
@@ -52,7 +57,8 @@ bool nd_store_ping(void)
 
 int nd_store_migrations(void)
 {
-    return nd_migration_count;
+    return nd_db_dialect() == ND_DIALECT_POSTGRES ? nd_pg_migration_count
+                                                  : nd_migration_count;
 }
 
 int nd_tx_begin(void)

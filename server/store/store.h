@@ -10,8 +10,12 @@
 
 #include "db.h"
 
+/* Whether where (a --db value) names a PostgreSQL database: a libpq URI,
+ * postgresql://… or postgres://… . Anything else is a SQLite file. */
+bool nd_store_is_postgres(const char *where);
+
 /* Opens the database where names (a SQLite file, created with its folder
- * if missing), applies the migrations it lacks, each in its own
+ * if missing, or a PostgreSQL URI), applies the migrations it lacks, each in its own
  * transaction, and remembers where for the per-thread connections, which
  * open on first use and close when their thread exits. Returns 0, or −1
  * with a message in err. */

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,12 +102,49 @@ static void spawn(api_server *s, const char *const *extra)
     cr_assert_fail("neurond did not start within 10 s");
 }
 
+bool api_on_postgres(void)
+{
+    const char *db = getenv("NEUROND_TEST_DB");
+    return db && strcmp(db, "postgres") == 0;
+}
+
+/* Runs sql on the private server's maintenance database. */
+static void pg_admin(const char *sql)
+{
+    const char *uri = getenv("NEUROND_TEST_PG_URI");
+    cr_assert_not_null(uri, "NEUROND_TEST_DB=postgres needs "
+                            "NEUROND_TEST_PG_URI (tools/pg-private.sh)");
+    char where[600];
+    snprintf(where, sizeof where, "%s/postgres", uri);
+    PGconn *pg = PQconnectdb(where);
+    cr_assert_eq(PQstatus(pg), CONNECTION_OK, "%s: %s", where,
+                 PQerrorMessage(pg));
+    PGresult *res = PQexec(pg, sql);
+    cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s: %s", sql,
+                 PQerrorMessage(pg));
+    PQclear(res);
+    PQfinish(pg);
+}
+
+/* The database of s on the private server: named after its folder. */
+static const char *pg_name(const api_server *s)
+{
+    return strrchr(s->dir, '/') + 1;
+}
+
 void api_prepare(api_server *s)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/neurond-test-XXXXXX");
     cr_assert_not_null(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
     snprintf(s->db, sizeof s->db, "%s/neurond.db", s->dir);
+    if (api_on_postgres()) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", pg_name(s));
+        pg_admin(sql);
+        snprintf(s->db, sizeof s->db, "%s/%s", getenv("NEUROND_TEST_PG_URI"),
+                 pg_name(s));
+    }
     snprintf(s->log, sizeof s->log, "%s/neurond.log", s->dir);
 }
 
@@ -204,7 +242,20 @@ void api_kill(api_server *s)
 void api_cleanup(api_server *s)
 {
     api_stop(s);
-    char cmd[400];
+    if (api_on_postgres() && s->dir[0]) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH "
+                                  "(FORCE)", pg_name(s));
+        pg_admin(sql);
+    }
+    char cmd[1200];
+    const char *keep = getenv("NEUROND_TEST_KEEP_LOGS");
+    if (keep && s->dir[0]) {
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s/%s.log' 2>/dev/null", s->log,
+                 keep, strrchr(s->dir, '/') + 1);
+        if (system(cmd) != 0)
+            cr_log_warn("could not keep %s", s->log);
+    }
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
     if (s->dir[0] && system(cmd) != 0)
         cr_log_warn("could not remove %s", s->dir);
@@ -539,7 +590,9 @@ void api_assert_problem(const api_response *r, long status,
 
 bool api_sql(const api_server *s, const char *sql, long *out)
 {
-    if (system("command -v sqlite3 > /dev/null 2>&1") != 0)
+    bool pg = api_on_postgres();
+    if (system(pg ? "command -v psql > /dev/null 2>&1"
+                  : "command -v sqlite3 > /dev/null 2>&1") != 0)
         return false;
     char path[400], cmd[1200];
     snprintf(path, sizeof path, "%s/query.sql", s->dir);
@@ -547,17 +600,25 @@ bool api_sql(const api_server *s, const char *sql, long *out)
     cr_assert_not_null(f, "%s: %s", path, strerror(errno));
     fprintf(f, "%s\n", sql);
     fclose(f);
-    snprintf(cmd, sizeof cmd,
-             "sqlite3 -bail -cmd '.timeout 10000' '%s' < '%s' 2>&1", s->db,
-             path);
+    if (pg)
+        snprintf(cmd, sizeof cmd, "psql -X -q -t -A -v ON_ERROR_STOP=1 "
+                 "'%s' < '%s' 2>&1", s->db, path);
+    else
+        snprintf(cmd, sizeof cmd,
+                 "sqlite3 -bail -cmd '.timeout 10000' '%s' < '%s' 2>&1",
+                 s->db, path);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p, "popen: %s", strerror(errno));
     char line[512] = "";
     if (!fgets(line, sizeof line, p))
         line[0] = '\0';
     int rc = pclose(p);
-    cr_assert_eq(rc, 0, "sqlite3 failed on %s: %s", sql, line);
-    *out = strtol(line, NULL, 10);
+    cr_assert_eq(rc, 0, "%s failed on %s: %s", pg ? "psql" : "sqlite3", sql,
+                 line);
+    /* psql prints a boolean as t or f, where sqlite3 prints 1 or 0. */
+    *out = pg && (line[0] == 't' || line[0] == 'f') && line[1] == '\n'
+               ? line[0] == 't'
+               : strtol(line, NULL, 10);
     return true;
 }
 

@@ -46,7 +46,8 @@ void api_stop_by(api_server *s, int sig);
 /* SIGKILL, as a crash would. */
 void api_kill(api_server *s);
 
-/* api_stop if still running, then removes the folder. */
+/* api_stop if still running, then removes the folder (first copying the
+ * server's log into $NEUROND_TEST_KEEP_LOGS, when set, for debugging). */
 void api_cleanup(api_server *s);
 
 typedef struct {
@@ -139,9 +140,24 @@ json_t *api_wait_job(api_server *s, const char *job_id, double timeout_s);
 void api_assert_problem(const api_response *r, long status,
                         const char *pointer);
 
+/* Whether the suite runs on PostgreSQL (NEUROND_TEST_DB=postgres, with
+ * NEUROND_TEST_PG_URI the URI of a server, without a database name, as
+ * tools/pg-private.sh prints it): then every api_prepare creates a
+ * database of its own there, s->db is its URI, and api_cleanup drops it.
+ * Tests of SQLite-only behaviour skip, saying why. */
+bool api_on_postgres(void);
+
+/* Skips the calling test on PostgreSQL, with why (a sentence). */
+#define API_SQLITE_ONLY(why)                                                  \
+    do {                                                                      \
+        if (api_on_postgres())                                                \
+            cr_skip_test("SQLite only: %s", why);                             \
+    } while (0)
+
 /* Runs sql (one or more statements) on the server's database with the
  * sqlite3 command-line tool, next to the running server (WAL makes that
- * safe), and stores the first value it prints in *out (0 if none).
+ * safe), or with psql on PostgreSQL, and stores the first value it
+ * prints in *out (0 if none; a boolean as 1 or 0).
  * Returns false when the tool is not installed, so that the caller can
  * skip; asserts that the SQL ran. */
 bool api_sql(const api_server *s, const char *sql, long *out);

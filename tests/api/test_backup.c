@@ -117,6 +117,7 @@ static void assert_no_temp(const char *dir)
 
 Test(backup, route_copy_while_training_serves_the_same_predictions)
 {
+    API_SQLITE_ONLY("the backup copies a SQLite file (PostgreSQL: pg_dump)");
     const char *args[] = {"--checkpoint-ms", "20", NULL};
     api_start(&srv, args);
     float want[4], got[4];
@@ -160,6 +161,7 @@ Test(backup, route_copy_while_training_serves_the_same_predictions)
 
 Test(backup, cli_copies_the_database_of_a_running_server)
 {
+    API_SQLITE_ONLY("the backup copies a SQLite file (PostgreSQL: pg_dump)");
     const char *args[] = {"--checkpoint-ms", "20", NULL};
     api_start(&srv, args);
     float want[4];
@@ -188,6 +190,7 @@ static void cli_fails(const char *args, int status, const char *want)
 
 Test(backup, cli_errors)
 {
+    API_SQLITE_ONLY("the backup copies a SQLite file (PostgreSQL: pg_dump)");
     api_start(&srv, NULL);
     char xor[64], args[1200], other[400];
     make_generated(&srv, "xor", xor);
@@ -221,6 +224,7 @@ Test(backup, cli_errors)
 
 Test(backup, route_errors)
 {
+    API_SQLITE_ONLY("the backup copies a SQLite file (PostgreSQL: pg_dump)");
     const char *args[] = {"--api-token", "backup-secret", NULL};
     api_start(&srv, args);
     const char *auth[] = {"Authorization: Bearer backup-secret", NULL};
@@ -259,6 +263,7 @@ static bool exists(const char *path)
 
 Test(backup, start_up_removes_the_copies_of_a_backup_cut_short)
 {
+    API_SQLITE_ONLY("the backup copies a SQLite file (PostgreSQL: pg_dump)");
     api_start(&srv, NULL);
     api_stop(&srv);
     /* What a process killed during POST /v1/admin/backup leaves, and two
@@ -284,4 +289,25 @@ Test(backup, start_up_removes_the_copies_of_a_backup_cut_short)
                   strstr(log, "files=2"),
               "no log line for the removal: %s", log);
     free(log);
+}
+
+Test(backup, on_postgresql_the_route_and_the_cli_refuse_naming_pg_dump)
+{
+    if (!api_on_postgres())
+        cr_skip_test("PostgreSQL only: on SQLite the backup is made");
+    api_start(&srv, NULL);
+    api_response r = api_call(&srv, "POST", "/v1/admin/backup", NULL, NULL, 0);
+    api_assert_problem(&r, 409, NULL);
+    cr_assert(strstr(r.body, "pg_dump"), "%s", r.body);
+    api_free(&r);
+    char args[1200], copy[400];
+    snprintf(copy, sizeof copy, "%s/x.db", srv.dir);
+    snprintf(args, sizeof args, "--db '%s' backup '%s'", srv.db, copy);
+    cli_fails(args, 1, "back it up with pg_dump");
+    assert_no_temp(srv.dir);
+    struct stat sb;
+    cr_assert_neq(stat(copy, &sb), 0, "no copy is made");
+    r = api_call(&srv, "GET", "/healthz", NULL, NULL, 0);
+    cr_assert_eq(r.status, 200, "the server goes on: %s", r.body);
+    api_free(&r);
 }

@@ -82,6 +82,7 @@ static int backup_until_200(double timeout_s)
 
 Test(backup_limits, copies_past_max_backups_are_429_while_readers_stall)
 {
+    API_SQLITE_ONLY("the backup copies a SQLite file (PostgreSQL: pg_dump)");
     api_start(&srv, (const char *[]){"--max-backups", "2", NULL});
     fill_database();
     int stalled[2] = {stalled_backup(srv.port), stalled_backup(srv.port)};
@@ -123,6 +124,7 @@ static bool present(const char *dir, const char *name)
  * so does a copy another backup still writes (it holds it locked). */
 Test(backup_limits, a_cli_backup_removes_what_a_killed_one_left)
 {
+    API_SQLITE_ONLY("the backup copies a SQLite file (PostgreSQL: pg_dump)");
     api_start(&srv, NULL);
     char ds[64];
     make_generated(&srv, "xor", ds);

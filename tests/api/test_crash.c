@@ -77,8 +77,11 @@ static void assert_sql(const char *sql)
  * with the sqlite3 tool, so that it can be checked as the crash left it. */
 static void assert_store(char ds[2][64], char md[JOBS][64], char job[JOBS][64])
 {
-    assert_sql("SELECT (SELECT group_concat(integrity_check) FROM "
-               "pragma_integrity_check) = 'ok';");
+    /* SQLite's own check of its file; PostgreSQL's crash safety is its
+     * own (the rows below are checked on both). */
+    if (!api_on_postgres())
+        assert_sql("SELECT (SELECT group_concat(integrity_check) FROM "
+                   "pragma_integrity_check) = 'ok';");
     char sql[512];
     for (int i = 0; i < JOBS; i++) {
         snprintf(sql, sizeof sql,

@@ -564,12 +564,13 @@ Test(datasets, delete_refuses_a_dataset_a_job_is_using)
     snprintf(sql, sizeof sql,
              "INSERT INTO models (id, name, type, definition, blob, "
              "parameters, created_at, updated_at) VALUES ('md_t', 'm', "
-             "'mlp', '{}', x'00', 1, '2024-01-01T00:00:00.000Z', "
+             "'mlp', '{}', %s, 1, '2024-01-01T00:00:00.000Z', "
              "'2024-01-01T00:00:00.000Z');"
              "INSERT INTO jobs (id, model_id, dataset_id, params, status, "
-             "epochs, created_at) VALUES ('jb_t', 'md_t', '%s', '{}', "
-             "'running', 10, '2024-01-01T00:00:00.000Z'); SELECT changes();",
-             id);
+             "epochs, created_at, seq) VALUES ('jb_t', 'md_t', '%s', '{}', "
+             "'running', 10, '2024-01-01T00:00:00.000Z', 1); SELECT count(*) "
+             "FROM jobs WHERE id = 'jb_t';",
+             api_on_postgres() ? "'\\x00'" : "x'00'", id);
     long changed;
     if (!api_sql(&srv, sql, &changed))
         cr_skip_test("the sqlite3 command-line tool is not installed");
@@ -578,8 +579,8 @@ Test(datasets, delete_refuses_a_dataset_a_job_is_using)
     api_response r = api_call(&srv, "DELETE", path, NULL, NULL, 0);
     api_assert_problem(&r, 409, NULL);
     api_free(&r);
-    api_sql(&srv, "UPDATE jobs SET status = 'succeeded'; SELECT changes();",
-            &changed);
+    api_sql(&srv, "UPDATE jobs SET status = 'succeeded'; SELECT count(*) "
+            "FROM jobs;", &changed);
     r = api_call(&srv, "DELETE", path, NULL, NULL, 0);
     cr_assert_eq(r.status, 204, "a finished job does not hold it: %s",
                  r.body);

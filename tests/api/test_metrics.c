@@ -211,11 +211,16 @@ Test(metrics, an_sqlite_error_is_counted_and_logged)
 {
     long unused;
     double before = scrape_sample("neurond_sqlite_errors_total");
-    cr_assert(api_sql(&srv, "CREATE TRIGGER fault BEFORE INSERT ON models "
-                            "BEGIN SELECT RAISE(ABORT, 'injected fault'); "
-                            "END;",
-                      &unused),
-              "the sqlite3 tool is missing (make deps)");
+    const char *fault =
+        api_on_postgres()
+            ? "CREATE FUNCTION fault() RETURNS trigger LANGUAGE plpgsql AS "
+              "$$ BEGIN RAISE EXCEPTION 'injected fault'; END $$; "
+              "CREATE TRIGGER fault BEFORE INSERT ON models FOR EACH ROW "
+              "EXECUTE FUNCTION fault();"
+            : "CREATE TRIGGER fault BEFORE INSERT ON models BEGIN SELECT "
+              "RAISE(ABORT, 'injected fault'); END;";
+    cr_assert(api_sql(&srv, fault, &unused),
+              "the sqlite3 or psql tool is missing (make deps)");
     api_response r = api_json(&srv, "POST", "/v1/models",
                               "{\"name\":\"p\",\"type\":\"perceptron\","
                               "\"inputs\":2}");
@@ -223,7 +228,8 @@ Test(metrics, an_sqlite_error_is_counted_and_logged)
     api_free(&r);
     cr_assert_geq(scrape_sample("neurond_sqlite_errors_total") - before, 1);
     char *log = api_log(&srv);
-    const char *line = strstr(log, "event=sqlite.error");
+    const char *line = strstr(log, api_on_postgres() ? "event=postgres.error"
+                                                     : "event=sqlite.error");
     cr_assert(line && strstr(line, "injected fault"), "%s", log);
     free(log);
 }
