@@ -32,7 +32,8 @@
 # process killed by its PID turns the container back up with its data
 # (restart: unless-stopped) and the job it was running queued again;
 # `stop` exits 0, `down` keeps the volume for the next `up`, `down -v`
-# removes it. Then the cluster's images and compose file
+# removes it. Then the cluster of docker/compose.cluster.yaml: PostgreSQL,
+# three nodes and nginx, a node killed mid-job, malformed and slow clients
 # (tools/docker-test-cluster.sh). Then everything it started is stopped
 # by PID, unmounted and its bridges deleted, on failure too. Each phase
 # prints its duration.
