@@ -52,30 +52,16 @@ fi
 # 127.0.0.1 and a free port, checked to differ in that alone.
 KPORT=$(free_port)
 KPROJECT=ndcluster$$
-python3 - docker/compose.cluster.yaml "$KPORT" >"$WORK/compose.cluster.yaml" <<'PY'
-import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1]))
-svc = doc["services"]["nginx"]
-assert svc["ports"] == ["8080:8080"], "compose.cluster.yaml publishes %r, not 8080:8080" % svc["ports"]
-svc["ports"] = ["127.0.0.1:%s:8080" % sys.argv[2]]
-yaml.safe_dump(doc, sys.stdout, sort_keys=False)
-PY
+python3 tools/docker-compose-copy.py copy docker/compose.cluster.yaml nginx "$KPORT" >"$WORK/compose.cluster.yaml"
 KCOMPOSE=(docker-compose --ansi never -f "$WORK/compose.cluster.yaml" --project-directory "$ROOT/docker" -p "$KPROJECT")
 timeout 60 docker-compose -f docker/compose.cluster.yaml config >"$WORK/cluster-repo.yaml"
 timeout 60 "${KCOMPOSE[@]}" config >"$WORK/cluster-test.yaml"
-images=$(python3 - "$WORK/cluster-repo.yaml" "$WORK/cluster-test.yaml" "$KPORT" <<'PY'
-import sys, yaml
-repo, test = (yaml.safe_load(open(f)) for f in sys.argv[1:3])
-assert repo["services"]["nginx"].pop("ports") == [{"published": 8080, "target": 8080}]
-assert test["services"]["nginx"].pop("ports") == ["127.0.0.1:%s:8080/tcp" % sys.argv[3]]
-assert repo == test, "the copy differs from docker/compose.cluster.yaml in more than its port"
-assert sorted(test["services"]) == ["nginx", "node1", "node2", "node3", "postgres"]
-for name in ("node1", "node2", "node3"):
-    assert "ports" not in test["services"][name], name + " is published"
-s = test["services"]
-print(s["node1"]["image"], s["postgres"]["image"], s["nginx"]["image"])
-PY
-) || fail "the test's copy of docker/compose.cluster.yaml differs from it in more than the port"
+# "SERVICE IMAGE" lines: the five services, nginx's the only port.
+python3 tools/docker-compose-copy.py check "$WORK/cluster-repo.yaml" "$WORK/cluster-test.yaml" nginx "$KPORT" \
+    >"$WORK/cluster-images" || fail "the test's copy of docker/compose.cluster.yaml differs from it in more than the port"
+[ "$(cut -d' ' -f1 "$WORK/cluster-images" | tr '\n' ' ')" = "nginx node1 node2 node3 postgres " ] ||
+    fail "docker/compose.cluster.yaml's services: $(cut -d' ' -f1 "$WORK/cluster-images" | tr '\n' ' ')"
+images=$(awk '$1 == "node1" { n = $2 } $1 == "postgres" { p = $2 } $1 == "nginx" { x = $2 } END { print n, p, x }' "$WORK/cluster-images")
 read -r node_image pg_image nginx_image <<<"$images"
 # shellcheck disable=SC2153 # IMAGE: docker-test.sh's neurond image
 "$DOCKER" tag "$IMAGE" "$node_image"

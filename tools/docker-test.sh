@@ -555,26 +555,14 @@ phase "docker-compose up (docker/compose.yaml, published on loopback)"
 # files' `docker-compose config` differ in that port alone.
 CPORT=$(free_port)
 PROJECT=ndtest$$
-python3 - docker/compose.yaml "$CPORT" >"$WORK/compose.yaml" <<'PY'
-import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1]))
-svc = doc["services"]["neurond"]
-assert svc["ports"] == ["8080:8080"], "docker/compose.yaml publishes %r, not 8080:8080" % svc["ports"]
-svc["ports"] = ["127.0.0.1:%s:8080" % sys.argv[2]]
-yaml.safe_dump(doc, sys.stdout, sort_keys=False)
-PY
+python3 tools/docker-compose-copy.py copy docker/compose.yaml neurond "$CPORT" >"$WORK/compose.yaml"
 COMPOSE=(docker-compose --ansi never -f "$WORK/compose.yaml" --project-directory "$ROOT/docker" -p "$PROJECT")
 timeout 60 docker-compose -f docker/compose.yaml config >"$WORK/compose-repo.yaml"
 timeout 60 "${COMPOSE[@]}" config >"$WORK/compose-test.yaml"
-compose_image=$(python3 - "$WORK/compose-repo.yaml" "$WORK/compose-test.yaml" "$CPORT" <<'PY'
-import sys, yaml
-repo, test = (yaml.safe_load(open(f)) for f in sys.argv[1:3])
-assert repo["services"]["neurond"].pop("ports") == [{"published": 8080, "target": 8080}]
-assert test["services"]["neurond"].pop("ports") == ["127.0.0.1:%s:8080/tcp" % sys.argv[3]]
-assert repo == test, "the copy differs from docker/compose.yaml in more than its port"
-print(test["services"]["neurond"]["image"])
-PY
-) || fail "the test's copy of docker/compose.yaml differs from it in more than the port"
+compose_image=$(python3 tools/docker-compose-copy.py check "$WORK/compose-repo.yaml" "$WORK/compose-test.yaml" neurond "$CPORT" |
+    awk '$1 == "neurond" { print $2 }') ||
+    fail "the test's copy of docker/compose.yaml differs from it in more than the port"
+[ -n "$compose_image" ] || fail "docker/compose.yaml has no neurond image"
 echo "docker/compose.yaml as project $PROJECT, 8080 published on 127.0.0.1:$CPORT instead of *:8080"
 # The image built above under the compose file's name, in this engine only,
 # and `up --no-build`: compose would build without --network host, and the
