@@ -83,10 +83,11 @@ int main(int argc, char **argv)
     nd_log_format_parse(srv.cfg.log_format, &format); /* checked by config */
     nd_log_set_format(format);
     char err[512];
-    if (nd_server_start(&srv, err, sizeof err)) {
+    int rc = nd_server_start(&srv, err, sizeof err);
+    if (rc) {
         nd_log(ND_LOG_ERROR, "server.start_failed", err,
                ND_LS("version", ND_VERSION));
-        return 1;
+        return rc == -2 ? 2 : 1;
     }
     log_listening(&srv);
     int sig = 0;

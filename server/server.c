@@ -39,8 +39,10 @@ int nd_server_start(nd_server *srv, char *err, size_t errlen)
     /* Training threads are libnn's; BLAS stays single-threaded inside them
      * so jobs never oversubscribe the cores. */
     nn_blas_set_threads(1);
-    if (nd_metrics_init(err, errlen) || nd_store_open(srv->cfg.db, err, errlen))
+    if (nd_metrics_init(err, errlen))
         return -1;
+    if (nd_store_open(srv->cfg.db, err, errlen))
+        return -2; /* --db names nothing this process can open */
     nd_lease_set_node(srv->cfg.node_name);
     /* The reserve and the backup's temporary copies are files beside a
      * SQLite database; PostgreSQL keeps its own disk. */

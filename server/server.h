@@ -25,8 +25,10 @@ typedef struct nd_server {
 } nd_server;
 
 /* Opens the store (applying migrations), recovers jobs interrupted by a
- * crash, starts the workers and then the HTTP listener. Returns 0, or −1
- * with a message in err. */
+ * crash, starts the workers and then the HTTP listener. Returns 0; −2
+ * with a message in err when the database --db names cannot be opened (a
+ * wrong or unreachable PostgreSQL URI, a SQLite file that cannot be
+ * made: a configuration error); −1 with a message on any other failure. */
 int nd_server_start(nd_server *srv, char *err, size_t errlen);
 
 /* Ends every event stream, stops accepting requests, lets running jobs checkpoint and requeue,

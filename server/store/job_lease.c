@@ -31,7 +31,7 @@ static int oldest_queued(nd_claim *c)
 {
     nd_stmt *st = nd_prepare(nd_sql(
         "SELECT id, attempts, lease_token FROM jobs WHERE status = 'queued' "
-        "ORDER BY rowid LIMIT 1",
+        "ORDER BY seq LIMIT 1",
         "SELECT id, attempts, lease_token FROM jobs WHERE status = 'queued' "
         "ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"));
     if (!st)
@@ -139,9 +139,11 @@ int nd_job_renew(const char *id, int64_t token, unsigned lease_ms,
 static int expired_ids(bool all, int64_t now_ms, char (*ids)[ND_ID_MAX],
                        int cap)
 {
-    nd_stmt *st = nd_prepare(nd_sql("SELECT id FROM jobs WHERE " EXPIRED,
-                                    "SELECT id FROM jobs WHERE " EXPIRED
-                                    " FOR UPDATE SKIP LOCKED"));
+    nd_stmt *st = nd_prepare(
+        !ids ? "SELECT id FROM jobs WHERE " EXPIRED
+             : nd_sql("SELECT id FROM jobs WHERE " EXPIRED,
+                      "SELECT id FROM jobs WHERE " EXPIRED
+                      " FOR UPDATE SKIP LOCKED"));
     if (!st)
         return -1;
     nd_bind_int(st, 1, all);
@@ -186,9 +188,14 @@ int nd_job_reclaim(int max_attempts, bool all, char (*ids)[ND_ID_MAX],
                    int cap)
 {
     int64_t now_ms = nd_lease_now_ms();
+    /* A look first, outside a transaction: most rounds find nothing, and
+     * need not wait for the writer lock. */
+    int n = expired_ids(all, now_ms, NULL, 0);
+    if (n <= 0)
+        return n;
     if (nd_tx_begin())
         return -1;
-    int n = expired_ids(all, now_ms, ids, cap);
+    n = expired_ids(all, now_ms, ids, cap);
     if (n <= 0) {
         nd_tx_rollback();
         return n;

@@ -181,6 +181,7 @@ void assert_history_complete(api_server *s, const char *id, long n)
                  "/v1/jobs/%s/history?limit=1000&after_epoch=%lld", id,
                  (long long)after);
         api_response r = api_call(s, "GET", path, NULL, NULL, 0);
+        cr_assert_eq(r.status, 200, "GET %s: %ld %s", path, r.status, r.body);
         json_t *items = json_object_get(r.json, "items"), *p;
         size_t i;
         json_array_foreach(items, i, p) {

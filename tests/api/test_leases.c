@@ -3,7 +3,8 @@
  * node renews the lease of a job that trains longer than the lease, and a
  * job whose lease is forced to run out is taken back and resumed from its
  * checkpoint by a new claim (the old run stops and writes nothing more),
- * or fails once it has been interrupted three times. */
+ * or fails once it has been interrupted three times; a database that
+ * cannot be opened is a configuration error (exit 2). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,4 +201,27 @@ Test(leases, bad_lease_and_node_settings_fail_at_start)
     cr_assert_eq(api_cli("--help", out, sizeof out), 0);
     cr_assert(strstr(out, "--node-name") && strstr(out, "NEUROND_LEASE_MS"),
               "%s", out);
+}
+
+Test(leases, a_database_that_cannot_be_opened_fails_at_start_with_exit_2)
+{
+    static char out[8192];
+    cr_assert_eq(api_cli("--port 0 --db postgresql://nobody@127.0.0.1:1/x",
+                         out, sizeof out),
+                 2, "%s", out);
+    cr_assert(strstr(out, "cannot connect to PostgreSQL") &&
+                  strstr(out, "Connection refused"),
+              "%s", out);
+    cr_assert_eq(api_cli("--port 0 --db 'postgresql://%zz'", out, sizeof out),
+                 2, "%s", out);
+    cr_assert(strstr(out, "invalid percent-encoded token"), "%s", out);
+    if (api_on_postgres()) {
+        char args[700];
+        snprintf(args, sizeof args, "--port 0 --db '%s/no_such_database'",
+                 getenv("NEUROND_TEST_PG_URI"));
+        cr_assert_eq(api_cli(args, out, sizeof out), 2, "%s", out);
+        cr_assert(strstr(out, "no_such_database") &&
+                      strstr(out, "does not exist"), "%s",
+                  out);
+    }
 }
