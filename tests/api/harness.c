@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -102,49 +101,14 @@ static void spawn(api_server *s, const char *const *extra)
     cr_assert_fail("neurond did not start within 10 s");
 }
 
-bool api_on_postgres(void)
-{
-    const char *db = getenv("NEUROND_TEST_DB");
-    return db && strcmp(db, "postgres") == 0;
-}
-
-/* Runs sql on the private server's maintenance database. */
-static void pg_admin(const char *sql)
-{
-    const char *uri = getenv("NEUROND_TEST_PG_URI");
-    cr_assert_not_null(uri, "NEUROND_TEST_DB=postgres needs "
-                            "NEUROND_TEST_PG_URI (tools/pg-private.sh)");
-    char where[600];
-    snprintf(where, sizeof where, "%s/postgres", uri);
-    PGconn *pg = PQconnectdb(where);
-    cr_assert_eq(PQstatus(pg), CONNECTION_OK, "%s: %s", where,
-                 PQerrorMessage(pg));
-    PGresult *res = PQexec(pg, sql);
-    cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s: %s", sql,
-                 PQerrorMessage(pg));
-    PQclear(res);
-    PQfinish(pg);
-}
-
-/* The database of s on the private server: named after its folder. */
-static const char *pg_name(const api_server *s)
-{
-    return strrchr(s->dir, '/') + 1;
-}
-
 void api_prepare(api_server *s)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/neurond-test-XXXXXX");
     cr_assert_not_null(mkdtemp(s->dir), "mkdtemp: %s", strerror(errno));
     snprintf(s->db, sizeof s->db, "%s/neurond.db", s->dir);
-    if (api_on_postgres()) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", pg_name(s));
-        pg_admin(sql);
-        snprintf(s->db, sizeof s->db, "%s/%s", getenv("NEUROND_TEST_PG_URI"),
-                 pg_name(s));
-    }
+    if (api_on_postgres())
+        api_pg_create(s);
     snprintf(s->log, sizeof s->log, "%s/neurond.log", s->dir);
 }
 
@@ -242,12 +206,8 @@ void api_kill(api_server *s)
 void api_cleanup(api_server *s)
 {
     api_stop(s);
-    if (api_on_postgres() && s->dir[0]) {
-        char sql[200];
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH "
-                                  "(FORCE)", pg_name(s));
-        pg_admin(sql);
-    }
+    if (api_on_postgres() && s->dir[0])
+        api_pg_drop(s);
     char cmd[1200];
     const char *keep = getenv("NEUROND_TEST_KEEP_LOGS");
     if (keep && s->dir[0]) {

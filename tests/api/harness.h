@@ -147,6 +147,11 @@ void api_assert_problem(const api_response *r, long status,
  * Tests of SQLite-only behaviour skip, saying why. */
 bool api_on_postgres(void);
 
+/* On PostgreSQL: creates the database of s (named after its folder) and
+ * points s->db at it; drops it. */
+void api_pg_create(api_server *s);
+void api_pg_drop(const api_server *s);
+
 /* Skips the calling test on PostgreSQL, with why (a sentence). */
 #define API_SQLITE_ONLY(why)                                                  \
     do {                                                                      \
