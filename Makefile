@@ -330,7 +330,9 @@ bench-cluster:
 # (tools/docker-test.sh): the README's session against the container through
 # a port published on loopback, data kept across a new container, non-root,
 # health check; docker/compose.yaml up, its restart policy and named volume;
-# then all torn down.
+# docker/compose.cluster.yaml run: PostgreSQL, three nodes and nginx, the
+# session through nginx, a node killed mid-job, malformed and slow
+# clients; then all torn down.
 docker-test:
 	@sh tools/install-deps.sh $(DEPS_DOCKER)
 	BUILD=$(BUILD) bash tools/docker-test.sh

@@ -32,8 +32,11 @@
 # process killed by its PID turns the container back up with its data
 # (restart: unless-stopped) and the job it was running queued again;
 # `stop` exits 0, `down` keeps the volume for the next `up`, `down -v`
-# removes it. Then everything it started is stopped by PID, unmounted and
-# its bridges deleted, on failure too. Each phase prints its duration.
+# removes it. Then the cluster of docker/compose.cluster.yaml: PostgreSQL,
+# three nodes and nginx, a node killed mid-job, malformed and slow clients
+# (tools/docker-test-cluster.sh). Then everything it started is stopped
+# by PID, unmounted and its bridges deleted, on failure too. Each phase
+# prints its duration.
 set -eu -o pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -316,18 +319,25 @@ phase "docker-compose config (docker/compose.yaml)"
 docker-compose -f docker/compose.yaml config -q || fail "docker/compose.yaml is not valid"
 echo "docker/compose.yaml is valid"
 
+# build_image DOCKERFILE TAG [ARG=VALUE...]: docker build of the repo with
+# those build arguments, its log in $CACHE/build-<name of the file>.log;
+# prints its steps. Host network: the build's apt-get reaches the archive
+# exactly as the host does (its resolver and hosts file). Proxy variables
+# set here go along.
+build_image() {
+    local v args=() log
+    log="$CACHE/build-$(basename "$1" .Dockerfile).log"
+    for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+        if [ -n "${!v:-}" ]; then args+=(--build-arg "$v"); fi
+    done
+    for v in "${@:3}"; do args+=(--build-arg "$v"); done
+    bounded 600 "$DOCKER" build --network host -f "$1" -t "$2" "${args[@]}" . >"$log" 2>&1 ||
+        { tail -n 40 "$log"; fail "docker build -f $1 (log: $log)"; }
+    grep '^Step ' "$log" | cut -c1-110
+}
+
 phase "docker build"
-# Host network: the build's apt-get reaches the archive exactly as the host
-# does (its resolver and hosts file). Proxy variables set here go along.
-proxy_args=()
-for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
-    if [ -n "${!v:-}" ]; then proxy_args+=(--build-arg "$v"); fi
-done
-bounded 600 "$DOCKER" build --network host -f docker/Dockerfile -t "$IMAGE" \
-    --build-arg "BUILD_IMAGE=$BASE_FULL" --build-arg "RUNTIME_IMAGE=$BASE_SLIM" \
-    ${proxy_args[@]+"${proxy_args[@]}"} . >"$CACHE/build.log" 2>&1 ||
-    { tail -n 40 "$CACHE/build.log"; fail "docker build (log: $CACHE/build.log)"; }
-grep '^Step ' "$CACHE/build.log" | cut -c1-110
+build_image docker/Dockerfile "$IMAGE" "BUILD_IMAGE=$BASE_FULL" "RUNTIME_IMAGE=$BASE_SLIM"
 size=$("$DOCKER" image inspect --format '{{.Size}}' "$IMAGE")
 echo "image $IMAGE: $size bytes ($((size / 1048576)) MiB); its layers:"
 "$DOCKER" history --format '{{.Size}}\t{{.CreatedBy}}' "$IMAGE" | cut -c1-100
@@ -421,31 +431,39 @@ wait_healthy() {
     echo "$1: health $health"
 }
 
+# readme_session: the README's first session against $BASE (dataset,
+# model, job until it succeeds, predict); its ids into ds_id, model_id and
+# job_id, the predictions into outputs.
+readme_session() {
+    local dataset model job rounded deadline status
+    dataset=$(api POST /v1/datasets 201 '{"name":"xor","generator":"xor"}')
+    model=$(api POST /v1/models 201 '{"name":"xor-net","inputs":2,"layers":[{"units":4,"activation":"tanh"},{"units":1,"activation":"sigmoid"}],"loss":"mse","seed":7}')
+    ds_id=$(jq -er .id <<<"$dataset")
+    model_id=$(jq -er .id <<<"$model")
+    [ "$(jq -r .rows <<<"$dataset")" = 4 ] || fail "xor dataset has $(jq .rows <<<"$dataset") rows"
+    job=$(api POST /v1/jobs 202 "{\"model_id\":\"$model_id\",\"dataset_id\":\"$ds_id\",\"epochs\":2000,\"batch_size\":4,\"normalize\":\"none\",\"optimizer\":{\"name\":\"sgd\",\"learning_rate\":0.5,\"momentum\":0.9}}")
+    job_id=$(jq -er .id <<<"$job")
+    deadline=$((SECONDS + 60))
+    while :; do
+        status=$(api GET "/v1/jobs/$job_id" 200 | jq -er .status)
+        case "$status" in
+            succeeded) break ;;
+            queued | running) ;;
+            *) fail "job $job_id is $status: $(cat "$WORK/body")" ;;
+        esac
+        [ $SECONDS -lt $deadline ] || fail "job $job_id still $status after 60 s"
+        sleep 0.1
+    done
+    echo "dataset $ds_id, model $model_id, job $job_id: $status"
+    outputs=$(api POST "/v1/models/$model_id/predict" 200 '{"inputs":[[0,0],[0,1],[1,0],[1,1]]}' | jq -c .outputs)
+    rounded=$(jq -c '[.[][0] | . + 0.5 | floor]' <<<"$outputs")
+    echo "predict: $outputs -> $rounded"
+    [ "$rounded" = "[0,1,1,0]" ] || fail "XOR predictions round to $rounded, not [0,1,1,0]"
+}
+
 phase "README session against the container"
 run_neurond neurond-test
-dataset=$(api POST /v1/datasets 201 '{"name":"xor","generator":"xor"}')
-model=$(api POST /v1/models 201 '{"name":"xor-net","inputs":2,"layers":[{"units":4,"activation":"tanh"},{"units":1,"activation":"sigmoid"}],"loss":"mse","seed":7}')
-ds_id=$(jq -er .id <<<"$dataset")
-model_id=$(jq -er .id <<<"$model")
-[ "$(jq -r .rows <<<"$dataset")" = 4 ] || fail "xor dataset has $(jq .rows <<<"$dataset") rows"
-job=$(api POST /v1/jobs 202 "{\"model_id\":\"$model_id\",\"dataset_id\":\"$ds_id\",\"epochs\":2000,\"batch_size\":4,\"normalize\":\"none\",\"optimizer\":{\"name\":\"sgd\",\"learning_rate\":0.5,\"momentum\":0.9}}")
-job_id=$(jq -er .id <<<"$job")
-deadline=$((SECONDS + 60))
-while :; do
-    status=$(api GET "/v1/jobs/$job_id" 200 | jq -er .status)
-    case "$status" in
-        succeeded) break ;;
-        queued | running) ;;
-        *) fail "job $job_id is $status: $(cat "$WORK/body")" ;;
-    esac
-    [ $SECONDS -lt $deadline ] || fail "job $job_id still $status after 60 s"
-    sleep 0.1
-done
-echo "dataset $ds_id, model $model_id, job $job_id: $status"
-outputs=$(api POST "/v1/models/$model_id/predict" 200 '{"inputs":[[0,0],[0,1],[1,0],[1,1]]}' | jq -c .outputs)
-rounded=$(jq -c '[.[][0] | . + 0.5 | floor]' <<<"$outputs")
-echo "predict: $outputs -> $rounded"
-[ "$rounded" = "[0,1,1,0]" ] || fail "XOR predictions round to $rounded, not [0,1,1,0]"
+readme_session
 uid=$("$DOCKER" exec neurond-test id -u)
 echo "neurond-test runs as uid $uid ($("$DOCKER" exec neurond-test id -un))"
 [ "$uid" != 0 ] || fail "the server runs as root"
@@ -537,26 +555,14 @@ phase "docker-compose up (docker/compose.yaml, published on loopback)"
 # files' `docker-compose config` differ in that port alone.
 CPORT=$(free_port)
 PROJECT=ndtest$$
-python3 - docker/compose.yaml "$CPORT" >"$WORK/compose.yaml" <<'PY'
-import sys, yaml
-doc = yaml.safe_load(open(sys.argv[1]))
-svc = doc["services"]["neurond"]
-assert svc["ports"] == ["8080:8080"], "docker/compose.yaml publishes %r, not 8080:8080" % svc["ports"]
-svc["ports"] = ["127.0.0.1:%s:8080" % sys.argv[2]]
-yaml.safe_dump(doc, sys.stdout, sort_keys=False)
-PY
+python3 tools/docker-compose-copy.py copy docker/compose.yaml neurond "$CPORT" >"$WORK/compose.yaml"
 COMPOSE=(docker-compose --ansi never -f "$WORK/compose.yaml" --project-directory "$ROOT/docker" -p "$PROJECT")
 timeout 60 docker-compose -f docker/compose.yaml config >"$WORK/compose-repo.yaml"
 timeout 60 "${COMPOSE[@]}" config >"$WORK/compose-test.yaml"
-compose_image=$(python3 - "$WORK/compose-repo.yaml" "$WORK/compose-test.yaml" "$CPORT" <<'PY'
-import sys, yaml
-repo, test = (yaml.safe_load(open(f)) for f in sys.argv[1:3])
-assert repo["services"]["neurond"].pop("ports") == [{"published": 8080, "target": 8080}]
-assert test["services"]["neurond"].pop("ports") == ["127.0.0.1:%s:8080/tcp" % sys.argv[3]]
-assert repo == test, "the copy differs from docker/compose.yaml in more than its port"
-print(test["services"]["neurond"]["image"])
-PY
-) || fail "the test's copy of docker/compose.yaml differs from it in more than the port"
+compose_image=$(python3 tools/docker-compose-copy.py check "$WORK/compose-repo.yaml" "$WORK/compose-test.yaml" neurond "$CPORT" |
+    awk '$1 == "neurond" { print $2 }') ||
+    fail "the test's copy of docker/compose.yaml differs from it in more than the port"
+[ -n "$compose_image" ] || fail "docker/compose.yaml has no neurond image"
 echo "docker/compose.yaml as project $PROJECT, 8080 published on 127.0.0.1:$CPORT instead of *:8080"
 # The image built above under the compose file's name, in this engine only,
 # and `up --no-build`: compose would build without --network host, and the
@@ -653,7 +659,13 @@ t0=$(now_ms)
 compose_run down
 ! "$DOCKER" inspect "$cid" >/dev/null 2>&1 || fail "docker-compose down left container $cname"
 ! "$DOCKER" network inspect "$network" >/dev/null 2>&1 || fail "docker-compose down left network $network"
-! ip link show dev "br-${net_id:0:12}" >/dev/null 2>&1 || fail "bridge br-${net_id:0:12} is still there"
+# The engine deletes the bridge as it removes the network, yet on a loaded
+# machine the link has been seen a moment longer: up to 10 s.
+deadline=$((SECONDS + 10))
+while ip link show dev "br-${net_id:0:12}" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || fail "bridge br-${net_id:0:12} is still there 10 s after docker-compose down"
+    sleep 0.2
+done
 "$DOCKER" volume inspect "$CVOLUME" >/dev/null || fail "docker-compose down removed volume $CVOLUME"
 echo "docker-compose down in $(secs $(($(now_ms) - t0))) s: container, network and its bridge gone, volume $CVOLUME kept"
 t0=$(now_ms)
@@ -667,3 +679,7 @@ t0=$(now_ms)
 compose_run down -v
 ! "$DOCKER" volume inspect "$CVOLUME" >/dev/null 2>&1 || fail "docker-compose down -v left volume $CVOLUME"
 echo "docker-compose down -v in $(secs $(($(now_ms) - t0))) s: volume $CVOLUME removed"
+
+# PostgreSQL, three nodes and nginx: docker/compose.cluster.yaml.
+# shellcheck source=tools/docker-test-cluster.sh
+source tools/docker-test-cluster.sh
