@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dataset.h"
+#include "gpt_bench.h"
 #include "model_file.h"
 #include "sgemm_rate.h"
 #include "text_bench.h"
@@ -60,7 +61,9 @@ static void usage(FILE *out)
             "(1 and 2 threads;\n"
             "                       conv2d: each shape, and batched)\n"
             "  --text FILE          a character LSTM on a text instead "
-            "(--text FILE --help)\n");
+            "(--text FILE --help)\n"
+            "  --gpt FILE           nanoGPT's baby GPT on a text instead "
+            "(--gpt FILE --help)\n");
 }
 
 static int parse_layers(const char *s, options *o)
@@ -323,6 +326,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--text") == 0)
             return bench_text_main(argc, argv);
+        else if (strcmp(argv[i], "--gpt") == 0)
+            return bench_gpt_main(argc, argv);
     if (parse_options(argc, argv, &o)) {
         usage(stderr);
         return 2;

@@ -13,11 +13,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "nn.h"
 #include "text_bench.h"
+#include "text_data.h"
 
 typedef struct {
     const char *path;
@@ -78,41 +77,6 @@ static int parse(int argc, char **argv, text_options *o)
                : -1;
 }
 
-/* The file's bytes as ids into its sorted distinct bytes, which go to
- * chars (256 entries) in id order. */
-static uint32_t *read_text(const char *path, size_t *n, size_t *vocab,
-                           unsigned char *chars)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 20, len = 0;
-    unsigned char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        unsigned char *more = len == cap ? realloc(buf, cap *= 2) : buf;
-        if (!more)
-            free(buf);
-        buf = more;
-    }
-    fclose(f);
-    uint32_t map[256] = {0}, *ids = buf ? malloc(len * sizeof *ids) : NULL;
-    *vocab = 0;
-    for (size_t i = 0; ids && i < len; i++)
-        map[buf[i]] = 1;
-    for (int c = 0; c < 256; c++) {
-        if (map[c])
-            chars[*vocab] = (unsigned char)c;
-        map[c] = map[c] ? (uint32_t)(*vocab)++ : 0;
-    }
-    for (size_t i = 0; ids && i < len; i++)
-        ids[i] = map[buf[i]];
-    free(buf);
-    *n = len;
-    return ids;
-}
-
 /* PyTorch's default initialisation of the same modules, so both programs
  * start alike: nn.Embedding N(0, 1); nn.LSTM every weight and bias
  * U(±1/√H); nn.Linear weight and bias U(±1/√in). */
@@ -148,130 +112,25 @@ static nn_network *char_lstm(const text_options *o, size_t V, nn_error *err)
     return net;
 }
 
-typedef struct {
-    double train_ms, last_loss;
-    size_t every;
-    int quiet;
-} progress;
-
-static bool on_interval(const nn_epoch_stats *st, void *user)
-{
-    progress *p = user;
-    p->train_ms += st->elapsed_ms;
-    p->last_loss = st->loss;
-    if (!p->quiet)
-        printf("step %zu loss %.4f (mean of the last %zu) %.1f ms\n",
-               st->epoch * p->every, st->loss, p->every, st->elapsed_ms);
-    fflush(stdout);
-    return true;
-}
-
-/* Seconds of CPU time this process has used, every thread's. */
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Seconds of wall time. */
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-typedef struct {
-    const unsigned char *chars;
-    double t0, first_s;
-    size_t n;
-    char text[256];
-} sample_out;
-
-static bool on_token(uint32_t id, size_t index, void *user)
-{
-    sample_out *s = user;
-    if (index == 0)
-        s->first_s = wall_s() - s->t0;
-    if (s->n + 1 < sizeof s->text)
-        s->text[s->n++] = (char)s->chars[id];
-    return true;
-}
-
-/* 200 characters after "ROMEO:" (temperature 0.8, top-k 40, seed 1):
- * tokens/s and the first token's latency, then the text. */
-static void sample(const nn_network *net, const unsigned char *chars,
-                   size_t V)
-{
-    const char *prompt = "ROMEO:";
-    uint32_t ids[8];
-    size_t n = 0;
-    for (const char *p = prompt; *p; p++)
-        for (uint32_t v = 0; v < V; v++)
-            if (chars[v] == (unsigned char)*p)
-                ids[n++] = v;
-    if (n != strlen(prompt))
-        return; /* a text without these characters */
-    nn_sample_config cfg = {.temperature = 0.8f, .top_k = 40, .seed = 1};
-    sample_out s = {.chars = chars, .t0 = wall_s()};
-    nn_error err;
-    if (nn_generate(net, ids, n, 200, &cfg, NULL, NULL, on_token, &s, &err))
-        return;
-    double total = wall_s() - s.t0;
-    s.text[s.n] = 0;
-    printf("generation: %zu tokens in %.1f ms (%.0f tokens/s), first after "
-           "%.2f ms; %s%s\n",
-           s.n, total * 1e3, (double)s.n / total, s.first_s * 1e3, prompt,
-           s.text);
-}
-
-static int run(const text_options *o, const uint32_t *ids, size_t n,
+static int run(const void *options, const uint32_t *ids, size_t n,
                size_t V, const unsigned char *chars)
 {
+    const text_options *o = options;
     nn_error err = {0};
-    size_t n_train = n - n / 10;
-    nn_tokens train = {ids, n_train, V}, val = {ids + n_train, n - n_train, V};
-    nn_train_config cfg = o->cfg;
-    cfg.epochs = o->steps / o->every;
-    cfg.epoch_steps = o->every;
     nn_network *net = char_lstm(o, V, &err);
-    nn_trainer *tr = NULL;
-    nn_workspace *ws = NULL;
-    progress p = {0, 0, o->every, o->quiet};
-    double val_loss = 0, val_acc = 0, cpu = 0, score_s = 0;
-    int rc = !net || nn_trainer_create_tokens(&tr, net, &train, &cfg, &err);
+    text_result r;
+    int rc = !net ? 1
+                  : text_train(net, &o->cfg, o->context, o->steps, o->every,
+                               o->quiet, ids, n, V, &r);
+    if (!net)
+        fprintf(stderr, "bench-train: %s\n", err.message);
     if (!rc) {
-        cpu = cpu_s();
-        rc = nn_trainer_run(tr, on_interval, &p, NULL, &err);
-        cpu = cpu_s() - cpu;
+        text_sample(net, chars, V, 200);
+        text_print_result(&r);
+        printf("\n");
     }
-    if (!rc) {
-        score_s = wall_s();
-        rc = nn_workspace_create(&ws, net, 64, false, &err) ||
-             nn_text_score(net, ws, &val, &val_loss, &val_acc, &err);
-        score_s = wall_s() - score_s;
-    }
-    if (rc) {
-        fprintf(stderr, "bench-train: %s%s%s\n", err.message,
-                err.field[0] ? " at " : "", err.field);
-    } else {
-        double tokens = (double)cfg.epochs * o->every * cfg.batch_size *
-                        o->context;
-        printf("threads %u, %zu parameters, vocabulary %zu, %zu training "
-               "tokens, %zu held out, scored in %.1f s\n",
-               nn_trainer_threads(tr), net->n_params, V, n_train, n - n_train,
-               score_s);
-        sample(net, chars, V);
-        printf("RESULT tokens_per_s=%.0f tokens_per_cpu_s=%.0f "
-               "train_loss=%.4f val_loss=%.4f val_acc=%.4f\n",
-               tokens / (p.train_ms / 1e3), tokens / cpu, p.last_loss,
-               val_loss, val_acc);
-    }
-    nn_workspace_free(ws);
-    nn_trainer_free(tr);
     nn_network_free(net);
-    return rc ? 1 : 0;
+    return rc;
 }
 
 int bench_text_main(int argc, char **argv)
@@ -288,16 +147,5 @@ int bench_text_main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    size_t n = 0, V = 0;
-    unsigned char chars[256];
-    uint32_t *ids = read_text(o.path, &n, &V, chars);
-    if (!ids || n < 2 * (o.context + 1) * 10) {
-        fprintf(stderr, "bench-train: cannot read a long enough text from %s\n",
-                o.path);
-        free(ids);
-        return 1;
-    }
-    int rc = run(&o, ids, n, V, chars);
-    free(ids);
-    return rc;
+    return text_run_on(o.path, o.context, run, &o);
 }

@@ -21,6 +21,8 @@ DataLoader, so PyTorch pays no input-pipeline cost we do not pay).
 import argparse, gzip, json, struct, time
 import torch
 
+from torch_text import get_batch, read_text, score
+
 SRC = "/usr/share/datasets/fashion-mnist"
 
 
@@ -102,13 +104,7 @@ def text_main(a):
     train_loss=...
     val_loss=... val_acc=... (train_loss: the mean of the last --every
     steps)."""
-    data = open(a.text, "rb").read()
-    chars = sorted(set(data))
-    lut = torch.zeros(256, dtype=torch.long)
-    lut[torch.tensor(chars)] = torch.arange(len(chars))
-    ids = lut[torch.frombuffer(bytearray(data), dtype=torch.uint8).long()]
-    n_train = len(ids) - len(ids) // 10
-    train, val = ids[:n_train], ids[n_train:]
+    train, val, chars = read_text(a.text)
     V, T, B = len(chars), a.context, a.batch
 
     class CharLSTM(torch.nn.Module):
@@ -124,14 +120,11 @@ def text_main(a):
     net = CharLSTM()
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     lossf = torch.nn.CrossEntropyLoss()
-    offsets = torch.arange(T + 1)
     train_s, cpu_s, recent = 0.0, 0.0, []
     for step in range(a.steps):
         t0, c0 = time.perf_counter(), time.process_time()
-        starts = torch.randint(len(train) - T, (B,))
-        w = train[starts[:, None] + offsets]
-        logits = net(w[:, :-1])
-        loss = lossf(logits.reshape(-1, V), w[:, 1:].reshape(-1))
+        x, y = get_batch(train, B, T)
+        loss = lossf(net(x).reshape(-1, V), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if a.clip > 0:
@@ -143,32 +136,11 @@ def text_main(a):
         if (step + 1) % a.every == 0:
             print(f"step {step + 1} loss {sum(recent) / len(recent):.4f}", flush=True)
             last, recent = sum(recent) / len(recent), []
-    net.eval()
-    m = len(val)
-    nwin = (m - 1 + T - 1) // T
-    total, right, scored = 0.0, 0, 0
-    with torch.no_grad():
-        for j0 in range(0, nwin, 256):
-            xs, ys = [], []
-            for j in range(j0, min(nwin, j0 + 256)):
-                off, skip = j * T, 0
-                if off + T + 1 > m:
-                    skip, off = off + T + 1 - m, m - T - 1
-                y = val[off + 1:off + T + 1].clone()
-                y[:skip] = -100
-                xs.append(val[off:off + T])
-                ys.append(y)
-            logits = net(torch.stack(xs)).reshape(-1, V)
-            y = torch.stack(ys).reshape(-1)
-            keep = y >= 0
-            total += torch.nn.functional.cross_entropy(
-                logits[keep], y[keep], reduction="sum").item()
-            right += (logits[keep].argmax(1) == y[keep]).sum().item()
-            scored += keep.sum().item()
+    val_loss, val_acc = score(net, val, T, V)
     print(f"RESULT tokens_per_s={a.steps * B * T / train_s:.0f} "
           f"tokens_per_cpu_s={a.steps * B * T / cpu_s:.0f} "
-          f"train_loss={last:.4f} val_loss={total / scored:.4f} "
-          f"val_acc={right / scored:.4f}")
+          f"train_loss={last:.4f} val_loss={val_loss:.4f} "
+          f"val_acc={val_acc:.4f}")
 
 
 def main():
