@@ -21,7 +21,7 @@ static void teardown(void)
 
 TestSuite(restart_cnn, .fini = teardown, .timeout = 240);
 
-enum { ROWS = 96, SIDE = 8, EPOCHS = 1500 };
+enum { ROWS = 96, SIDE = 8, EPOCHS = 6000 };
 
 /* A JSON image dataset of ROWS [1, SIDE, SIDE] images, two classes: a
  * bright row ("h") or a bright column ("v") at a varying place, on a
