@@ -336,13 +336,34 @@ static int store_checkpoint(const char *id, const unsigned char *ckpt,
  * the token. */
 #define HELD "WHERE id = ?1 AND lease_token = ?2 AND status = 'running'"
 
-static int holds(const char *id, int64_t token)
+/* Binds HELD's id and token to st (NULL: nothing); returns st. */
+static nd_stmt *bind_held(nd_stmt *st, const char *id, int64_t token)
 {
-    nd_stmt *st = nd_prepare("SELECT 1 FROM jobs " HELD);
+    if (st) {
+        nd_bind_text(st, 1, id);
+        nd_bind_int64(st, 2, token);
+    }
+    return st;
+}
+
+/* Runs st, bound, and frees it: 0 when it changed a row, 1 when it
+ * changed none, −1 on error (a NULL st included). */
+static int step_changed(nd_stmt *st)
+{
     if (!st)
         return -1;
-    nd_bind_text(st, 1, id);
-    nd_bind_int64(st, 2, token);
+    int rc = nd_step(st);
+    nd_finalize(st);
+    if (rc != ND_DONE)
+        return -1;
+    return nd_changes() ? 0 : 1;
+}
+
+static int holds(const char *id, int64_t token)
+{
+    nd_stmt *st = bind_held(nd_prepare("SELECT 1 FROM jobs " HELD), id, token);
+    if (!st)
+        return -1;
     int rc = nd_step(st);
     nd_finalize(st);
     return rc == ND_ROW ? 0 : rc == ND_DONE ? 1 : -1;
@@ -432,15 +453,7 @@ int nd_job_inputs(const char *id, char **params, char **model_id,
  * longer holds it (fenced off), −1 on error. */
 static int fenced_step(nd_stmt *st, const char *id, int64_t token)
 {
-    if (!st)
-        return -1;
-    nd_bind_text(st, 1, id);
-    nd_bind_int64(st, 2, token);
-    int rc = nd_step(st);
-    nd_finalize(st);
-    if (rc != ND_DONE)
-        return -1;
-    return nd_changes() ? 0 : 1;
+    return step_changed(bind_held(st, id, token));
 }
 
 int nd_job_finish(const char *id, int64_t token, const char *status,
@@ -471,40 +484,37 @@ int nd_job_requeue(const char *id, int64_t token)
                        id, token) < 0 ? -1 : 0;
 }
 
-/* Runs one UPDATE of a job guarded by its status: 0 when it changed the
- * job, 1 when the guard failed, −1 on error. */
+/* Runs one UPDATE of job id (?1) guarded by its status: 0 when it
+ * changed the job, 1 when the guard failed, −1 on error. */
 static int guarded_update(const char *sql, const char *id)
 {
-    char now[ND_TIME_MAX];
-    nd_now(now);
     nd_stmt *st = nd_prepare(sql);
-    if (!st)
-        return -1;
-    nd_bind_text(st, 1, now);
-    nd_bind_text(st, 2, id);
-    int rc = nd_step(st);
-    nd_finalize(st);
-    if (rc != ND_DONE)
-        return -1;
-    return nd_changes() ? 0 : 1;
+    if (st)
+        nd_bind_text(st, 1, id);
+    return step_changed(st);
 }
 
 int nd_job_cancel_queued(const char *id)
 {
-    return guarded_update("UPDATE jobs SET status = 'cancelled', finished_at "
-                          "= ?, checkpoint = NULL, error = CASE status WHEN "
-                          "'queued' THEN 'cancelled before it started' ELSE "
-                          "'cancelled while paused' END WHERE id = ? AND "
-                          "status IN ('queued', 'paused')",
-                          id);
+    char now[ND_TIME_MAX];
+    nd_now(now);
+    nd_stmt *st = nd_prepare("UPDATE jobs SET status = 'cancelled', "
+                             "finished_at = ?2, checkpoint = NULL, error = "
+                             "CASE status WHEN 'queued' THEN 'cancelled "
+                             "before it started' ELSE 'cancelled while "
+                             "paused' END WHERE id = ?1 AND status IN "
+                             "('queued', 'paused')");
+    if (st) {
+        nd_bind_text(st, 1, id);
+        nd_bind_text(st, 2, now);
+    }
+    return step_changed(st);
 }
 
 int nd_job_request_cancel(const char *id)
 {
-    /* ?1 (the time) is unused here but keeps one binding order. */
     return guarded_update("UPDATE jobs SET cancel_requested = 1 WHERE "
-                          "CAST(?1 AS TEXT) IS NOT NULL AND id = ?2 AND "
-                          "status = 'running'",
+                          "id = ?1 AND status = 'running'",
                           id);
 }
 
@@ -523,16 +533,15 @@ bool nd_job_cancel_requested(const char *id)
 
 int nd_job_pause_queued(const char *id)
 {
-    return guarded_update("UPDATE jobs SET status = 'paused' WHERE CAST(?1 AS "
-                          "TEXT) IS NOT NULL AND id = ?2 AND status = 'queued'",
+    return guarded_update("UPDATE jobs SET status = 'paused' WHERE id = ?1 "
+                          "AND status = 'queued'",
                           id);
 }
 
 int nd_job_request_pause(const char *id)
 {
     return guarded_update("UPDATE jobs SET pause_requested = 1, pause_at = "
-                          "NULL WHERE CAST(?1 AS TEXT) IS NOT NULL AND "
-                          "id = ?2 AND status = 'running'",
+                          "NULL WHERE id = ?1 AND status = 'running'",
                           id);
 }
 
@@ -547,18 +556,14 @@ int nd_job_paused(const char *id, int64_t token)
 int nd_job_resume(const char *id, size_t pause_at)
 {
     nd_stmt *st = nd_prepare("UPDATE jobs SET status = 'queued', "
-                                  "pause_requested = 0, pause_at = ?1 WHERE "
-                                  "id = ?2 AND status = 'paused'");
-    if (!st)
-        return -1;
-    if (pause_at)
-        nd_bind_int64(st, 1, (int64_t)pause_at);
-    nd_bind_text(st, 2, id);
-    int rc = nd_step(st);
-    nd_finalize(st);
-    if (rc != ND_DONE)
-        return -1;
-    return nd_changes() ? 0 : 1;
+                             "pause_requested = 0, pause_at = ?1 WHERE "
+                             "id = ?2 AND status = 'paused'");
+    if (st) {
+        if (pause_at)
+            nd_bind_int64(st, 1, (int64_t)pause_at);
+        nd_bind_text(st, 2, id);
+    }
+    return step_changed(st);
 }
 
 int nd_job_pause_state(const char *id, bool *requested, size_t *pause_at)
