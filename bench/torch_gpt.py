@@ -34,12 +34,12 @@ from torch_text import get_batch, read_text, score
 
 
 class CausalSelfAttention(nn.Module):
-    def __init__(self, a):
+    def __init__(self, width, heads, context):
         super().__init__()
-        self.heads = a.heads
-        self.c_attn = nn.Linear(a.width, 3 * a.width)
-        self.c_proj = nn.Linear(a.width, a.width)
-        T = a.context
+        self.heads = heads
+        self.c_attn = nn.Linear(width, 3 * width)
+        self.c_proj = nn.Linear(width, width)
+        T = context
         self.register_buffer("bias", torch.tril(torch.ones(T, T)).view(1, 1, T, T))
 
     def forward(self, x):
@@ -55,23 +55,26 @@ class CausalSelfAttention(nn.Module):
 
 
 class MLP(nn.Module):
-    def __init__(self, a):
+    def __init__(self, width, ratio):
         super().__init__()
-        self.c_fc = nn.Linear(a.width, 4 * a.width)
+        self.c_fc = nn.Linear(width, ratio * width)
         self.gelu = nn.GELU(approximate="tanh")
-        self.c_proj = nn.Linear(4 * a.width, a.width)
+        self.c_proj = nn.Linear(ratio * width, width)
 
     def forward(self, x):
         return self.c_proj(self.gelu(self.c_fc(x)))
 
 
 class Block(nn.Module):
-    def __init__(self, a):
+    """nanoGPT's pre-norm block; tests/crosscheck/torch_crosscheck_gpt.py
+    checks libnn's transformer_block against this one."""
+
+    def __init__(self, width, heads, ratio, context):
         super().__init__()
-        self.ln_1 = nn.LayerNorm(a.width)
-        self.attn = CausalSelfAttention(a)
-        self.ln_2 = nn.LayerNorm(a.width)
-        self.mlp = MLP(a)
+        self.ln_1 = nn.LayerNorm(width)
+        self.attn = CausalSelfAttention(width, heads, context)
+        self.ln_2 = nn.LayerNorm(width)
+        self.mlp = MLP(width, ratio)
 
     def forward(self, x):
         x = x + self.attn(self.ln_1(x))
@@ -84,7 +87,8 @@ class GPT(nn.Module):
         self.context = a.context
         self.wte = nn.Embedding(V, a.width)
         self.wpe = nn.Embedding(a.context, a.width)
-        self.h = nn.ModuleList(Block(a) for _ in range(a.blocks))
+        self.h = nn.ModuleList(Block(a.width, a.heads, 4, a.context)
+                               for _ in range(a.blocks))
         self.ln_f = nn.LayerNorm(a.width)
         self.lm_head = nn.Linear(a.width, V)
         self.apply(self._init_weights)

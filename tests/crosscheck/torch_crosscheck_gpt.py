@@ -5,15 +5,15 @@ PyTorch model with the same weights and data.
 Runs build/nn-crosscheck-gpt CASE (tests/crosscheck/dump_gpt.c) for its two
 cases (token ids -> embedding with learned positions -> two transformer
 blocks -> layernorm -> dense softmax at every position), builds the same
-model below (nanoGPT's CausalSelfAttention, MLP and Block: pre-norm, fused
-c_attn, causal mask, GELU in its tanh form; the head is an untied Linear
-with a bias, as libnn's dense), loads libnn's weights, repeats the training
+model below (with bench/torch_gpt.py's blocks, nanoGPT's CausalSelfAttention,
+MLP and Block: pre-norm, fused c_attn, causal mask, GELU in its tanh form;
+the head is an untied Linear with a bias, as libnn's dense), loads libnn's weights, repeats the training
 pass in float64 (the reference) and compares the outputs, the loss (summed
 over positions, averaged over rows) and every gradient: max |ours - torch|
 / max |torch| per array must be below 1e-4. libnn keeps each matrix as
 (in, out) for x W, so a Linear's weight is its transpose. Exit status 0
 when every array of both cases agrees."""
-import math
+import os
 import sys
 
 import torch
@@ -22,50 +22,14 @@ import torch.nn.functional as F
 
 from torch_crosscheck import TOL, compare, read
 
+# The blocks are the bench's (bench/torch_gpt.py), so the PyTorch model
+# make bench times is the one checked here against libnn.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "bench"))
+from torch_gpt import Block  # noqa: E402
+
 STEPS, VOCAB, DIM = 8, 11, 16
 CASES = [((4, 2), (4, 4)), ((1, 8), (2, 3))]
-
-
-class CausalSelfAttention(nn.Module):
-    def __init__(self, dim, heads):
-        super().__init__()
-        self.heads = heads
-        self.c_attn = nn.Linear(dim, 3 * dim)
-        self.c_proj = nn.Linear(dim, dim)
-
-    def forward(self, x):
-        B, T, C = x.size()
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        hs = C // self.heads
-        q, k, v = (t.view(B, T, self.heads, hs).transpose(1, 2) for t in (q, k, v))
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))
-        mask = torch.tril(torch.ones(T, T, dtype=torch.bool))
-        att = F.softmax(att.masked_fill(~mask, float("-inf")), dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
-        return self.c_proj(y)
-
-
-class MLP(nn.Module):
-    def __init__(self, dim, ratio):
-        super().__init__()
-        self.c_fc = nn.Linear(dim, ratio * dim)
-        self.c_proj = nn.Linear(ratio * dim, dim)
-
-    def forward(self, x):
-        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))
-
-
-class Block(nn.Module):
-    def __init__(self, dim, heads, ratio):
-        super().__init__()
-        self.ln_1 = nn.LayerNorm(dim)
-        self.attn = CausalSelfAttention(dim, heads)
-        self.ln_2 = nn.LayerNorm(dim)
-        self.mlp = MLP(dim, ratio)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
 
 
 class GPT(nn.Module):
@@ -73,7 +37,8 @@ class GPT(nn.Module):
         super().__init__()
         self.wte = nn.Embedding(VOCAB, DIM)
         self.wpe = nn.Embedding(STEPS, DIM)
-        self.h = nn.ModuleList(Block(DIM, n, r) for n, r in zip(heads, ratios))
+        self.h = nn.ModuleList(Block(DIM, n, r, STEPS)
+                               for n, r in zip(heads, ratios))
         self.ln_f = nn.LayerNorm(DIM)
         self.lm_head = nn.Linear(DIM, VOCAB)
 
