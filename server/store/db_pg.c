@@ -115,6 +115,14 @@ pg_conn *nd_pg_conn(void)
     pthread_once(&key_once, make_key);
     pg_conn *c = pthread_getspecific(conn_key);
     if (c) {
+        /* A server that ended an idle connection (restarted, or
+         * pg_terminate_backend) has said so on its socket: reading it now
+         * marks the connection bad, so it is renewed before this call
+         * rather than failing it. Never inside a transaction, whose
+         * statements must not move to a new connection. */
+        if (PQstatus(c->pg) == CONNECTION_OK &&
+            PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+            PQconsumeInput(c->pg);
         if (PQstatus(c->pg) == CONNECTION_BAD && reconnect(c))
             return NULL;
         return c;
